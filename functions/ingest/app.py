@@ -1,0 +1,37 @@
+import os
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from newsdrop.events import dropped_objects
+from newsdrop.ingest import Ingestor
+from newsdrop.objects import DropBucket
+from newsdrop.observability import logger, metrics, tracer
+from newsdrop.storage import ArticleStore
+
+ingestor = Ingestor(
+    ArticleStore(os.environ["ARTICLES_TABLE"]),
+    DropBucket(),
+    incoming_prefix=os.environ.get("INCOMING_PREFIX", "incoming/"),
+    quarantine_prefix=os.environ.get("QUARANTINE_PREFIX", "quarantine/"),
+)
+
+
+@logger.inject_lambda_context(correlation_id_path="Records[0].s3.object.sequencer")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event, context):
+    outcomes, failures = [], []
+    for dropped in dropped_objects(event):
+        try:
+            outcome = ingestor.ingest(dropped)
+        except Exception:  # an AWS failure, not bad input: finish the others, then let Lambda retry
+            logger.exception("drop failed, will be retried", extra={"key": dropped.key})
+            failures.append(dropped.key)
+            continue
+        metrics.add_metric(name=f"Articles{outcome.status.capitalize()}", unit=MetricUnit.Count, value=1)
+        logger.info("drop handled", extra=outcome.model_dump(exclude_none=True))
+        outcomes.append(outcome.model_dump(exclude_none=True))
+    if failures:
+        # Retrying is safe: records already handled come back "unchanged".
+        raise RuntimeError(f"{len(failures)} of {len(failures) + len(outcomes)} drops failed")
+    return {"drops": outcomes}

@@ -1,0 +1,84 @@
+"""`newsdrop`: run the pipeline on an embedded local stack, watch it live, drop files, reindex."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ARTICLE_SUFFIXES = {".md", ".markdown", ".json", ".html", ".htm", ".txt"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="newsdrop", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the whole pipeline on files, on an embedded local stack (moto)")
+    run.add_argument("paths", nargs="*", type=Path, help="article files or folders (default: the samples)")
+    run.add_argument("--subscribers", help="N confirmed subscribers following everything, or a CSV email,topics")
+    run.add_argument("--outbox", type=Path, help="write every sent email as an .eml file here")
+    run.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    run.add_argument("--verbose", action="store_true", help="function logs on stderr")
+    run.set_defaults(func=cmd_run)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def article_files(paths: list[Path]) -> list[tuple[Path, str]]:
+    """(file, object key under incoming/) in drop order: files as given, folders sorted by name."""
+    found = []
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+                found.append((file, file.relative_to(path).as_posix()))
+        elif path.is_file():
+            found.append((path, path.name))
+        else:
+            raise SystemExit(f"newsdrop: no such file or folder: {path}")
+    return found
+
+
+@contextmanager
+def stdout_reserved_for_report() -> Iterator[int]:
+    """Everything printed while the pipeline runs (function logs, metrics, moto) goes to stderr, so
+    stdout carries only the report; yields the file descriptor of the real stdout."""
+    sys.stdout.flush()
+    real = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield real
+    finally:
+        sys.stdout.flush()
+        os.dup2(real, 1)
+        os.close(real)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from newsdrop.local.pipeline import run_pipeline
+    from newsdrop.local.stack import PROJECT_ROOT
+
+    paths = args.paths or [PROJECT_ROOT / "samples"]
+    files = article_files(paths)
+    with stdout_reserved_for_report():
+        result = run_pipeline(
+            files,
+            subscribers=args.subscribers,
+            outbox=args.outbox,
+            verbose=args.verbose,
+            progress=not args.json,
+        )
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        from newsdrop.local.summary import print_summary
+
+        print_summary(result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

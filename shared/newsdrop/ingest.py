@@ -1,0 +1,170 @@
+"""Ingest: one dropped object becomes a stored article or a quarantined file with a reason, never neither."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from newsdrop.models import (
+    MAX_OBJECT_BYTES,
+    Article,
+    ArticleDraft,
+    DropOutcome,
+    RejectedInput,
+    RejectReason,
+)
+from newsdrop.objects import DropBucket
+from newsdrop.parsing import parse_article
+from newsdrop.storage import ArticleStore, StaleWrite
+from newsdrop.tagging import auto_tags, normalize_tags
+from newsdrop.text import make_excerpt, plain_text, reading_minutes, slugify, word_count
+
+SAVE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class DroppedObject:
+    bucket: str
+    key: str  # decoded (S3 sends keys URL-encoded)
+    size: int | None = None
+    version_id: str | None = None
+    sequencer: str | None = None
+    event_time: str | None = None
+
+
+def content_hash(draft: ArticleDraft) -> str:
+    """Identity of what the editor wrote, independent of file name, encoding or line endings."""
+    return hashlib.sha256(draft.model_dump_json().encode()).hexdigest()
+
+
+def sequencer_order(sequencer: str) -> tuple[int, str]:
+    """S3 sequencers are hex strings of varying length; longer means later only after zero padding."""
+    return (len(sequencer.lstrip("0")), sequencer.lstrip("0"))
+
+
+def build_article(
+    draft: ArticleDraft, *, slug: str, source_key: str, previous: Article | None, now: datetime
+) -> Article:
+    text = plain_text(draft.body, draft.body_format)
+    editor_tags = normalize_tags(draft.tags)
+    words = word_count(text)
+    return Article(
+        slug=slug,
+        title=draft.title,
+        author=draft.author,
+        published=draft.date or (previous.published if previous else now),
+        body=draft.body,
+        body_format=draft.body_format,
+        excerpt=make_excerpt(draft.summary or text),
+        word_count=words,
+        reading_minutes=reading_minutes(words),
+        editor_tags=editor_tags,
+        auto_tags=auto_tags(draft.title, text, exclude={t.key for t in editor_tags}),
+        source_key=source_key,
+        content_hash=content_hash(draft),
+        revision=previous.revision + 1 if previous else 1,
+    )
+
+
+class Ingestor:
+    def __init__(
+        self,
+        articles: ArticleStore,
+        bucket: DropBucket,
+        *,
+        incoming_prefix: str = "incoming/",
+        quarantine_prefix: str = "quarantine/",
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self.articles = articles
+        self.bucket = bucket
+        self.incoming_prefix = incoming_prefix
+        self.quarantine_prefix = quarantine_prefix
+        self.clock = clock
+
+    def ingest(self, obj: DroppedObject) -> DropOutcome:
+        outcome = self._ingest(obj)
+        self.articles.record_drop(outcome, sequencer=obj.sequencer or "-", event_time=obj.event_time)
+        return outcome
+
+    def _ingest(self, obj: DroppedObject) -> DropOutcome:
+        source = obj.key
+        try:
+            if obj.size is not None and obj.size > MAX_OBJECT_BYTES:
+                raise RejectedInput(RejectReason.TOO_LARGE, self._too_large(obj.size))
+            data = self.bucket.read(obj.bucket, obj.key, obj.version_id, MAX_OBJECT_BYTES)
+            if len(data) > MAX_OBJECT_BYTES:
+                raise RejectedInput(RejectReason.TOO_LARGE, self._too_large(len(data)))
+            draft = parse_article(data, obj.key)
+        except RejectedInput as rejected:
+            return self._quarantine(obj, rejected)
+
+        for _ in range(SAVE_ATTEMPTS):
+            try:
+                return self._store(obj, draft)
+            except StaleWrite:
+                continue  # someone else wrote this slug meanwhile: decide again on fresh state
+        raise RuntimeError(f"could not store {source!r}: the article kept changing under us")
+
+    def _store(self, obj: DroppedObject, draft: ArticleDraft) -> DropOutcome:
+        source = self.articles.get_source(obj.key)
+        seen = source.get("sequencer") if source else None
+        if obj.sequencer and seen and sequencer_order(obj.sequencer) <= sequencer_order(seen):
+            # The same event again, or an older upload of this key arriving late: already handled.
+            return DropOutcome(source=obj.key, status="unchanged", slug=source["slug"])
+
+        digest = content_hash(draft)
+        explicit = slugify(draft.slug) if draft.slug else None
+        same_content = self.articles.find_by_hash(digest)
+        if same_content and explicit in (None, same_content):
+            current = self.articles.get_article(same_content)
+            if current and current.content_hash == digest:
+                return DropOutcome(source=obj.key, status="unchanged", slug=same_content)
+
+        slug = explicit or (source["slug"] if source else None)
+        previous = self.articles.get_article(slug) if slug else None
+        if slug is None:
+            slug = self._free_slug(slugify(draft.title))
+        if previous and previous.content_hash == digest:
+            return DropOutcome(source=obj.key, status="unchanged", slug=slug)
+
+        article = build_article(draft, slug=slug, source_key=obj.key, previous=previous, now=self.clock())
+        self.articles.save(article, previous=previous, source_key=obj.key, sequencer=obj.sequencer)
+        return DropOutcome(source=obj.key, status="stored", slug=slug)
+
+    def _free_slug(self, base: str) -> str:
+        """Two different articles with the same title get base, base-2, base-3...; the write's condition
+        settles any race between two drops claiming the same slug."""
+        candidate, n = base, 1
+        while self.articles.slug_taken(candidate):
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
+
+    def _quarantine(self, obj: DroppedObject, rejected: RejectedInput) -> DropOutcome:
+        relative = obj.key.removeprefix(self.incoming_prefix)
+        target = f"{self.quarantine_prefix}{relative}"
+        report = {
+            "source": {"bucket": obj.bucket, "key": obj.key, "version_id": obj.version_id, "size": obj.size},
+            "reason": rejected.reason.value,
+            "detail": rejected.detail,
+            "rejected_at": self.clock().isoformat(),
+            "event_time": obj.event_time,
+        }
+        self.bucket.quarantine(obj.bucket, obj.key, obj.version_id, target, report)
+        return DropOutcome(
+            source=obj.key,
+            status="rejected",
+            reason=rejected.reason.value,
+            detail=rejected.detail,
+            quarantined_as=target,
+        )
+
+    @staticmethod
+    def _too_large(size: int) -> str:
+        return (
+            f"the file is {size:,} bytes; articles are limited to {MAX_OBJECT_BYTES:,} bytes "
+            "(put images and attachments elsewhere and link to them)"
+        )

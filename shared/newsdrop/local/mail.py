@@ -1,0 +1,67 @@
+"""Read back what the local SES (moto) accepted: the exact raw MIME each subscriber would receive."""
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newsdrop.local.stack import LocalStack
+
+ARTICLE_HEADER = "X-Newsdrop-Article"
+SHOWN_HEADERS = ("From", "To", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post", ARTICLE_HEADER)
+
+
+@dataclass
+class SentMail:
+    to: str
+    subject: str
+    article: str | None
+    headers: dict[str, str]
+    raw: str
+
+
+def _raw_messages(stack: LocalStack) -> list[str]:
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:  # a moto server (`newsdrop dev`): its state is served as JSON
+        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=10) as resp:
+            data = json.load(resp)
+        return [m["raw_data"] for m in data.get("ses", {}).get("RawMessage", [])]
+    from moto.backends import get_backend
+
+    account = stack.client("sts").get_caller_identity()["Account"]
+    backend = get_backend("ses")[account][stack.region]
+    return [m.raw_data for m in backend.sent_messages if hasattr(m, "raw_data")]
+
+
+def sent_messages(stack: LocalStack) -> list[SentMail]:
+    mails = []
+    for raw in _raw_messages(stack):
+        msg = email.message_from_string(raw, policy=email.policy.default)
+        headers = {name: str(msg[name]) for name in SHOWN_HEADERS if msg[name] is not None}
+        mails.append(
+            SentMail(
+                to=str(msg["To"]),
+                subject=str(msg["Subject"]),
+                article=headers.get(ARTICLE_HEADER),
+                headers=headers,
+                raw=raw,
+            )
+        )
+    return mails
+
+
+def write_outbox(mails: list[SentMail], outbox: Path) -> list[Path]:
+    outbox.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n, mail in enumerate(mails, 1):
+        path = outbox / f"{n:05d}-{mail.article or 'mail'}.eml"
+        path.write_text(mail.raw)
+        paths.append(path)
+    return paths
+
+

@@ -1,0 +1,102 @@
+"""`newsdrop run`: deploy template.yaml into in-process moto, drop the files, drive every event, report."""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from newsdrop.local.dispatch import Dispatcher
+from newsdrop.local.report import Drop, article_report, drop_report, email_report
+from newsdrop.local.stack import LocalStack
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@contextmanager
+def embedded_aws() -> Iterator[None]:
+    """moto in this process, with fake credentials so nothing can ever reach a real account."""
+    from moto import mock_aws
+
+    saved = dict(os.environ)
+    os.environ.update(FAKE_CREDENTIALS)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ.pop("AWS_PROFILE", None)
+    try:
+        with mock_aws():
+            yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def drop_file(stack: LocalStack, path: Path, key: str) -> str:
+    object_key = f"{stack.parameters['IncomingPrefix']}{key}"
+    stack.client("s3").put_object(Bucket=stack.output("DropBucketName"), Key=object_key, Body=path.read_bytes())
+    return object_key
+
+
+def run_pipeline(
+    files: list[tuple[Path, str]],
+    *,
+    subscribers: str | None = None,
+    outbox: Path | None = None,
+    verbose: bool = False,
+    progress: bool = True,
+) -> dict[str, Any]:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+    env = {} if verbose else {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
+    with embedded_aws():
+        stack = LocalStack(env_overrides=env).deploy()
+        prepare_mail(stack, subscribers)
+        dispatcher = Dispatcher(stack)
+        drops = []
+        with _progress(progress, len(files)) as advance:
+            for path, key in files:
+                drops.append(Drop(path=path, key=drop_file(stack, path, key)))
+                dispatcher.pump()
+                advance(path.name)
+        dropped = drop_report(stack, drops)
+        articles = article_report(stack, [d["slug"] for d in dropped if d["slug"]])
+        emails = email_report(stack)
+        if outbox is not None:
+            from newsdrop.local.mail import sent_messages, write_outbox
+
+            write_outbox(sent_messages(stack), outbox)
+    return {"drops": dropped, "articles": articles, "emails": emails}
+
+
+def prepare_mail(stack: LocalStack, subscribers: str | None) -> None:
+    """Verify the sender identity and add subscribers, once the stack has the notification stage."""
+    if subscribers and "SubscribersTable" in stack.physical:
+        from newsdrop.local.audience import seed_subscribers
+
+        seed_subscribers(stack, subscribers)
+
+
+@contextmanager
+def _progress(enabled: bool, total: int):
+    if not enabled or total < 2:
+        yield lambda name: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("dropping"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=total)
+        yield lambda name: bar.update(task, advance=1, description=name)

@@ -1,0 +1,85 @@
+"""What `newsdrop run` reports, read back from the local stores (S3, DynamoDB, SES), never from memory."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newsdrop.local.stack import LocalStack
+from newsdrop.storage import ArticleStore
+
+
+@dataclass
+class Drop:
+    path: Path
+    key: str
+
+
+def drop_report(stack: LocalStack, drops: list[Drop]) -> list[dict[str, Any]]:
+    store = ArticleStore(stack.resource("ArticlesTable"), stack.session.resource("dynamodb"))
+    report = []
+    for drop in drops:
+        records = sorted(store.drops_for(drop.key), key=lambda r: r.get("event_time", ""))
+        # The last event for the key is what the editor's latest upload of it became.
+        last = records[-1] if records else {"status": "pending", "reason": "no event was handled for this file"}
+        report.append(
+            {
+                "source": drop.path.name,
+                "status": last["status"],
+                "slug": last.get("slug"),
+                "reason": last.get("reason"),
+                "detail": last.get("detail"),
+                "quarantined_as": last.get("quarantined_as"),
+            }
+        )
+    return report
+
+
+def article_report(stack: LocalStack, slugs_in_drop_order: list[str]) -> list[dict[str, Any]]:
+    store = ArticleStore(stack.resource("ArticlesTable"), stack.session.resource("dynamodb"))
+    related = related_lists(stack)
+    articles = []
+    for slug in dict.fromkeys(slugs_in_drop_order):
+        article = store.get_article(slug)
+        if article is None:
+            continue
+        articles.append(
+            {
+                "slug": article.slug,
+                "title": article.title,
+                "author": article.author,
+                "published": article.published.isoformat(),
+                "tags": [t.label for t in article.editor_tags],
+                "auto_tags": [t.label for t in article.auto_tags],
+                "excerpt": article.excerpt,
+                "word_count": article.word_count,
+                "reading_minutes": article.reading_minutes,
+                "revision": article.revision,
+                "related": related(article.slug),
+            }
+        )
+    return articles
+
+
+def related_lists(stack: LocalStack):
+    """slug -> [{slug, title, excerpt}] from the related table, once the stack has one."""
+    if "RelatedTable" not in stack.physical:
+        return lambda slug: []
+    from newsdrop.related_store import DynamoDBRelatedIndex
+
+    index = DynamoDBRelatedIndex(stack.resource("RelatedTable"), stack.session.resource("dynamodb"))
+
+    def lookup(slug: str) -> list[dict[str, Any]]:
+        return [{"slug": e.slug, "title": e.title, "excerpt": e.excerpt} for e in index.get_list(slug)]
+
+    return lookup
+
+
+def email_report(stack: LocalStack) -> list[dict[str, Any]]:
+    """Every message moto's SES recorded, parsed back from its raw MIME."""
+    from newsdrop.local.mail import sent_messages
+
+    return [
+        {"to": m.to, "subject": m.subject, "article": m.article, "headers": m.headers}
+        for m in sent_messages(stack)
+    ]

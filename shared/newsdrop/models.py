@@ -1,0 +1,101 @@
+"""The records Newsdrop reads and writes; every boundary validates with these pydantic models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+MAX_OBJECT_BYTES = 2 * 1024 * 1024  # news articles are small; anything bigger is a mistake or an attack
+
+
+class RejectReason(StrEnum):
+    """Why a dropped file was quarantined. The values are stable: editors' tools and alarms key on them."""
+
+    EMPTY = "empty_file"
+    TOO_LARGE = "too_large"
+    UNSUPPORTED_TYPE = "unsupported_type"
+    UNDECODABLE = "undecodable_text"
+    BAD_FRONT_MATTER = "bad_front_matter"
+    BAD_JSON = "bad_json"
+    TOO_COMPLEX = "too_complex"  # nesting or alias bombs in JSON/YAML
+    MISSING_TITLE = "missing_title"
+    MISSING_BODY = "missing_body"
+    INVALID_FIELD = "invalid_field"
+
+
+class RejectedInput(Exception):
+    """A dropped file that cannot become an article, with a reason an editor can act on."""
+
+    def __init__(self, reason: RejectReason, detail: str):
+        super().__init__(f"{reason.value}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+BodyFormat = Literal["markdown", "html", "text"]
+
+
+class ArticleDraft(BaseModel):
+    """What a parser extracts from one file, before identity, tagging and derived fields."""
+
+    title: str
+    body: str  # sanitized: markdown/text as written, or HTML restricted to safe tags
+    body_format: BodyFormat
+    author: str | None = None
+    date: datetime | None = None
+    slug: str | None = None
+    summary: str | None = None
+    tags: list[str] = Field(default_factory=list)  # editor tags, as written
+
+
+class Tag(BaseModel):
+    key: str  # normalized identity: "global-news"
+    label: str  # display form: "Global News"
+
+
+class Article(BaseModel):
+    """One published article, as stored and as the page shows it."""
+
+    slug: str
+    title: str
+    author: str | None = None
+    published: datetime
+    body: str
+    body_format: BodyFormat
+    excerpt: str
+    word_count: int
+    reading_minutes: int
+    editor_tags: list[Tag] = Field(default_factory=list)
+    auto_tags: list[Tag] = Field(default_factory=list)
+    source_key: str
+    content_hash: str
+    revision: int = 1
+
+    @property
+    def tag_keys(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for tag in [*self.editor_tags, *self.auto_tags]:
+            seen.setdefault(tag.key, None)
+        return list(seen)
+
+
+class RelatedEntry(BaseModel):
+    slug: str
+    title: str
+    excerpt: str
+    score: float
+
+
+DropStatus = Literal["stored", "unchanged", "rejected"]
+
+
+class DropOutcome(BaseModel):
+    source: str  # the object key as the editor named it (decoded)
+    status: DropStatus
+    slug: str | None = None
+    reason: str | None = None
+    detail: str | None = None
+    quarantined_as: str | None = None

@@ -1,0 +1,145 @@
+"""The articles table: one DynamoDB table, single-table layout.
+
+| pk                 | sk             | kind      | what                                                    |
+|--------------------|----------------|-----------|---------------------------------------------------------|
+| ARTICLE#<slug>     | CURRENT        | article   | the live article (the stream consumers filter on this)  |
+| ARTICLE#<slug>     | REV#<000001>   | revision  | an earlier revision, kept when a re-upload changes it   |
+| SOURCE#<key>       | SOURCE         | source    | which slug an object key names, and the last sequencer  |
+| DROP#<key>         | <sequencer>    | drop      | what happened to one drop (stored/unchanged/rejected)   |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+from newsdrop.models import Article, DropOutcome
+
+CURRENT = "CURRENT"
+
+
+def article_key(slug: str) -> dict[str, str]:
+    return {"pk": f"ARTICLE#{slug}", "sk": CURRENT}
+
+
+def article_to_item(article: Article) -> dict[str, Any]:
+    return {**article_key(article.slug), "kind": "article", **article.model_dump(mode="json")}
+
+
+def article_from_item(item: dict[str, Any]) -> Article:
+    """An Article from a table item (boto3 resource output, or a stream image after TypeDeserializer)."""
+    return Article.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk", "kind")})
+
+
+class StaleWrite(Exception):
+    """Another writer changed the article between our read and our write; re-read and decide again."""
+
+
+class ArticleStore:
+    def __init__(self, table_name: str, dynamodb: Any | None = None):
+        self.table = (dynamodb or boto3.resource("dynamodb")).Table(table_name)
+        self._client = self.table.meta.client
+
+    def get_article(self, slug: str) -> Article | None:
+        item = self.table.get_item(Key=article_key(slug), ConsistentRead=True).get("Item")
+        return article_from_item(item) if item else None
+
+    def get_source(self, key: str) -> dict[str, Any] | None:
+        return self.table.get_item(Key={"pk": f"SOURCE#{key}", "sk": "SOURCE"}, ConsistentRead=True).get(
+            "Item"
+        )
+
+    def find_by_hash(self, content_hash: str) -> str | None:
+        """The slug of the live article with exactly this content, if any (a small GSI-free lookup)."""
+        item = self.table.get_item(Key={"pk": f"HASH#{content_hash}", "sk": "HASH"}, ConsistentRead=True).get(
+            "Item"
+        )
+        return item["slug"] if item else None
+
+    def save(
+        self, article: Article, *, previous: Article | None, source_key: str, sequencer: str | None
+    ) -> None:
+        """Write a new article or a new revision atomically, with its source and content-hash pointers.
+
+        Conditions make concurrent or repeated deliveries safe: exactly one writer wins each revision.
+        """
+        table = self.table.name
+        ser = boto3.dynamodb.types.TypeSerializer()
+
+        def put(item: dict[str, Any], **cond: Any) -> dict[str, Any]:
+            return {
+                "Put": {"TableName": table, "Item": {k: ser.serialize(v) for k, v in item.items()}, **cond}
+            }
+
+        items = []
+        if previous is None:
+            items.append(put(article_to_item(article), ConditionExpression="attribute_not_exists(pk)"))
+        else:
+            items.append(
+                put(
+                    article_to_item(article),
+                    ConditionExpression="#rev = :rev",
+                    ExpressionAttributeNames={"#rev": "revision"},
+                    ExpressionAttributeValues={":rev": {"N": str(previous.revision)}},
+                )
+            )
+            old = article_to_item(previous)
+            items.append(put({**old, "sk": f"REV#{previous.revision:06d}", "kind": "revision"}))
+        items.append(
+            put({"pk": f"HASH#{article.content_hash}", "sk": "HASH", "kind": "hash", "slug": article.slug})
+        )
+        source = {"pk": f"SOURCE#{source_key}", "sk": "SOURCE", "kind": "source", "slug": article.slug}
+        if sequencer:
+            source["sequencer"] = sequencer
+        items.append(put(source))
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as err:
+            if err.response["Error"]["Code"] in (
+                "TransactionCanceledException",
+                "ConditionalCheckFailedException",
+            ):
+                reasons = err.response.get("CancellationReasons", [])
+                if not reasons or any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                    raise StaleWrite(article.slug) from err
+            raise
+
+    def slug_taken(self, slug: str) -> bool:
+        return "Item" in self.table.get_item(Key=article_key(slug), ProjectionExpression="pk")
+
+    def record_drop(self, outcome: DropOutcome, *, sequencer: str, event_time: str | None) -> None:
+        item = {
+            "pk": f"DROP#{outcome.source}",
+            "sk": sequencer,
+            "kind": "drop",
+            **outcome.model_dump(exclude_none=True),
+        }
+        if event_time:
+            item["event_time"] = event_time
+        self.table.put_item(Item=item)
+
+    def drops_for(self, key: str) -> list[dict[str, Any]]:
+        resp = self.table.query(KeyConditionExpression=Key("pk").eq(f"DROP#{key}"), ConsistentRead=True)
+        return resp["Items"]
+
+    def revisions(self, slug: str) -> list[Article]:
+        resp = self.table.query(
+            KeyConditionExpression=Key("pk").eq(f"ARTICLE#{slug}") & Key("sk").begins_with("REV#"),
+            ConsistentRead=True,
+        )
+        return [article_from_item(i) for i in resp["Items"]]
+
+    def iter_articles(self) -> Iterator[Article]:
+        """Every live article: a full scan, for reindexing and local reports only (never per event)."""
+        kwargs: dict[str, Any] = {"FilterExpression": Attr("kind").eq("article")}
+        while True:
+            page = self.table.scan(**kwargs)
+            for item in page["Items"]:
+                yield article_from_item(item)
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,0 +1,487 @@
+"""DynamoDB, SQS and secret access for subscribers and deliveries (all the AWS calls of notifications).
+
+Subscribers table (pk, sk)
+  ``SUB#<sid>      / PROFILE``  the only record that holds the address (status, topics, timestamps, v)
+  ``TOPIC#<t>#<nn> / <sid>``    topic index, one item per (followed topic, confirmed subscriber);
+                                 ``t`` is a tag key or ``*`` (everything), ``nn`` one of SHARDS shards of
+                                 the subscriber id. Items carry the subscriber's topic list so the
+                                 fan-out can tell which partition "owns" a subscriber (no duplicates).
+                                 No address in here. Written in the same transaction as the profile.
+Deliveries table (pk, sk, TTL ``expires_at``)
+  ``JOB#<slug>               / JOB``     one notification job per article (conditional put)
+  ``DELIVERY#<slug>#<sid>    / LEDGER``  exactly-once ledger: sending (with lease) -> sent | failed
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from newsdrop.delivery import ArticleSnapshot, ClaimOutcome, IndexEntry, JobRecord
+from newsdrop.email import MailSettings, SesMailer
+from newsdrop.subscribers import EVERYTHING, Subscriber, SubscriberStatus, SubscriptionService, shard_of
+from newsdrop.tokens import TokenSigner
+
+logger = logging.getLogger(__name__)
+
+PROFILE = "PROFILE"
+LEDGER_TTL_SECONDS = 45 * 24 * 3600  # outlives SQS retention (14 days) and stream retention (24 h)
+JOB_TTL_SECONDS = 90 * 24 * 3600
+
+
+def _profile_key(sid: str) -> dict[str, str]:
+    return {"pk": f"SUB#{sid}", "sk": PROFILE}
+
+
+def index_pk(topic: str, shard: int) -> str:
+    return f"TOPIC#{topic}#{shard:02d}"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _is_conditional_failure(exc: Exception) -> bool:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+def _subscriber_from_item(item: dict[str, Any]) -> Subscriber:
+    data = _plain(item)
+    return Subscriber(
+        sid=data["pk"].removeprefix("SUB#"),
+        email=data["email"],
+        status=data["status"],
+        topics=data.get("topics") or [],
+        everything=bool(data.get("everything", False)),
+        pending_topics=data.get("pending_topics") or [],
+        pending_everything=bool(data.get("pending_everything", False)),
+        created_at=data.get("created_at", 0),
+        confirm_sent_at=data.get("confirm_sent_at", 0),
+        confirmed_at=data.get("confirmed_at", 0),
+        updated_at=data.get("updated_at", 0),
+        suppressed_reason=data.get("suppressed_reason"),
+    )
+
+
+def _index_topics(topics: Iterable[str], everything: bool) -> list[str]:
+    return [*topics, EVERYTHING] if everything else list(topics)
+
+
+class DynamoSubscriberStore:
+    """``SubscriberRepo`` on DynamoDB, plus the topic-index reads of the fan-out."""
+
+    def __init__(self, dynamodb_resource, table_name: str):
+        self.resource = dynamodb_resource
+        self.table = dynamodb_resource.Table(table_name)
+        self.table_name = table_name
+        self.client = dynamodb_resource.meta.client
+
+    # --- reads ---
+    def _get_item(self, sid: str) -> dict[str, Any] | None:
+        return self.table.get_item(Key=_profile_key(sid), ConsistentRead=True).get("Item")
+
+    def get(self, sid: str) -> Subscriber | None:
+        item = self._get_item(sid)
+        return _subscriber_from_item(item) if item else None
+
+    def get_many(self, sids: Sequence[str]) -> dict[str, Subscriber]:
+        """BatchGetItem (100 keys a call), unprocessed keys retried with backoff."""
+        found: dict[str, Subscriber] = {}
+        unique = list(dict.fromkeys(sids))
+        for start in range(0, len(unique), 100):
+            request = {self.table_name: {"Keys": [_profile_key(s) for s in unique[start : start + 100]]}}
+            for attempt in range(8):
+                response = self.resource.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self.table_name, []):
+                    sub = _subscriber_from_item(item)
+                    found[sub.sid] = sub
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            else:
+                raise RuntimeError("BatchGetItem left keys unprocessed")
+        return found
+
+    def page_index(self, topic: str, shard: int, cursor: dict[str, Any] | None, limit: int
+                   ) -> tuple[list[IndexEntry], dict[str, Any] | None]:
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": index_pk(topic, shard)},
+            "Limit": limit,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = cursor
+        response = self.table.query(**kwargs)
+        entries = [
+            IndexEntry(sid=item["sk"], topics=list(item.get("topics") or []), everything=bool(item.get("all")))
+            for item in response.get("Items", [])
+        ]
+        return entries, response.get("LastEvaluatedKey")
+
+    # --- writes ---
+    def claim_confirmation(self, sid: str, email: str, topics: list[str], everything: bool, *, now: int,
+                           cooldown: int) -> bool:
+        try:
+            self.table.update_item(
+                Key=_profile_key(sid),
+                UpdateExpression=(
+                    "SET email = :e, pending_topics = :t, pending_everything = :all, confirm_sent_at = :now,"
+                    " updated_at = :now, created_at = if_not_exists(created_at, :now), #s = :pending,"
+                    " topics = if_not_exists(topics, :empty), everything = if_not_exists(everything, :f),"
+                    " v = if_not_exists(v, :zero) + :one"
+                ),
+                ConditionExpression=(
+                    "attribute_not_exists(pk) OR ((#s = :pending OR #s = :unsub) AND confirm_sent_at <= :cutoff)"
+                ),
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":e": email, ":t": topics, ":all": everything, ":now": now, ":pending": "pending",
+                    ":unsub": "unsubscribed", ":cutoff": now - cooldown, ":empty": [], ":f": False,
+                    ":zero": 0, ":one": 1,
+                },
+            )
+            return True
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+
+    def release_confirmation(self, sid: str, claimed_at: int) -> None:
+        try:
+            self.table.update_item(
+                Key=_profile_key(sid), UpdateExpression="SET confirm_sent_at = :zero",
+                ConditionExpression="confirm_sent_at = :claimed",
+                ExpressionAttributeValues={":zero": 0, ":claimed": claimed_at},
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            pass
+
+    def _transact_profile(self, item: dict[str, Any], *, set_expr: str, values: dict[str, Any],
+                          old_index: list[str], new_index: list[str], new_topics: list[str], everything: bool,
+                          sid: str) -> bool:
+        """Update the profile (optimistic on ``v``) and rewrite its topic-index items, all or nothing."""
+        names = {"#s": "status"}
+        update = {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": _profile_key(sid),
+                "UpdateExpression": f"SET {set_expr}, v = v + :one",
+                "ConditionExpression": "v = :v",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": {**values, ":v": item.get("v", 0), ":one": 1},
+            }
+        }
+        if "#s" not in set_expr:
+            del update["Update"]["ExpressionAttributeNames"]
+        shard = shard_of(sid)
+        actions: list[dict[str, Any]] = [update]
+        for topic in new_index:
+            actions.append({"Put": {"TableName": self.table_name, "Item": {
+                "pk": index_pk(topic, shard), "sk": sid, "topics": new_topics, "all": everything}}})
+        for topic in set(old_index) - set(new_index):
+            actions.append({"Delete": {"TableName": self.table_name,
+                                       "Key": {"pk": index_pk(topic, shard), "sk": sid}}})
+        try:
+            self.client_resource_transact(actions)
+            return True
+        except Exception as exc:
+            if _is_conditional_failure(exc):
+                return False
+            raise
+
+    def client_resource_transact(self, actions: list[dict[str, Any]]) -> None:
+        # the resource's client serializes python values for us (meta.client of a resource does)
+        self.client.transact_write_items(TransactItems=actions)
+
+    def confirm(self, sid: str, *, now: int) -> Subscriber | None:
+        for _ in range(3):
+            item = self._get_item(sid)
+            if not item:
+                return None
+            sub = _subscriber_from_item(item)
+            if sub.status == SubscriberStatus.CONFIRMED:
+                return sub
+            if sub.status != SubscriberStatus.PENDING:
+                return None
+            ok = self._transact_profile(
+                item,
+                set_expr="#s = :c, topics = :t, everything = :all, confirmed_at = :now, updated_at = :now",
+                values={":c": "confirmed", ":t": sub.pending_topics, ":all": sub.pending_everything, ":now": now},
+                old_index=[], new_index=_index_topics(sub.pending_topics, sub.pending_everything),
+                new_topics=sub.pending_topics, everything=sub.pending_everything, sid=sid,
+            )
+            if ok:
+                return self.get(sid)
+        return None
+
+    def set_preferences(self, sid: str, topics: list[str], everything: bool, *, now: int) -> Subscriber | None:
+        for _ in range(3):
+            item = self._get_item(sid)
+            if not item:
+                return None
+            sub = _subscriber_from_item(item)
+            if sub.status != SubscriberStatus.CONFIRMED:
+                return None
+            ok = self._transact_profile(
+                item, set_expr="topics = :t, everything = :all, updated_at = :now",
+                values={":t": topics, ":all": everything, ":now": now},
+                old_index=_index_topics(sub.topics, sub.everything), new_index=_index_topics(topics, everything),
+                new_topics=topics, everything=everything, sid=sid,
+            )
+            if ok:
+                return self.get(sid)
+        raise RuntimeError("preferences kept changing under us")
+
+    def _leave(self, sid: str, status: SubscriberStatus, now: int, reason: str | None) -> bool:
+        for _ in range(3):
+            item = self._get_item(sid)
+            if not item:
+                return False
+            sub = _subscriber_from_item(item)
+            if sub.status == status or sub.status == SubscriberStatus.SUPPRESSED:
+                return False
+            was_indexed = sub.status == SubscriberStatus.CONFIRMED
+            ok = self._transact_profile(
+                item, set_expr="#s = :st, updated_at = :now, suppressed_reason = :r",
+                values={":st": status.value, ":now": now, ":r": reason},
+                old_index=_index_topics(sub.topics, sub.everything) if was_indexed else [], new_index=[],
+                new_topics=[], everything=False, sid=sid,
+            )
+            if ok:
+                return True
+        raise RuntimeError("subscriber kept changing under us")
+
+    def unsubscribe(self, sid: str, *, now: int) -> bool:
+        return self._leave(sid, SubscriberStatus.UNSUBSCRIBED, now, None)
+
+    def suppress(self, sid: str, reason: str, *, now: int) -> bool:
+        return self._leave(sid, SubscriberStatus.SUPPRESSED, now, reason)
+
+    # --- bulk load (bench / migrations): confirmed subscribers straight in, 25 items a request ---
+    def bulk_load_confirmed(self, rows: Iterable[tuple[str, str, list[str], bool]], *, now: int) -> int:
+        count = 0
+        with self.table.batch_writer() as writer:
+            for sid, email, topics, everything in rows:
+                writer.put_item(Item={
+                    **_profile_key(sid), "email": email, "status": "confirmed", "topics": topics,
+                    "everything": everything, "pending_topics": [], "pending_everything": False,
+                    "created_at": now, "confirmed_at": now, "updated_at": now, "confirm_sent_at": 0, "v": 1,
+                })
+                for topic in _index_topics(topics, everything):
+                    writer.put_item(Item={"pk": index_pk(topic, shard_of(sid)), "sk": sid, "topics": topics,
+                                          "all": everything})
+                count += 1
+        return count
+
+
+class DynamoDeliveryStore:
+    """Jobs and the exactly-once delivery ledger."""
+
+    def __init__(self, dynamodb_resource, table_name: str):
+        self.table = dynamodb_resource.Table(table_name)
+        self.client = dynamodb_resource.meta.client
+
+    # --- jobs ---
+    def create_job(self, snapshot: ArticleSnapshot, *, now: int) -> bool:
+        try:
+            self.table.put_item(
+                Item={"pk": f"JOB#{snapshot.slug}", "sk": "JOB", "article": snapshot.model_dump_json(),
+                      "created_at": now, "tasks_enqueued": False, "expires_at": now + JOB_TTL_SECONDS},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+            return True
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+
+    def get_job(self, slug: str) -> JobRecord | None:
+        item = self.table.get_item(Key={"pk": f"JOB#{slug}", "sk": "JOB"}, ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return JobRecord(article=ArticleSnapshot.model_validate_json(item["article"]),
+                         tasks_enqueued=bool(item.get("tasks_enqueued")), created_at=int(item["created_at"]))
+
+    def mark_job_enqueued(self, slug: str, tasks: int, *, now: int) -> None:
+        self.table.update_item(
+            Key={"pk": f"JOB#{slug}", "sk": "JOB"},
+            UpdateExpression="SET tasks_enqueued = :t, tasks = :n, enqueued_at = :now",
+            ExpressionAttributeValues={":t": True, ":n": tasks, ":now": now},
+        )
+
+    # --- ledger ---
+    @staticmethod
+    def _ledger_key(slug: str, sid: str) -> dict[str, str]:
+        return {"pk": f"DELIVERY#{slug}#{sid}", "sk": "LEDGER"}
+
+    def claim(self, slug: str, sid: str, owner: str, *, now: float, lease_seconds: int) -> ClaimOutcome:
+        """One conditional write: take a new or lease-expired claim; else say who has it."""
+        try:
+            self.table.update_item(
+                Key=self._ledger_key(slug, sid),
+                UpdateExpression=("SET #st = :sending, lease_until = :lease, #o = :owner, expires_at = :exp,"
+                                  " attempts = if_not_exists(attempts, :zero) + :one"),
+                ConditionExpression="attribute_not_exists(pk) OR (#st = :sending AND lease_until < :now)",
+                ExpressionAttributeNames={"#st": "state", "#o": "owner"},
+                ExpressionAttributeValues={
+                    ":sending": "sending", ":lease": Decimal(str(round(now + lease_seconds, 3))),
+                    ":owner": owner, ":exp": int(now) + LEDGER_TTL_SECONDS, ":zero": 0, ":one": 1,
+                    ":now": Decimal(str(round(now, 3))),
+                },
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+            return ClaimOutcome.CLAIMED
+        except self.client.exceptions.ConditionalCheckFailedException as exc:
+            old = exc.response.get("Item") or {}
+            state = old.get("state", {}).get("S") if old else None
+            if state == "sent":
+                return ClaimOutcome.ALREADY_SENT
+            if state == "failed":
+                return ClaimOutcome.FAILED_BEFORE
+            return ClaimOutcome.BUSY
+
+    def mark_sent(self, slug: str, sid: str, owner: str, message_id: str, *, now: float) -> None:
+        self.table.update_item(
+            Key=self._ledger_key(slug, sid),
+            UpdateExpression="SET #st = :sent, message_id = :m, sent_at = :now REMOVE lease_until",
+            ExpressionAttributeNames={"#st": "state"},
+            ExpressionAttributeValues={":sent": "sent", ":m": message_id, ":now": int(now)},
+        )
+
+    def mark_failed(self, slug: str, sid: str, owner: str, reason: str, *, now: float) -> None:
+        self.table.update_item(
+            Key=self._ledger_key(slug, sid),
+            UpdateExpression="SET #st = :failed, reason = :r, failed_at = :now REMOVE lease_until",
+            ExpressionAttributeNames={"#st": "state"},
+            ExpressionAttributeValues={":failed": "failed", ":r": reason[:200], ":now": int(now)},
+        )
+
+    def release(self, slug: str, sid: str, owner: str) -> None:
+        """Give a claim back (SES did not accept the message) so a retry needn't wait for the lease."""
+        try:
+            self.table.update_item(
+                Key=self._ledger_key(slug, sid), UpdateExpression="SET lease_until = :zero",
+                ConditionExpression="#st = :sending AND #o = :owner",
+                ExpressionAttributeNames={"#st": "state", "#o": "owner"},
+                ExpressionAttributeValues={":zero": 0, ":sending": "sending", ":owner": owner},
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            pass
+
+    def ledger_states(self, slug: str, sids: Sequence[str]) -> dict[str, str]:
+        """For tests and the bench: the state of each (slug, sid) ledger entry."""
+        out: dict[str, str] = {}
+        for sid in sids:
+            item = self.table.get_item(Key=self._ledger_key(slug, sid)).get("Item")
+            if item:
+                out[sid] = item["state"]
+        return out
+
+
+class SqsQueue:
+    """send_message_batch in tens; entries SQS refused are retried, then it raises (nothing dropped)."""
+
+    def __init__(self, client, url: str):
+        self.client = client
+        self.url = url
+
+    def send_all(self, bodies: Sequence[str]) -> int:
+        calls = 0
+        for start in range(0, len(bodies), 10):
+            entries = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies[start : start + 10])]
+            for attempt in range(6):
+                calls += 1
+                response = self.client.send_message_batch(QueueUrl=self.url, Entries=entries)
+                failed = {f["Id"] for f in response.get("Failed", [])}
+                if not failed:
+                    break
+                entries = [e for e in entries if e["Id"] in failed]
+                time.sleep(min(0.1 * 2**attempt, 2.0))
+            else:
+                raise RuntimeError(f"SQS refused {len(entries)} messages")
+        return calls
+
+
+# --- wiring (once per container) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: MailSettings
+    signer: TokenSigner
+    subscribers: DynamoSubscriberStore
+    deliveries: DynamoDeliveryStore
+    mailer: SesMailer
+    send_queue: SqsQueue | None
+    fanout_queue: SqsQueue | None
+
+    def subscription_service(self, api_base_url: str | None = None) -> SubscriptionService:
+        settings = self.settings
+        if api_base_url and not settings.api_base_url:
+            settings = MailSettings(**{**settings.__dict__, "api_base_url": api_base_url})
+        return SubscriptionService(self.subscribers, self.mailer, self.signer, settings)
+
+
+def load_signing_secret() -> bytes:
+    """The HMAC secret from Secrets Manager (SIGNING_SECRET_ARN), fetched once per container."""
+    from aws_lambda_powertools.utilities import parameters
+
+    value = parameters.get_secret(os.environ["SIGNING_SECRET_ARN"], max_age=24 * 3600)
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, dict):  # GenerateSecretString with a template -> JSON
+        value = json.dumps(value, sort_keys=True)
+    return str(value).encode()
+
+
+def mail_settings_from_env() -> MailSettings:
+    env = os.environ
+    return MailSettings(
+        from_address=env["SENDER_ADDRESS"],
+        from_name=env.get("SENDER_NAME") or None,
+        site_name=env.get("SITE_NAME", "Newsdrop"),
+        site_base_url=env["SITE_BASE_URL"],
+        api_base_url=env.get("API_BASE_URL", ""),
+        unsubscribe_mailto=env.get("UNSUBSCRIBE_MAILTO") or None,
+        configuration_set=env.get("SES_CONFIGURATION_SET") or None,
+    )
+
+
+@cache
+def runtime() -> Runtime:
+    import boto3
+
+    settings = mail_settings_from_env()
+    dynamodb = boto3.resource("dynamodb")
+    sqs = boto3.client("sqs") if (os.environ.get("SEND_QUEUE_URL") or os.environ.get("FANOUT_QUEUE_URL")) else None
+    return Runtime(
+        settings=settings,
+        signer=TokenSigner(load_signing_secret()),
+        subscribers=DynamoSubscriberStore(dynamodb, os.environ["SUBSCRIBERS_TABLE"]),
+        deliveries=DynamoDeliveryStore(dynamodb, os.environ.get("DELIVERIES_TABLE", "")) if os.environ.get(
+            "DELIVERIES_TABLE") else None,  # type: ignore[arg-type]
+        mailer=SesMailer(boto3.client("sesv2"), configuration_set=settings.configuration_set),
+        send_queue=SqsQueue(sqs, os.environ["SEND_QUEUE_URL"]) if os.environ.get("SEND_QUEUE_URL") else None,
+        fanout_queue=SqsQueue(sqs, os.environ["FANOUT_QUEUE_URL"]) if os.environ.get("FANOUT_QUEUE_URL") else None,
+    )
+
+
+def new_owner() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def iter_chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,322 @@
+"""Subscribers: address validation, topics, matching, and the double opt-in flow (no AWS in here).
+
+The flow runs against two small ports, a ``SubscriberRepo`` (``subscriber_store.DynamoSubscriberStore``
+in Lambda, an in-memory fake in tests) and a ``Mailer`` (``email.SesMailer``), so every rule is tested
+without AWS:
+
+* an address is stored once, under ``subscriber_id = HMAC(secret, normalized address)``; every other
+  record (topic index, delivery ledger, queue messages, logs) refers to that id only;
+* nothing but the confirmation mail goes to an unconfirmed address, and at most one confirmation per
+  ``cooldown`` per address, whoever asks; the answer to the caller is the same whatever happened, so
+  the endpoint does not tell who is subscribed;
+* suppressed addresses (hard bounce, complaint) are never mailed again, not even a confirmation;
+  unsubscribed people can sign up again, through a fresh double opt-in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+from pydantic import BaseModel, Field
+
+from newsdrop.tokens import InvalidToken, Purpose, TokenSigner
+
+if TYPE_CHECKING:
+    from newsdrop.email import Mailer, MailSettings
+
+logger = logging.getLogger(__name__)
+
+EVERYTHING = "*"  # the topic-index partition of people who follow everything
+MAX_TOPICS = 50  # keeps a preferences change inside one DynamoDB transaction (100 items)
+CONFIRM_TTL_SECONDS = 72 * 3600
+CONFIRM_COOLDOWN_SECONDS = 15 * 60
+
+# --- addresses ------------------------------------------------------------------------------------
+
+_LOCAL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_TLD_RE = re.compile(r"^([a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
+
+
+class InvalidEmail(ValueError):
+    """Not an address we can mail; the message is safe to show the caller (it never echoes input)."""
+
+
+def normalize_email(raw: object) -> str:
+    """Validate and normalize an address (``Ann@Example.COM `` -> ``ann@example.com``).
+
+    Deliberately strict: a dot-atom local part (no quoted strings, comments or display names), an
+    internationalized domain converted to its ASCII form, and nothing that could smuggle a header
+    (CR/LF, commas, angle brackets). The whole address is lowercased: local parts are case-insensitive
+    at every mailbox provider that matters, and one person must map to one subscriber id.
+    """
+    if not isinstance(raw, str):
+        raise InvalidEmail("email must be a string")
+    value = raw.strip()
+    if not value:
+        raise InvalidEmail("email is required")
+    if len(value) > 254:
+        raise InvalidEmail("email is too long")
+    if value.count("@") != 1:
+        raise InvalidEmail("email must look like name@example.com")
+    local, domain = value.split("@")
+    if not local or len(local) > 64 or not local.isascii() or not _LOCAL_RE.match(local):
+        raise InvalidEmail("the part before @ is not valid")
+    domain = domain.rstrip(".")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii").lower() if not domain.isascii() else domain.lower()
+    except UnicodeError as exc:
+        raise InvalidEmail("the domain is not valid") from exc
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or not all(_LABEL_RE.match(label) for label in labels) or not _TLD_RE.match(labels[-1]):
+        raise InvalidEmail("the domain is not valid")
+    normalized = f"{local.lower()}@{ascii_domain}"
+    if len(normalized) > 254:
+        raise InvalidEmail("email is too long")
+    return normalized
+
+
+def email_ref(address: str) -> str:
+    """A short, non-reversible reference for logs (never log the address itself)."""
+    return hashlib.sha256(b"newsdrop-log:" + address.strip().lower().encode()).hexdigest()[:10]
+
+
+# --- topics ---------------------------------------------------------------------------------------
+
+_TOPIC_SEP_RE = re.compile(r"[\s_]+")
+
+
+class InvalidTopics(ValueError):
+    pass
+
+
+def normalize_topic(raw: object) -> str:
+    """Tag-key form: ``"Global News"`` -> ``"global-news"``; letters, digits and single hyphens."""
+    if not isinstance(raw, str):
+        raise InvalidTopics("topics must be strings")
+    value = unicodedata.normalize("NFKC", raw).strip().casefold()
+    value = _TOPIC_SEP_RE.sub("-", value).strip("-")
+    value = re.sub(r"-{2,}", "-", value)
+    if not value or len(value) > 64 or not all(ch == "-" or ch.isalnum() for ch in value):
+        raise InvalidTopics("a topic must be 1-64 letters, digits or hyphens")
+    return value
+
+
+def normalize_topics(raw: object) -> list[str]:
+    if raw is None:
+        return []
+    if isinstance(raw, str) or not isinstance(raw, Sequence):
+        raise InvalidTopics("topics must be a list of tag keys")
+    topics = sorted({normalize_topic(item) for item in raw})
+    if len(topics) > MAX_TOPICS:
+        raise InvalidTopics(f"at most {MAX_TOPICS} topics")
+    return topics
+
+
+def match_reason(article_tags: Sequence[str], topics: Iterable[str], everything: bool) -> str | None:
+    """Why this subscriber gets this article: the first of the article's tags they follow, in the
+    article's order, else ``EVERYTHING`` if they follow everything, else None (they don't get it).
+
+    The fan-out reads one topic-index partition per tag and emits a subscriber only from the partition
+    named by this function, so someone following three of the article's tags is enqueued once.
+    """
+    followed = set(topics)
+    for tag in article_tags:
+        if tag in followed:
+            return tag
+    return EVERYTHING if everything else None
+
+
+# --- the stored record ----------------------------------------------------------------------------
+
+
+class SubscriberStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
+    SUPPRESSED = "suppressed"
+
+
+class Subscriber(BaseModel):
+    """The one record that holds an address. Everything else refers to ``sid``."""
+
+    sid: str
+    email: str
+    status: SubscriberStatus
+    topics: list[str] = Field(default_factory=list)
+    everything: bool = False
+    pending_topics: list[str] = Field(default_factory=list)  # what the last opt-in request asked for
+    pending_everything: bool = False
+    created_at: int = 0
+    confirm_sent_at: int = 0
+    confirmed_at: int = 0
+    updated_at: int = 0
+    suppressed_reason: str | None = None
+
+    @property
+    def mailable(self) -> bool:
+        return self.status == SubscriberStatus.CONFIRMED
+
+
+class SubscriberRepo(Protocol):
+    def get(self, sid: str) -> Subscriber | None: ...
+
+    def claim_confirmation(self, sid: str, email: str, topics: list[str], everything: bool, *, now: int,
+                           cooldown: int) -> bool:
+        """Atomically record a (re)subscription request and the right to send one confirmation mail:
+        True only if the address is new, or pending/unsubscribed with no confirmation since
+        ``now - cooldown``. Confirmed and suppressed subscribers are left untouched (False)."""
+        ...
+
+    def release_confirmation(self, sid: str, claimed_at: int) -> None: ...
+
+    def confirm(self, sid: str, *, now: int) -> Subscriber | None:
+        """pending -> confirmed (pending topics become the topics, index items written); idempotent for
+        an already confirmed subscriber; None for unknown/unsubscribed/suppressed."""
+        ...
+
+    def set_preferences(self, sid: str, topics: list[str], everything: bool, *, now: int) -> Subscriber | None:
+        ...
+
+    def unsubscribe(self, sid: str, *, now: int) -> bool: ...
+
+    def suppress(self, sid: str, reason: str, *, now: int) -> bool: ...
+
+
+# --- the flow -------------------------------------------------------------------------------------
+
+
+class SubscribeOutcome(StrEnum):
+    """For logs and metrics only: the HTTP answer is the same 202 for all of these."""
+
+    CONFIRMATION_SENT = "confirmation_sent"
+    COOLDOWN = "cooldown"  # pending, a confirmation went out recently
+    NOTHING_TO_DO = "nothing_to_do"  # already confirmed, or suppressed
+
+
+@dataclass(frozen=True)
+class PreferencesChange:
+    follow: list[str]
+    unfollow: list[str]
+    everything: bool | None = None  # None: leave as is
+    replace: list[str] | None = None  # set the topic list outright
+
+
+class SubscriptionService:
+    def __init__(self, repo: SubscriberRepo, mailer: Mailer, signer: TokenSigner, settings: MailSettings,
+                 *, clock=time.time, cooldown: int = CONFIRM_COOLDOWN_SECONDS):
+        self.repo = repo
+        self.mailer = mailer
+        self.signer = signer
+        self.settings = settings
+        self.clock = clock
+        self.cooldown = cooldown
+
+    def _now(self) -> int:
+        return int(self.clock())
+
+    def subscribe(self, raw_email: object, raw_topics: object = None, everything: object = None) -> SubscribeOutcome:
+        """Start (or restart) a double opt-in. Raises InvalidEmail / InvalidTopics for bad input."""
+        from newsdrop.email import render_confirmation
+
+        address = normalize_email(raw_email)
+        topics = normalize_topics(raw_topics)
+        if everything is not None and not isinstance(everything, bool):
+            raise InvalidTopics("everything must be true or false")
+        follow_all = bool(everything) or not topics  # no topics named: every new post
+        sid = self.signer.subscriber_id(address)
+        now = self._now()
+        if not self.repo.claim_confirmation(sid, address, topics, follow_all, now=now, cooldown=self.cooldown):
+            current = self.repo.get(sid)
+            outcome = (
+                SubscribeOutcome.COOLDOWN
+                if current is not None and current.status in (SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED)
+                else SubscribeOutcome.NOTHING_TO_DO
+            )
+            logger.info("subscribe request", extra={"sid": sid[:12], "outcome": outcome.value})
+            return outcome
+        confirm_token = self.signer.mint(Purpose.CONFIRM, sid, ttl_seconds=CONFIRM_TTL_SECONDS, now=now)
+        message = render_confirmation(
+            self.settings, address, confirm_url=self.settings.link("/confirm", confirm_token),
+            topics=topics, everything=follow_all,
+        )
+        try:
+            self.mailer.send(message)
+        except Exception:
+            # let the person try again right away instead of waiting out a cooldown for a mail never sent
+            self.repo.release_confirmation(sid, now)
+            raise
+        logger.info("subscribe request", extra={"sid": sid[:12], "outcome": "confirmation_sent"})
+        return SubscribeOutcome.CONFIRMATION_SENT
+
+    def confirm(self, token: str | None) -> Subscriber:
+        sid = self.signer.verify(token, Purpose.CONFIRM, now=self._now())
+        subscriber = self.repo.confirm(sid, now=self._now())
+        if subscriber is None:
+            raise InvalidToken("nothing to confirm")
+        logger.info("subscriber confirmed", extra={"sid": sid[:12]})
+        return subscriber
+
+    def preferences(self, token: str | None) -> Subscriber:
+        sid = self.signer.verify(token, Purpose.MANAGE)
+        subscriber = self.repo.get(sid)
+        if subscriber is None:
+            raise InvalidToken("unknown subscriber")
+        return subscriber
+
+    def update_preferences(self, token: str | None, change: PreferencesChange) -> Subscriber:
+        current = self.preferences(token)
+        if current.status != SubscriberStatus.CONFIRMED:
+            raise InvalidToken("not an active subscription")
+        follow = normalize_topics(change.follow)
+        unfollow = set(normalize_topics(change.unfollow))
+        base = normalize_topics(change.replace) if change.replace is not None else current.topics
+        topics = sorted((set(base) | set(follow)) - unfollow)
+        if len(topics) > MAX_TOPICS:
+            raise InvalidTopics(f"at most {MAX_TOPICS} topics")
+        everything = current.everything if change.everything is None else bool(change.everything)
+        updated = self.repo.set_preferences(current.sid, topics, everything, now=self._now())
+        if updated is None:
+            raise InvalidToken("not an active subscription")
+        logger.info("preferences updated", extra={"sid": current.sid[:12], "topics": len(topics),
+                                                  "everything": everything})
+        return updated
+
+    def check_unsubscribe(self, token: str | None) -> str:
+        return self.signer.verify(token, Purpose.UNSUBSCRIBE)
+
+    def unsubscribe(self, token: str | None) -> None:
+        """One click, idempotent; an unknown subscriber id (valid signature) is simply nothing to do."""
+        sid = self.signer.verify(token, Purpose.UNSUBSCRIBE)
+        changed = self.repo.unsubscribe(sid, now=self._now())
+        logger.info("unsubscribed", extra={"sid": sid[:12], "changed": changed})
+
+    def manage_token(self, sid: str) -> str:
+        return self.signer.mint(Purpose.MANAGE, sid)
+
+    def unsubscribe_token(self, sid: str) -> str:
+        return self.signer.mint(Purpose.UNSUBSCRIBE, sid)
+
+
+def suppress_addresses(repo: SubscriberRepo, signer: TokenSigner, addresses: Iterable[str], reason: str,
+                       *, now: int | None = None) -> int:
+    """Bounce/complaint feedback: mark each known address suppressed. Returns how many changed."""
+    changed = 0
+    for raw in addresses:
+        try:
+            sid = signer.subscriber_id(normalize_email(raw))
+        except InvalidEmail:
+            logger.warning("feedback for an unparseable address", extra={"ref": email_ref(str(raw))})
+            continue
+        if repo.suppress(sid, reason, now=int(time.time()) if now is None else now):
+            changed += 1
+        logger.info("address suppressed", extra={"sid": sid[:12], "reason": reason})
+    return changed

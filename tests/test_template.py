@@ -1,0 +1,69 @@
+"""template.yaml deployed into moto's CloudFormation defines everything the code relies on."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV_READ = re.compile(r"os\.environ\[\"([A-Z_]+)\"\]")
+
+
+def env_vars_read_by(code_dir: Path) -> set[str]:
+    """Environment variables a function cannot start without: os.environ["X"] in its handler and in the
+    newsdrop modules the handler imports."""
+    names = set()
+    handler = (code_dir / "app.py").read_text()
+    names |= set(ENV_READ.findall(handler))
+    for module in re.findall(r"from newsdrop\.([a-z_]+) import", handler):
+        path = ROOT / "shared" / "newsdrop" / f"{module}.py"
+        if path.exists():
+            names |= set(ENV_READ.findall(path.read_text()))
+    return names
+
+
+def test_every_function_has_its_code_and_every_env_var_it_reads(stack):
+    assert stack.functions, "no functions deployed"
+    for fn in stack.functions.values():
+        assert (fn.code_dir / "app.py").exists(), fn.code_dir
+        missing = env_vars_read_by(fn.code_dir) - set(fn.env)
+        assert not missing, f"{fn.logical_id} reads {missing} but the template does not define them"
+
+
+def test_tables_the_code_uses_exist_with_the_keys_it_uses(stack):
+    ddb = stack.client("dynamodb")
+    for fn in stack.functions.values():
+        for name, value in fn.env.items():
+            if name.endswith("_TABLE"):
+                table = ddb.describe_table(TableName=value)["Table"]
+                keys = {k["AttributeName"]: k["KeyType"] for k in table["KeySchema"]}
+                assert keys == {"pk": "HASH", "sk": "RANGE"}, (name, keys)
+    articles = ddb.describe_table(TableName=stack.resource("ArticlesTable"))["Table"]
+    assert articles["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+
+
+def test_ingest_is_wired_to_incoming_drops_with_retries_and_a_dead_letter_queue(stack):
+    [notification] = [n for n in stack.s3_notifications if n.function == "IngestFunction"]
+    assert notification.bucket == "DropBucket" and notification.prefix == stack.parameters["IncomingPrefix"]
+    assert notification.events == ["s3:ObjectCreated:*"]
+    config = stack.async_configs["IngestFunction"]
+    assert config.max_retries == 2
+    dlq = stack.resolve(config.on_failure)
+    assert stack.queue_url_for_arn(dlq) == stack.resource("IngestDeadLetterQueue")
+
+
+def test_functions_run_python_313_on_arm64_with_the_layer(stack):
+    lam = stack.client("lambda")
+    for fn in stack.functions.values():
+        conf = lam.get_function_configuration(FunctionName=fn.name)
+        assert conf["Runtime"] == "python3.13"
+        # moto's CloudFormation drops Architectures: read it from the translated template.
+        assert stack.cfn["Resources"][fn.logical_id]["Properties"]["Architectures"] == ["arm64"]
+        assert any("NewsdropLayer" in layer["Arn"] for layer in conf.get("Layers", [])), conf.get("Layers")
+
+
+def test_the_drop_bucket_is_private_and_encrypted(stack):
+    s3, bucket = stack.client("s3"), stack.output("DropBucketName")
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
