@@ -54,16 +54,19 @@ def test_ingest_is_wired_to_incoming_drops_with_retries_and_a_dead_letter_queue(
 def test_functions_run_python_313_on_arm64_with_the_layer(stack):
     lam = stack.client("lambda")
     for fn in stack.functions.values():
-        conf = lam.get_function_configuration(FunctionName=fn.name)
-        assert conf["Runtime"] == "python3.13"
-        # moto's CloudFormation drops Architectures: read it from the translated template.
-        assert stack.cfn["Resources"][fn.logical_id]["Properties"]["Architectures"] == ["arm64"]
-        assert any("NewsdropLayer" in layer["Arn"] for layer in conf.get("Layers", [])), conf.get("Layers")
+        assert lam.get_function_configuration(FunctionName=fn.name)["Runtime"] == "python3.13"
+        # moto's CloudFormation drops Architectures and Layers: read them from the translated template.
+        props = stack.cfn["Resources"][fn.logical_id]["Properties"]
+        assert props["Architectures"] == ["arm64"]
+        [layer] = props["Layers"]
+        assert stack.cfn["Resources"][layer["Ref"]]["Type"] == "AWS::Lambda::LayerVersion"
 
 
-def test_the_drop_bucket_is_private_and_encrypted(stack):
-    s3, bucket = stack.client("s3"), stack.output("DropBucketName")
-    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-    assert all(block.values())
-    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
-    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+def test_the_drop_bucket_is_private_encrypted_and_refuses_plain_http(stack):
+    props = stack.cfn["Resources"]["DropBucket"]["Properties"]  # moto ignores these settings
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    sse = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert sse["SSEAlgorithm"] in ("AES256", "aws:kms")
+    [policy] = [r for r in stack.cfn["Resources"].values() if r["Type"] == "AWS::S3::BucketPolicy"]
+    [deny] = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

@@ -24,6 +24,17 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--verbose", action="store_true", help="function logs on stderr")
     run.set_defaults(func=cmd_run)
 
+    dev = sub.add_parser("dev", help="a live local stack: moto server + event dispatcher (Ctrl-C stops)")
+    dev.add_argument("--port", type=int, default=4566)
+    dev.set_defaults(func=cmd_dev)
+
+    drop = sub.add_parser("drop", help="upload article files to the drop bucket of a stack")
+    drop.add_argument("files", nargs="+", type=Path)
+    where = drop.add_mutually_exclusive_group()
+    where.add_argument("--local", action="store_true", help="the stack `newsdrop dev` runs on this machine")
+    where.add_argument("--stack", default="newsdrop", help="a deployed stack's name (default: newsdrop)")
+    drop.set_defaults(func=cmd_drop)
+
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -77,6 +88,38 @@ def cmd_run(args: argparse.Namespace) -> int:
         from newsdrop.local.summary import print_summary
 
         print_summary(result)
+    return 0
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from newsdrop.local.dev import serve
+
+    serve(args.port)
+    return 0
+
+
+def cmd_drop(args: argparse.Namespace) -> int:
+    import boto3
+
+    if args.local:
+        from newsdrop.local.dev import local_target
+
+        target = local_target()
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=target["endpoint"],
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        bucket, prefix = target["bucket"], target["prefix"]
+    else:
+        outputs = boto3.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]["Outputs"]
+        found = {o["OutputKey"]: o["OutputValue"] for o in outputs}
+        s3, bucket, prefix = boto3.client("s3"), found["DropBucketName"], found.get("IncomingPrefix", "incoming/")
+    for path, key in article_files(args.files):
+        s3.upload_file(str(path), bucket, f"{prefix}{key}")
+        print(f"dropped {path} -> s3://{bucket}/{prefix}{key}")
     return 0
 
 

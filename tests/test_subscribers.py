@@ -1,0 +1,372 @@
+"""Subscribers: addresses, tokens, the double opt-in HTTP API, preferences, unsubscribe, suppression."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import importlib.util
+import json
+import logging
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsdrop.subscribers import (
+    EVERYTHING,
+    InvalidEmail,
+    InvalidTopics,
+    SubscribeOutcome,
+    SubscriberStatus,
+    SubscriptionService,
+    match_reason,
+    normalize_email,
+    normalize_topics,
+)
+from newsdrop.tokens import InvalidToken, Purpose, TokenSigner
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("newsdrop_bench_fanout", ROOT / "bench" / "fanout.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- addresses and topics ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Ann@Example.COM", "ann@example.com"),
+        ("  bob.smith+news@mail.example.co.uk ", "bob.smith+news@mail.example.co.uk"),
+        ("zoë@bücher.example".replace("zoë", "zoe"), "zoe@xn--bcher-kva.example"),
+    ],
+)
+def test_addresses_are_normalized(raw, expected):
+    assert normalize_email(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "no-at-sign",
+        "a@b",
+        "two@@example.com",
+        "a@example.com\r\nBcc: x@evil.com",
+        "Ann <ann@example.com>",
+        "a,b@example.com",
+        "a..b@example.com",
+        ".a@example.com",
+        "a@-example.com",
+        "a@example.c0m",
+        "\u00e9@example.com",
+        "a" * 65 + "@example.com",
+        "a@" + "b" * 250 + ".com",
+        None,
+        42,
+    ],
+)
+def test_bad_addresses_are_refused(raw):
+    with pytest.raises(InvalidEmail):
+        normalize_email(raw)
+
+
+@given(st.text(max_size=80))
+def test_whatever_gets_through_is_one_plain_lowercase_address(raw):
+    try:
+        address = normalize_email(raw)
+    except InvalidEmail:
+        return
+    assert address == address.lower() and address.isascii() and address.count("@") == 1
+    assert not any(ch.isspace() or ord(ch) < 32 or ch in "<>,;\"()" for ch in address)
+    assert normalize_email(address) == address
+
+
+def test_topics_are_tag_keys():
+    assert normalize_topics(["Global News", "global-news", "  Sport_Results "]) == ["global-news", "sport-results"]
+    for bad in ["a" * 65, "", "x#y", "<b>"]:
+        with pytest.raises(InvalidTopics):
+            normalize_topics([bad])
+    with pytest.raises(InvalidTopics):
+        normalize_topics("politics")  # a bare string is not a list
+    with pytest.raises(InvalidTopics):
+        normalize_topics([f"t{n}" for n in range(41)])
+
+
+def test_match_reason_picks_one_partition():
+    assert match_reason(["politics", "economy"], ["economy", "politics"], False) == "politics"
+    assert match_reason(["politics", "economy"], ["economy"], True) == "economy"
+    assert match_reason(["politics"], [], True) == EVERYTHING
+    assert match_reason(["politics"], ["sport"], False) is None
+
+
+# --- tokens -------------------------------------------------------------------------------------------
+
+
+def test_tokens_are_signed_purpose_bound_and_expire():
+    signer = TokenSigner("s" * 32)
+    sid = signer.subscriber_id("ann@example.com")
+    assert sid == signer.subscriber_id("ann@example.com") != TokenSigner("t" * 32).subscriber_id("ann@example.com")
+    token = signer.mint(Purpose.UNSUBSCRIBE, sid)
+    assert signer.verify(token, Purpose.UNSUBSCRIBE) == sid
+    with pytest.raises(InvalidToken):
+        signer.verify(token, Purpose.MANAGE)  # another purpose
+    with pytest.raises(InvalidToken):
+        TokenSigner("t" * 32).verify(token, Purpose.UNSUBSCRIBE)  # another key
+    other = signer.subscriber_id("bob@example.com")
+    with pytest.raises(InvalidToken):
+        signer.verify(token.replace(sid, other), Purpose.UNSUBSCRIBE)  # someone else's id
+    confirm = signer.mint(Purpose.CONFIRM, sid, ttl_seconds=60, now=1000)
+    assert signer.verify(confirm, Purpose.CONFIRM, now=1059) == sid
+    with pytest.raises(InvalidToken):
+        signer.verify(confirm, Purpose.CONFIRM, now=1061)
+    with pytest.raises(InvalidToken):
+        signer.verify(confirm.replace(".1060.", ".9999999999."), Purpose.CONFIRM, now=1061)  # extended expiry
+    for junk in [None, "", "v1", "x" * 500, token + "x", token[:-1] + ("A" if token[-1] != "A" else "B")]:
+        with pytest.raises(InvalidToken):
+            signer.verify(junk, Purpose.UNSUBSCRIBE)
+
+
+# --- the HTTP API on moto -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(aws):
+    return _bench().World()
+
+
+def http(world, method: str, path: str, *, query: dict | None = None, body=None, form: bool = False,
+         accept: str = "application/json"):
+    headers = {"accept": accept, "host": "api.news.example.com"}
+    if form:
+        headers["content-type"] = "application/x-www-form-urlencoded"
+        raw = body if isinstance(body, str) else "&".join(f"{k}={v}" for k, v in (body or {}).items())
+    else:
+        headers["content-type"] = "application/json"
+        raw = body if isinstance(body, str) or body is None else json.dumps(body)
+    event = {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
+        "headers": headers,
+        "queryStringParameters": query or None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "api",
+            "domainName": "api.news.example.com",
+            "domainPrefix": "api",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1",
+                     "userAgent": "pytest"},
+            "requestId": "req",
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "time": "05/Jan/2026:10:00:00 +0000",
+            "timeEpoch": 1767607200000,
+        },
+        "body": raw,
+        "isBase64Encoded": False,
+    }
+    response = world.invoke("subscribe", event)
+    content_type = response["headers"].get("Content-Type", "")
+    payload = json.loads(response["body"]) if "json" in content_type else response["body"]
+    return response["statusCode"], payload
+
+
+def mails_to(world, address: str) -> list[email.message.EmailMessage]:
+    from moto.backends import get_backend
+
+    sent = get_backend("ses")["123456789012"]["us-east-1"].sent_messages
+    out = []
+    for m in sent:
+        msg = email.message_from_string(m.raw_data, policy=email.policy.default)
+        if msg["To"] == address:
+            out.append(msg)
+    return out
+
+
+def link_token(msg, path: str) -> str:
+    text = msg.get_body(("plain",)).get_content()
+    [url] = [w for w in text.split() if urlparse(w).path == path]
+    return parse_qs(urlparse(url).query)["token"][0]
+
+
+def subscribed_and_confirmed(world, address: str, **body) -> str:
+    status, _ = http(world, "POST", "/subscribers", body={"email": address, **body})
+    assert status == 202
+    [confirmation] = mails_to(world, address)
+    status, page = http(world, "GET", "/confirm", query={"token": link_token(confirmation, "/confirm")})
+    assert status == 200 and "You are subscribed" in page
+    return link_token(confirmation, "/confirm")
+
+
+def test_double_opt_in_sends_one_confirmation_and_confirms(world, caplog, capsys):
+    caplog.set_level(logging.DEBUG, logger="newsdrop")
+    status, body = http(world, "POST", "/subscribers", body={"email": "Ann@Example.com", "topics": ["Politics"]})
+    assert status == 202 and body["status"] == "pending"
+    [mail] = mails_to(world, "ann@example.com")
+    assert mail["Subject"] == "Confirm your subscription to Newsdrop"
+    assert mail.get_content_type() == "multipart/alternative"
+    assert "List-Unsubscribe" not in mail  # not a list mail: nothing else goes to an unconfirmed address
+    signer = world.store.subscription_runtime().signer
+    sid = signer.subscriber_id("ann@example.com")
+    store = world.store.subscription_runtime().subscribers
+    assert store.get(sid).status == SubscriberStatus.PENDING
+    token = link_token(mail, "/confirm")
+    status, page = http(world, "GET", "/confirm", query={"token": token}, accept="text/html")
+    assert status == 200 and "You are subscribed" in page
+    sub = store.get(sid)
+    assert sub.status == SubscriberStatus.CONFIRMED and sub.topics == ["politics"] and not sub.everything
+    entries, _ = store.page_index("politics", __import__("newsdrop.subscribers").subscribers.shard_of(sid), None, 10)
+    assert [e.sid for e in entries] == [sid]
+    # confirming twice is fine; the address was never logged
+    assert http(world, "GET", "/confirm", query={"token": token})[0] == 200
+    ours = [r.getMessage() + json.dumps(r.__dict__, default=str) for r in caplog.records
+            if r.name.startswith("newsdrop")]
+    assert ours and not any("ann@example.com" in line.lower() for line in ours)
+    assert "ann@example.com" not in capsys.readouterr().out.lower()  # Powertools' JSON logs
+
+
+def test_repeats_neither_duplicate_nor_flood_and_answer_the_same(world):
+    answers = {json.dumps(http(world, "POST", "/subscribers", body={"email": "bob@example.com"})) for _ in range(5)}
+    assert len(answers) == 1
+    assert len(mails_to(world, "bob@example.com")) == 1  # cooldown
+    subscribed_and_confirmed(world, "carol@example.com")
+    again = http(world, "POST", "/subscribers", body={"email": "carol@example.com"})
+    assert json.dumps(again) in answers  # an existing subscriber looks exactly like a new one
+    assert len(mails_to(world, "carol@example.com")) == 1
+    items = world.ddb.scan(TableName=world.subscribers_table)["Items"]
+    assert sum(1 for i in items if i["sk"]["S"] == "PROFILE") == 2
+
+
+def test_cooldown_expires(world):
+    rt = world.store.subscription_runtime()
+    now = [1_000_000.0]
+    service = SubscriptionService(rt.subscribers, rt.mailer, rt.signer, rt.settings, clock=lambda: now[0])
+    assert service.subscribe("dan@example.com") == SubscribeOutcome.CONFIRMATION_SENT
+    now[0] += 14 * 60
+    assert service.subscribe("dan@example.com") == SubscribeOutcome.COOLDOWN
+    now[0] += 2 * 60
+    assert service.subscribe("dan@example.com") == SubscribeOutcome.CONFIRMATION_SENT
+    assert len(mails_to(world, "dan@example.com")) == 2
+
+
+def test_invalid_requests_get_clear_4xx(world):
+    status, body = http(world, "POST", "/subscribers", body={"email": "not-an-address"})
+    assert status == 422 and body["error"] == "invalid_email"
+    status, body = http(world, "POST", "/subscribers", body={"email": "a@example.com", "topics": [123]})
+    assert status == 422 and body["error"] == "invalid_topics"
+    status, body = http(world, "POST", "/subscribers", body="{not json")
+    assert status == 400 and body["error"] == "bad_request"
+    status, body = http(world, "POST", "/subscribers", body={"email": "a@example.com\r\nBcc: b@example.com"})
+    assert status == 422
+    assert http(world, "GET", "/confirm", query={"token": "v1.confirm.x"})[0] == 400
+
+
+def test_a_form_post_works_too(world):
+    status, _ = http(world, "POST", "/subscribers", body={"email": "erin%40example.com", "topics": "sport%2C+tech"},
+                     form=True)
+    assert status == 202
+    rt = world.store.subscription_runtime()
+    sub = rt.subscribers.get(rt.signer.subscriber_id("erin@example.com"))
+    assert sub.pending_topics == ["sport", "tech"] and not sub.pending_everything
+
+
+def test_preferences_follow_unfollow_and_everything(world):
+    subscribed_and_confirmed(world, "fay@example.com", topics=["politics"])
+    rt = world.store.subscription_runtime()
+    sid = rt.signer.subscriber_id("fay@example.com")
+    manage = rt.signer.mint(Purpose.MANAGE, sid)
+    status, view = http(world, "GET", "/preferences", query={"token": manage})
+    assert status == 200 and view == {"email": "f***@example.com", "status": "confirmed", "topics": ["politics"],
+                                      "everything": False}
+    status, view = http(world, "POST", "/preferences", query={"token": manage},
+                        body={"follow": ["Economy"], "unfollow": ["politics"], "everything": True})
+    assert status == 200 and view["topics"] == ["economy"] and view["everything"] is True
+    from newsdrop.subscribers import shard_of
+
+    shard = shard_of(sid)
+    assert [e.sid for e in rt.subscribers.page_index("politics", shard, None, 10)[0]] == []
+    assert [e.topics for e in rt.subscribers.page_index("economy", shard, None, 10)[0]] == [["economy"]]
+    assert [e.everything for e in rt.subscribers.page_index(EVERYTHING, shard, None, 10)[0]] == [True]
+    # the HTML page and its form post
+    status, page = http(world, "GET", "/preferences", query={"token": manage}, accept="text/html")
+    assert status == 200 and 'name="topics" value="economy"' in page and "checked" in page
+    status, page = http(world, "POST", "/preferences", query={"token": manage}, body={"topics": "tech"}, form=True)
+    assert status == 200 and "Saved" in page
+    assert rt.subscribers.get(sid).topics == ["tech"] and not rt.subscribers.get(sid).everything
+    # tokens of other purposes or other people don't work
+    unsubscribe = rt.signer.mint(Purpose.UNSUBSCRIBE, sid)
+    assert http(world, "GET", "/preferences", query={"token": unsubscribe})[0] == 400
+    assert http(world, "POST", "/preferences", query={"token": manage + "x"}, body={"follow": ["a"]})[0] == 400
+
+
+def test_one_click_unsubscribe(world):
+    subscribed_and_confirmed(world, "gus@example.com", topics=["politics"])
+    rt = world.store.subscription_runtime()
+    sid = rt.signer.subscriber_id("gus@example.com")
+    token = rt.signer.mint(Purpose.UNSUBSCRIBE, sid)
+    status, page = http(world, "GET", "/unsubscribe", query={"token": token}, accept="text/html")
+    assert status == 200 and '<form method="post"' in page and "List-Unsubscribe" in page
+    assert rt.subscribers.get(sid).status == SubscriberStatus.CONFIRMED  # GET (link scanners) changes nothing
+    status, page = http(world, "POST", "/unsubscribe", query={"token": token}, body="List-Unsubscribe=One-Click",
+                        form=True)
+    assert status == 200 and "unsubscribed" in page
+    assert rt.subscribers.get(sid).status == SubscriberStatus.UNSUBSCRIBED
+    from newsdrop.subscribers import shard_of
+
+    assert rt.subscribers.page_index("politics", shard_of(sid), None, 10)[0] == []
+    assert http(world, "POST", "/unsubscribe", query={"token": token}, body="List-Unsubscribe=One-Click",
+                form=True)[0] == 200  # idempotent
+    assert http(world, "POST", "/unsubscribe", query={"token": rt.signer.mint(Purpose.MANAGE, sid)})[0] == 400
+    # signing up again (after the confirmation cooldown) is a fresh double opt-in
+    rt.subscribers.release_confirmation(sid, rt.subscribers.get(sid).confirm_sent_at)
+    http(world, "POST", "/subscribers", body={"email": "gus@example.com"})
+    assert rt.subscribers.get(sid).status == SubscriberStatus.PENDING
+    assert len(mails_to(world, "gus@example.com")) == 2
+
+
+def _sns_envelope(ses_event: dict) -> str:
+    return json.dumps({"Type": "Notification", "MessageId": "m", "TopicArn": "arn:aws:sns:us-east-1:1:t",
+                       "Message": json.dumps(ses_event)})
+
+
+def feedback_event(world, bodies: list[str]) -> dict:
+    arn = world.queue_arn(world.feedback_url)
+    return {"Records": [{"messageId": f"m{i}", "receiptHandle": f"r{i}", "body": b, "attributes": {},
+                         "messageAttributes": {}, "md5OfBody": "x", "eventSource": "aws:sqs",
+                         "eventSourceARN": arn, "awsRegion": "us-east-1"} for i, b in enumerate(bodies)]}
+
+
+def test_bounces_and_complaints_suppress_for_good(world):
+    subscribed_and_confirmed(world, "hal@example.com")
+    subscribed_and_confirmed(world, "ivy@example.com")
+    http(world, "POST", "/subscribers", body={"email": "jon@example.com"})  # pending
+    bounce = {"eventType": "Bounce", "bounce": {"bounceType": "Permanent",
+                                                "bouncedRecipients": [{"emailAddress": "HAL@example.com"}]},
+              "mail": {"tags": {}}}
+    transient = {"eventType": "Bounce", "bounce": {"bounceType": "Transient",
+                                                   "bouncedRecipients": [{"emailAddress": "ivy@example.com"}]}}
+    complaint = {"notificationType": "Complaint",
+                 "complaint": {"complainedRecipients": [{"emailAddress": "jon@example.com"}]}}
+    response = world.invoke("feedback", feedback_event(world, [_sns_envelope(bounce), json.dumps(transient),
+                                                                _sns_envelope(complaint), "not json"]))
+    assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == ["m3"]  # poison -> retries -> DLQ
+    rt = world.store.subscription_runtime()
+    status = {a: rt.subscribers.get(rt.signer.subscriber_id(a)).status for a in
+              ("hal@example.com", "ivy@example.com", "jon@example.com")}
+    assert status == {"hal@example.com": "suppressed", "ivy@example.com": "confirmed", "jon@example.com": "suppressed"}
+    before = len(mails_to(world, "jon@example.com"))
+    jon = rt.signer.subscriber_id("jon@example.com")
+    rt.subscribers.release_confirmation(jon, rt.subscribers.get(jon).confirm_sent_at)  # past the cooldown
+    assert http(world, "POST", "/subscribers", body={"email": "jon@example.com"})[0] == 202
+    assert len(mails_to(world, "jon@example.com")) == before  # suppressed: not even a confirmation
