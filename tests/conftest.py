@@ -1,8 +1,8 @@
 """Shared fixtures: moto with fake credentials, and the local stack built from template.yaml itself, so a
 drift between the template and the code fails the tests."""
+
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

@@ -1,4 +1,5 @@
 """template.yaml deployed into moto's CloudFormation defines everything the code relies on."""
+
 from __future__ import annotations
 
 import re

@@ -16,12 +16,13 @@ ingestor = Ingestor(
 )
 
 
-@logger.inject_lambda_context(correlation_id_path="Records[0].s3.object.sequencer")
+@logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):
     outcomes, failures = [], []
     for dropped in dropped_objects(event):
+        logger.set_correlation_id(dropped.drop_id)
         try:
             outcome = ingestor.ingest(dropped)
         except Exception:  # an AWS failure, not bad input: finish the others, then let Lambda retry

@@ -1,4 +1,5 @@
 """`newsdrop`: run the pipeline on an embedded local stack, watch it live, drop files, reindex."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,9 @@ def main(argv: list[str] | None = None) -> int:
 
     run = sub.add_parser("run", help="run the whole pipeline on files, on an embedded local stack (moto)")
     run.add_argument("paths", nargs="*", type=Path, help="article files or folders (default: the samples)")
-    run.add_argument("--subscribers", help="N confirmed subscribers following everything, or a CSV email,topics")
+    run.add_argument(
+        "--subscribers", help="N confirmed subscribers following everything, or a CSV email,topics"
+    )
     run.add_argument("--outbox", type=Path, help="write every sent email as an .eml file here")
     run.add_argument("--json", action="store_true", help="print exactly one JSON object")
     run.add_argument("--verbose", action="store_true", help="function logs on stderr")
@@ -34,6 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--local", action="store_true", help="the stack `newsdrop dev` runs on this machine")
     where.add_argument("--stack", default="newsdrop", help="a deployed stack's name (default: newsdrop)")
     drop.set_defaults(func=cmd_drop)
+
+    reindex = sub.add_parser(
+        "reindex", help="recompute every related list from scratch (after a scoring change)"
+    )
+    where = reindex.add_mutually_exclusive_group()
+    where.add_argument("--local", action="store_true", help="the stack `newsdrop dev` runs on this machine")
+    where.add_argument("--stack", default="newsdrop", help="a deployed stack's name (default: newsdrop)")
+    reindex.set_defaults(func=cmd_reindex)
 
     args = parser.parse_args(argv)
     return args.func(args)
@@ -98,25 +109,45 @@ def cmd_dev(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_drop(args: argparse.Namespace) -> int:
+def stack_target(args: argparse.Namespace):
+    """(boto3 session, stack outputs) of the local `newsdrop dev` stack or of a deployed one."""
     import boto3
 
     if args.local:
         from newsdrop.local.dev import local_target
 
         target = local_target()
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=target["endpoint"],
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+        os.environ["AWS_ENDPOINT_URL"] = target["endpoint"]
+        session = boto3.session.Session(
+            region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
         )
-        bucket, prefix = target["bucket"], target["prefix"]
-    else:
-        outputs = boto3.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]["Outputs"]
-        found = {o["OutputKey"]: o["OutputValue"] for o in outputs}
-        s3, bucket, prefix = boto3.client("s3"), found["DropBucketName"], found.get("IncomingPrefix", "incoming/")
+        return session, target["outputs"]
+    session = boto3.session.Session()
+    stack = session.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
+    return session, {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from newsdrop.related import reindex_all
+    from newsdrop.related_store import DynamoDBRelatedIndex
+    from newsdrop.storage import ArticleStore
+
+    session, outputs = stack_target(args)
+    dynamodb = session.resource("dynamodb")
+    articles = list(ArticleStore(outputs["ArticlesTableName"], dynamodb).iter_articles())
+    index = DynamoDBRelatedIndex(outputs["RelatedTableName"], dynamodb)
+    with Progress() as bar:
+        task = bar.add_task("reindexing", total=len(articles))
+        count = reindex_all(index, articles, progress=lambda i, slug: bar.update(task, completed=i))
+    print(f"recomputed the related lists of {count} articles")
+    return 0
+
+
+def cmd_drop(args: argparse.Namespace) -> int:
+    session, outputs = stack_target(args)
+    s3, bucket, prefix = session.client("s3"), outputs["DropBucketName"], outputs["IncomingPrefix"]
     for path, key in article_files(args.files):
         s3.upload_file(str(path), bucket, f"{prefix}{key}")
         print(f"dropped {path} -> s3://{bucket}/{prefix}{key}")

@@ -15,6 +15,7 @@ class _S3Object(BaseModel):
     size: int | None = None
     versionId: str | None = None  # noqa: N815 (S3's own field names)
     sequencer: str | None = None
+    eTag: str | None = None  # noqa: N815
 
 
 class _S3Bucket(BaseModel):
@@ -51,6 +52,7 @@ def dropped_objects(event: dict[str, Any]) -> list[DroppedObject]:
                 version_id=obj.versionId,
                 sequencer=obj.sequencer,
                 event_time=record.eventTime,
+                etag=obj.eTag,
             )
         )
     return dropped

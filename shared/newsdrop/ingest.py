@@ -32,6 +32,15 @@ class DroppedObject:
     version_id: str | None = None
     sequencer: str | None = None
     event_time: str | None = None
+    etag: str | None = None
+
+    @property
+    def drop_id(self) -> str:
+        """The correlation id of this upload: the same for a redelivered event, new for a re-upload."""
+        identity = "|".join(
+            str(p) for p in (self.bucket, self.key, self.version_id, self.etag, self.sequencer)
+        )
+        return hashlib.sha256(identity.encode()).hexdigest()[:16]
 
 
 def content_hash(draft: ArticleDraft) -> str:
@@ -45,7 +54,13 @@ def sequencer_order(sequencer: str) -> tuple[int, str]:
 
 
 def build_article(
-    draft: ArticleDraft, *, slug: str, source_key: str, previous: Article | None, now: datetime
+    draft: ArticleDraft,
+    *,
+    slug: str,
+    source_key: str,
+    previous: Article | None,
+    now: datetime,
+    correlation_id: str | None = None,
 ) -> Article:
     text = plain_text(draft.body, draft.body_format)
     editor_tags = normalize_tags(draft.tags)
@@ -65,6 +80,7 @@ def build_article(
         source_key=source_key,
         content_hash=content_hash(draft),
         revision=previous.revision + 1 if previous else 1,
+        correlation_id=correlation_id,
     )
 
 
@@ -130,7 +146,14 @@ class Ingestor:
         if previous and previous.content_hash == digest:
             return DropOutcome(source=obj.key, status="unchanged", slug=slug)
 
-        article = build_article(draft, slug=slug, source_key=obj.key, previous=previous, now=self.clock())
+        article = build_article(
+            draft,
+            slug=slug,
+            source_key=obj.key,
+            previous=previous,
+            now=self.clock(),
+            correlation_id=obj.drop_id,
+        )
         self.articles.save(article, previous=previous, source_key=obj.key, sequencer=obj.sequencer)
         return DropOutcome(source=obj.key, status="stored", slug=slug)
 

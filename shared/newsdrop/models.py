@@ -73,6 +73,9 @@ class Article(BaseModel):
     source_key: str
     content_hash: str
     revision: int = 1
+    # Set at the drop and carried by every later stage's logs, so one id follows an article from the
+    # editor's upload to the last email.
+    correlation_id: str | None = None
 
     @property
     def tag_keys(self) -> list[str]:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 
 class DropBucket:
@@ -15,7 +16,12 @@ class DropBucket:
     def read(self, bucket: str, key: str, version_id: str | None, limit: int) -> bytes:
         """At most `limit` + 1 bytes: enough to tell "too large" without trusting the event's size."""
         extra = {"VersionId": version_id} if version_id else {}
-        resp = self.s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{limit}", **extra)
+        try:
+            resp = self.s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{limit}", **extra)
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "InvalidRange":  # what S3 answers for an empty object
+                return b""
+            raise
         return resp["Body"].read()
 
     def quarantine(

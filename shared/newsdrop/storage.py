@@ -26,6 +26,10 @@ def article_key(slug: str) -> dict[str, str]:
     return {"pk": f"ARTICLE#{slug}", "sk": CURRENT}
 
 
+def slug_of_key(key: dict[str, Any]) -> str:
+    return str(key["pk"]).removeprefix("ARTICLE#")
+
+
 def article_to_item(article: Article) -> dict[str, Any]:
     return {**article_key(article.slug), "kind": "article", **article.model_dump(mode="json")}
 
@@ -68,12 +72,10 @@ class ArticleStore:
         Conditions make concurrent or repeated deliveries safe: exactly one writer wins each revision.
         """
         table = self.table.name
-        ser = boto3.dynamodb.types.TypeSerializer()
 
         def put(item: dict[str, Any], **cond: Any) -> dict[str, Any]:
-            return {
-                "Put": {"TableName": table, "Item": {k: ser.serialize(v) for k, v in item.items()}, **cond}
-            }
+            # The resource's client serializes plain Python values itself.
+            return {"Put": {"TableName": table, "Item": item, **cond}}
 
         items = []
         if previous is None:
@@ -84,7 +86,7 @@ class ArticleStore:
                     article_to_item(article),
                     ConditionExpression="#rev = :rev",
                     ExpressionAttributeNames={"#rev": "revision"},
-                    ExpressionAttributeValues={":rev": {"N": str(previous.revision)}},
+                    ExpressionAttributeValues={":rev": previous.revision},
                 )
             )
             old = article_to_item(previous)

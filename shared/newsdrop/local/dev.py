@@ -1,4 +1,5 @@
 """`newsdrop dev`: a long-running local stack (a moto server on 127.0.0.1) with a live event dispatcher."""
+
 from __future__ import annotations
 
 import json
@@ -36,9 +37,9 @@ def serve(port: int, *, state_file: Path = STATE_FILE, idle_seconds: float = 0.3
     signal.signal(signal.SIGTERM, stop)
     try:
         stack = LocalStack().deploy()
-        bucket = stack.output("DropBucketName")
-        prefix = stack.parameters["IncomingPrefix"]
-        state_file.write_text(json.dumps({"endpoint": endpoint, "bucket": bucket, "prefix": prefix}))
+        outputs = stack.outputs()
+        bucket, prefix = outputs["DropBucketName"], outputs["IncomingPrefix"]
+        state_file.write_text(json.dumps({"endpoint": endpoint, "outputs": outputs}))
         log.info("local stack %s is up on %s", stack.stack_name, endpoint)
         log.info("drop bucket: %s (prefix %s)", bucket, prefix)
         log.info("try: newsdrop drop samples/*.md --local")
@@ -47,7 +48,11 @@ def serve(port: int, *, state_file: Path = STATE_FILE, idle_seconds: float = 0.3
         while not stopping:
             if not dispatcher.step():
                 time.sleep(idle_seconds)
-        log.info("stopping: %d invocations, %d failed attempts", dispatcher.stats.invocations, dispatcher.stats.failures)
+        log.info(
+            "stopping: %d invocations, %d failed attempts",
+            dispatcher.stats.invocations,
+            dispatcher.stats.failures,
+        )
     finally:
         state_file.unlink(missing_ok=True)
         server.stop()

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from botocore.config import Config
+
 from newsdrop.local.filters import matches_any
 from newsdrop.local.stack import S3_EVENTS_QUEUE, EventSource, LocalFunction, LocalStack
 
@@ -41,7 +43,10 @@ class Dispatcher:
         self.stats = DeliveryStats()
         self.before_invoke = before_invoke  # lets chaos tests kill an invocation
         self._sqs = stack.client("sqs")
-        self._streams = stack.client("dynamodbstreams")
+        # botocore >= 1.40 addresses streams at <account>.streams-ddb.<region>, which moto does not route.
+        self._streams = stack.session.client(
+            "dynamodbstreams", config=Config(account_id_endpoint_mode="disabled")
+        )
         self._shard_iterators: dict[tuple[int, str], str | None] = {}
         self._s3_queue_url = (
             self._sqs.get_queue_url(QueueName=S3_EVENTS_QUEUE)["QueueUrl"] if stack.s3_notifications else None

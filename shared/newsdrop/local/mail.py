@@ -1,4 +1,5 @@
 """Read back what the local SES (moto) accepted: the exact raw MIME each subscriber would receive."""
+
 from __future__ import annotations
 
 import email
@@ -8,7 +9,6 @@ import os
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from newsdrop.local.stack import LocalStack
 
@@ -63,5 +63,3 @@ def write_outbox(mails: list[SentMail], outbox: Path) -> list[Path]:
         path.write_text(mail.raw)
         paths.append(path)
     return paths
-
-

@@ -1,4 +1,5 @@
 """`newsdrop run`: deploy template.yaml into in-process moto, drop the files, drive every event, report."""
+
 from __future__ import annotations
 
 import logging
@@ -39,7 +40,9 @@ def embedded_aws() -> Iterator[None]:
 
 def drop_file(stack: LocalStack, path: Path, key: str) -> str:
     object_key = f"{stack.parameters['IncomingPrefix']}{key}"
-    stack.client("s3").put_object(Bucket=stack.output("DropBucketName"), Key=object_key, Body=path.read_bytes())
+    stack.client("s3").put_object(
+        Bucket=stack.output("DropBucketName"), Key=object_key, Body=path.read_bytes()
+    )
     return object_key
 
 

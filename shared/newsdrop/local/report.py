@@ -1,4 +1,5 @@
 """What `newsdrop run` reports, read back from the local stores (S3, DynamoDB, SES), never from memory."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ def drop_report(stack: LocalStack, drops: list[Drop]) -> list[dict[str, Any]]:
     for drop in drops:
         records = sorted(store.drops_for(drop.key), key=lambda r: r.get("event_time", ""))
         # The last event for the key is what the editor's latest upload of it became.
-        last = records[-1] if records else {"status": "pending", "reason": "no event was handled for this file"}
+        last = (
+            records[-1] if records else {"status": "pending", "reason": "no event was handled for this file"}
+        )
         report.append(
             {
                 "source": drop.path.name,
@@ -65,12 +68,13 @@ def related_lists(stack: LocalStack):
     """slug -> [{slug, title, excerpt}] from the related table, once the stack has one."""
     if "RelatedTable" not in stack.physical:
         return lambda slug: []
+    from newsdrop.related import related_for
     from newsdrop.related_store import DynamoDBRelatedIndex
 
     index = DynamoDBRelatedIndex(stack.resource("RelatedTable"), stack.session.resource("dynamodb"))
 
     def lookup(slug: str) -> list[dict[str, Any]]:
-        return [{"slug": e.slug, "title": e.title, "excerpt": e.excerpt} for e in index.get_list(slug)]
+        return [{"slug": e.slug, "title": e.title, "excerpt": e.excerpt} for e in related_for(index, slug)]
 
     return lookup
 

@@ -174,8 +174,25 @@ class LocalStack:
             if "PhysicalResourceId" in res:
                 self.physical[res["LogicalResourceId"]] = res["PhysicalResourceId"]
         self._load_functions()
+        self._apply_bucket_settings()
         self._route_s3_notifications()
         return self
+
+    def _apply_bucket_settings(self) -> None:
+        """Bucket settings moto's CloudFormation ignores but the code relies on (versioned reads)."""
+        s3 = self.client("s3")
+        for logical_id, res in self.cfn["Resources"].items():
+            if res["Type"] != "AWS::S3::Bucket":
+                continue
+            props, bucket = res.get("Properties", {}), self.physical[logical_id]
+            if "VersioningConfiguration" in props:
+                s3.put_bucket_versioning(
+                    Bucket=bucket, VersioningConfiguration=props["VersioningConfiguration"]
+                )
+            if "PublicAccessBlockConfiguration" in props:
+                s3.put_public_access_block(
+                    Bucket=bucket, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+                )
 
     def _split_wiring(self, cfn: dict[str, Any]) -> dict[str, Any]:
         deployable = json.loads(json.dumps(cfn))
@@ -281,9 +298,12 @@ class LocalStack:
         name = arn.rsplit(":", 1)[1]
         return self.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
 
-    def output(self, name: str) -> str:
+    def outputs(self) -> dict[str, str]:
         stack = self.client("cloudformation").describe_stacks(StackName=self.stack_name)["Stacks"][0]
-        return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}[name]
+        return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+    def output(self, name: str) -> str:
+        return self.outputs()[name]
 
     def resource(self, logical_id: str) -> str:
         return self.physical[logical_id]

@@ -1,4 +1,5 @@
 """The readable summary of `newsdrop run`."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,0 +1,36 @@
+"""Articles stream -> related lists: the changed article's own list, and its place in older articles' lists."""
+
+import os
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from newsdrop.observability import logger, metrics, tracer
+from newsdrop.related import remove_article, update_for_article
+from newsdrop.related_store import DynamoDBRelatedIndex
+from newsdrop.storage import article_from_item, slug_of_key
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+index = DynamoDBRelatedIndex(os.environ["RELATED_TABLE"])
+
+
+def record_handler(record: DynamoDBRecord) -> int:
+    new_image = record.dynamodb.new_image
+    if new_image and new_image.get("kind") == "article":
+        article = article_from_item(dict(new_image))
+        logger.set_correlation_id(article.correlation_id)
+        changed = update_for_article(index, article)
+    else:  # REMOVE: the article leaves every list that held it
+        changed = remove_article(index, slug_of_key(record.dynamodb.keys))
+    metrics.add_metric(name="RelatedListsUpdated", unit=MetricUnit.Count, value=len(changed))
+    return len(changed)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event, context):
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
