@@ -1,0 +1,113 @@
+"""normalize_tags and auto_tags."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from newsdrop.models import Tag
+from newsdrop.tagging import auto_tags, normalize_tags, tag_key
+
+BBC = Path(__file__).resolve().parents[2] / "shared" / "data" / "bbc-news.jsonl"
+
+
+def test_duplicates_in_any_spelling_become_one_tag():
+    tags = normalize_tags(["Global News", "global  news", "#global-news", "GLOBAL_news"])
+    assert tags == [Tag(key="global-news", label="Global News")]
+
+
+def test_capitalized_form_beats_earlier_lowercase():
+    assert normalize_tags(["venezuela", "Venezuela"]) == [Tag(key="venezuela", label="Venezuela")]
+    assert normalize_tags(["#global-news", "global news"])[0].label == "global news"
+
+
+def test_first_seen_order_and_empty_tags_dropped():
+    tags = normalize_tags(["Sport", "  ", "#", "Football", "sport"])
+    assert [t.label for t in tags] == ["Sport", "Football"]
+
+
+def test_accents_fold_in_keys_and_other_scripts_survive():
+    assert tag_key("Café Society") == tag_key("cafe society") == "cafe-society"
+    assert normalize_tags(["東京"])[0].key == "東京"
+
+
+def test_limits():
+    tags = normalize_tags([f"Tag {i}" for i in range(50)])
+    assert len(tags) == 20
+    long = normalize_tags(["word " * 30])[0]
+    assert len(long.label) <= 50 and not long.label.endswith(" ")
+
+
+VENEZUELA = (
+    "Venezuela's National Electoral Council announced on Monday that the presidential election will be "
+    "held on 18 May. Opposition coordinator Marta Villalobos said the timetable made a fair primary "
+    "impossible. Government officials in Caracas rejected the criticism. Electoral council president "
+    "Rafael Ordóñez told state television the date respected the constitution. Villalobos urged "
+    "observers to press Caracas for more time. Colombia, which hosts millions of Venezuelan migrants, "
+    "called for transparent conditions. Mr Ordóñez said the vote would be free. The opposition said "
+    "the government wanted to keep candidates off the ballot in the election campaign."
+)
+
+
+def test_auto_tags_find_people_places_and_topics():
+    tags = auto_tags("Venezuela sets election date as opposition cries foul", VENEZUELA)
+    labels = [t.label for t in tags]
+    assert labels[0] == "Venezuela"
+    assert {"Marta Villalobos", "Caracas", "Politics"} <= set(labels)
+    assert "Rafael Ordóñez" in labels  # "Mr Ordóñez" joins the full name
+    for junk in ("The", "Mr", "Monday", "May", "Government", "Opposition", "Venezuelan", "Electoral"):
+        assert junk not in labels
+    assert len(tags) <= 6
+
+
+def test_auto_tags_exclude_editor_tags_by_key_and_respect_limit():
+    tags = auto_tags("Venezuela sets election date", VENEZUELA, exclude={"venezuela", "Politics"}, limit=3)
+    keys = [t.key for t in tags]
+    assert "venezuela" not in keys and "politics" not in keys
+    assert len(tags) <= 3
+    assert auto_tags("T", VENEZUELA, limit=0) == []
+
+
+def test_demonyms_and_aliases_map_to_countries():
+    text = (
+        "Brazilian striker Caio Mendes joined from Porto. The Brazilian forward scored 21 goals. "
+        "Mendes said the UK was a good place to play and the UK league was strong."
+    )
+    labels = [t.label for t in auto_tags("Club signs Brazilian striker", text)]
+    assert "Brazil" in labels and "United Kingdom" in labels and "Caio Mendes" in labels
+    assert "Brazilian" not in labels and "UK" not in labels
+
+
+def test_auto_tags_on_empty_text():
+    assert auto_tags("", "") == []
+
+
+@pytest.mark.skipif(not BBC.exists(), reason="BBC evaluation corpus not present")
+def test_bbc_articles_get_sensible_tags_quickly():
+    rows = [json.loads(line) for line in BBC.read_text(encoding="utf-8").splitlines() if line.strip()]
+    sample = random.Random(42).sample(rows, 200)
+    junk = {"The", "But", "Mr", "Mrs", "He", "She", "It", "In", "However", "Monday", "January", "This"}
+    start = time.perf_counter()
+    words = 0
+    with_topic = 0
+    for row in sample:
+        tags = auto_tags(row["title"], row["body"])
+        words += len(row["body"].split())
+        labels = {t.label for t in tags}
+        assert not labels & junk, (row["title"], labels)
+        assert len(tags) <= 6
+        expected = {
+            "business": {"Business", "Economy"},
+            "sport": {"Sport"},
+            "tech": {"Technology"},
+            "politics": {"Politics"},
+            "entertainment": {"Entertainment"},
+        }[row["category"]]
+        with_topic += bool(labels & expected)
+    elapsed = time.perf_counter() - start
+    assert elapsed / words * 500 < 0.005  # under 5 ms per 500 words
+    assert with_topic >= 0.7 * len(sample)
