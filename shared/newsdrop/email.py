@@ -119,10 +119,18 @@ def reason_text(reason: str, site_name: str, labels: dict[str, str] | None = Non
 # --- MIME -----------------------------------------------------------------------------------------
 
 
-def _build(settings: MailSettings, recipient: str, subject: str, text: str, html_body: str,
-           extra_headers: dict[str, str]) -> bytes:
+def _build(
+    settings: MailSettings,
+    recipient: str,
+    subject: str,
+    text: str,
+    html_body: str,
+    extra_headers: dict[str, str],
+) -> bytes:
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = formataddr((header_text(settings.from_name or settings.site_name, 80), settings.from_address))
+    msg["From"] = formataddr(
+        (header_text(settings.from_name or settings.site_name, 80), settings.from_address)
+    )
     msg["To"] = recipient
     # folded here (RFC 2047 words of <= 75 chars, lines <= 78) because the message is written with the
     # 998-char line limit below; header_text has removed every line break and control character already
@@ -138,9 +146,17 @@ def _build(settings: MailSettings, recipient: str, subject: str, text: str, html
     return msg.as_bytes(policy=_WIRE_POLICY)
 
 
-def render_notification(settings: MailSettings, article: ArticleView, recipient: str, reason: str, *,
-                        unsubscribe_token: str, manage_token: str, tags: dict[str, str] | None = None,
-                        labels: dict[str, str] | None = None) -> OutgoingEmail:
+def render_notification(
+    settings: MailSettings,
+    article: ArticleView,
+    recipient: str,
+    reason: str,
+    *,
+    unsubscribe_token: str,
+    manage_token: str,
+    tags: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> OutgoingEmail:
     """The new-post email for one recipient (their own unsubscribe and manage links)."""
     title = header_text(article.title, limit=300)
     excerpt = body_text(article.excerpt or "")
@@ -150,52 +166,99 @@ def render_notification(settings: MailSettings, article: ArticleView, recipient:
     why = reason_text(reason, settings.site_name, labels)
     kicker = "New post" if reason == EVERYTHING else f"New in {_topic_label(reason, labels)}"
     text = _render(
-        "notification.txt", site_name=settings.site_name, title_text=title, excerpt_text=excerpt,
-        article_url=article_url, reason_text=why, manage_url=manage_url, unsubscribe_url=unsubscribe_url,
+        "notification.txt",
+        site_name=settings.site_name,
+        title_text=title,
+        excerpt_text=excerpt,
+        article_url=article_url,
+        reason_text=why,
+        manage_url=manage_url,
+        unsubscribe_url=unsubscribe_url,
     )
-    content = _render("notification_content.html", kicker_html=_esc(header_text(kicker, 80)),
-                      title_html=_esc(title), excerpt_html=_esc(excerpt), article_url_html=_esc(article_url))
-    footer = _render("notification_footer.html", reason_html=_esc(why), manage_url_html=_esc(manage_url),
-                     unsubscribe_url_html=_esc(unsubscribe_url))
+    content = _render(
+        "notification_content.html",
+        kicker_html=_esc(header_text(kicker, 80)),
+        title_html=_esc(title),
+        excerpt_html=_esc(excerpt),
+        article_url_html=_esc(article_url),
+    )
+    footer = _render(
+        "notification_footer.html",
+        reason_html=_esc(why),
+        manage_url_html=_esc(manage_url),
+        unsubscribe_url_html=_esc(unsubscribe_url),
+    )
     html_body = _render(
-        "email_layout.html", subject_html=_esc(title), preheader_html=_esc(excerpt[:140]),
-        site_url_html=_esc(settings.site_base_url), site_name_html=_esc(settings.site_name),
-        content_html=content, footer_html=footer,
+        "email_layout.html",
+        subject_html=_esc(title),
+        preheader_html=_esc(excerpt[:140]),
+        site_url_html=_esc(settings.site_base_url),
+        site_name_html=_esc(settings.site_name),
+        content_html=content,
+        footer_html=footer,
     )
     mailto = settings.unsubscribe_mailto or settings.from_address
-    mailto_url = f"mailto:{mailto}?{urlencode({'subject': f'unsubscribe {unsubscribe_token}'}, quote_via=quote)}"
+    mailto_url = (
+        f"mailto:{mailto}?{urlencode({'subject': f'unsubscribe {unsubscribe_token}'}, quote_via=quote)}"
+    )
     headers = {
         # RFC 2369 + RFC 8058: the https URI is what mailbox providers POST to for one-click unsubscribe
         "List-Unsubscribe": f"<{unsubscribe_url}>, <{mailto_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "List-Id": f"{header_text(settings.site_name, 60)} new posts <new-posts.{_list_domain(settings)}>",
         "Precedence": "bulk",
+        "X-Newsdrop-Article": _tag_safe(article.slug),
         "Auto-Submitted": "auto-generated",
     }
     raw = _build(settings, recipient, f"{title}", text, html_body, headers)
     return OutgoingEmail(recipient=recipient, raw=raw, tags=tags or {})
 
 
-def render_confirmation(settings: MailSettings, recipient: str, *, confirm_url: str, topics: list[str],
-                        everything: bool, ttl_hours: int = 72) -> OutgoingEmail:
+def render_confirmation(
+    settings: MailSettings,
+    recipient: str,
+    *,
+    confirm_url: str,
+    topics: list[str],
+    everything: bool,
+    ttl_hours: int = 72,
+) -> OutgoingEmail:
     if everything or not topics:
         topics_text = "anything"
     else:
         names = [_topic_label(t, None) for t in topics[:10]]
         topics_text = ", ".join(names) + (" and more" if len(topics) > 10 else "")
-    text = _render("confirmation.txt", site_name=settings.site_name, topics_text=topics_text,
-                   confirm_url=confirm_url, ttl_hours=ttl_hours)
-    content = _render("confirmation_content.html", site_name_html=_esc(settings.site_name),
-                      topics_html=_esc(topics_text), confirm_url_html=_esc(confirm_url), ttl_hours=ttl_hours)
+    text = _render(
+        "confirmation.txt",
+        site_name=settings.site_name,
+        topics_text=topics_text,
+        confirm_url=confirm_url,
+        ttl_hours=ttl_hours,
+    )
+    content = _render(
+        "confirmation_content.html",
+        site_name_html=_esc(settings.site_name),
+        topics_html=_esc(topics_text),
+        confirm_url_html=_esc(confirm_url),
+        ttl_hours=ttl_hours,
+    )
     footer = _render("confirmation_footer.html", site_name_html=_esc(settings.site_name))
     subject = f"Confirm your subscription to {settings.site_name}"
     html_body = _render(
-        "email_layout.html", subject_html=_esc(subject), preheader_html="One click and you are in.",
-        site_url_html=_esc(settings.site_base_url), site_name_html=_esc(settings.site_name),
-        content_html=content, footer_html=footer,
+        "email_layout.html",
+        subject_html=_esc(subject),
+        preheader_html="One click and you are in.",
+        site_url_html=_esc(settings.site_base_url),
+        site_name_html=_esc(settings.site_name),
+        content_html=content,
+        footer_html=footer,
     )
     raw = _build(settings, recipient, subject, text, html_body, {"Auto-Submitted": "auto-generated"})
     return OutgoingEmail(recipient=recipient, raw=raw, tags={"kind": "confirm"})
+
+
+def _tag_safe(value: str) -> str:
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "_-.") else "_" for ch in value)[:200]
 
 
 def _folded(name: str, value: str) -> str:
@@ -209,8 +272,13 @@ def _list_domain(settings: MailSettings) -> str:
 
 def render_page(settings: MailSettings, title: str, body_html: str) -> str:
     """A small HTML page for the subscriber endpoints; ``body_html`` must already be escaped."""
-    return _render("page.html", title_html=_esc(title), site_name_html=_esc(settings.site_name),
-                   site_url_html=_esc(settings.site_base_url), body_html=body_html)
+    return _render(
+        "page.html",
+        title_html=_esc(title),
+        site_name_html=_esc(settings.site_name),
+        site_url_html=_esc(settings.site_base_url),
+        body_html=body_html,
+    )
 
 
 # --- sending --------------------------------------------------------------------------------------
@@ -232,7 +300,12 @@ class Mailer(Protocol):
 
 
 _THROTTLE_CODES = {"ThrottlingException", "TooManyRequestsException", "Throttling", "LimitExceededException"}
-_REJECT_CODES = {"MessageRejected", "BadRequestException", "InvalidParameterValue", "MailFromDomainNotVerifiedException"}
+_REJECT_CODES = {
+    "MessageRejected",
+    "BadRequestException",
+    "InvalidParameterValue",
+    "MailFromDomainNotVerifiedException",
+}
 
 
 class SesMailer:
@@ -260,3 +333,80 @@ class SesMailer:
             if code in _REJECT_CODES and "Daily message quota" not in text:
                 raise MailRejected(code) from exc
             raise
+
+
+# --- pages of the subscriber endpoints --------------------------------------------------------------
+
+
+def page_invalid_link(settings: MailSettings) -> str:
+    return render_page(
+        settings,
+        "This link does not work",
+        (
+            "<p>The link is invalid or has expired. Confirmation links work for 72 hours: "
+            "subscribe again on the site to get a fresh one.</p>"
+        ),
+    )
+
+
+def page_confirmed(settings: MailSettings, manage_token: str) -> str:
+    manage = _esc(settings.link("/preferences", manage_token))
+    return render_page(
+        settings,
+        "You are subscribed",
+        (
+            "<p>Thanks! You will get an email when a new post is published on "
+            f"{_esc(settings.site_name)}.</p>"
+            f'<p><a href="{manage}">Choose your topics</a></p>'
+        ),
+    )
+
+
+def page_unsubscribe(settings: MailSettings, token: str | None) -> str:
+    action = _esc("?" + urlencode({"token": token or ""}))
+    return render_page(
+        settings,
+        "Unsubscribe",
+        (
+            f"<p>Stop getting emails about new posts on {_esc(settings.site_name)}?</p>"
+            f'<form method="post" action="{action}">'
+            '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
+            '<button type="submit">Unsubscribe</button></form>'
+        ),
+    )
+
+
+def page_unsubscribed(settings: MailSettings) -> str:
+    return render_page(
+        settings,
+        "You are unsubscribed",
+        (
+            "<p>You will not get any more emails about new posts. Changed your mind? Subscribe again on the "
+            "site at any time.</p>"
+        ),
+    )
+
+
+def page_preferences(
+    settings: MailSettings, subscriber: Any, token: str | None, unsubscribe_token: str, *, saved: bool = False
+) -> str:
+    if subscriber.status != "confirmed":
+        return render_page(
+            settings, "Your subscription", "<p>This address is not subscribed at the moment.</p>"
+        )
+    action = _esc("?" + urlencode({"token": token or ""}))
+    checked = " checked" if subscriber.everything else ""
+    topics = _esc(", ".join(subscriber.topics))
+    unsubscribe = _esc(settings.link("/unsubscribe", unsubscribe_token))
+    return render_page(
+        settings,
+        "Your topics",
+        (
+            ("<p><strong>Saved.</strong></p>" if saved else "") + f'<form method="post" action="{action}">'
+            f'<label><input type="checkbox" name="everything" value="on"{checked}> Every new post</label>'
+            '<label for="topics">Posts tagged with (comma separated):</label>'
+            f'<input type="text" id="topics" name="topics" value="{topics}">'
+            '<p><button type="submit">Save</button></p></form>'
+            f'<p class="muted"><a href="{unsubscribe}">Unsubscribe from everything</a></p>'
+        ),
+    )

@@ -14,20 +14,37 @@ Deliveries table (pk, sk, TTL ``expires_at``)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import time
-import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
 from typing import Any
+from urllib.parse import parse_qs
 
-from newsdrop.delivery import ArticleSnapshot, ClaimOutcome, IndexEntry, JobRecord
-from newsdrop.email import MailSettings, SesMailer
-from newsdrop.subscribers import EVERYTHING, Subscriber, SubscriberStatus, SubscriptionService, shard_of
+from newsdrop.delivery import (
+    ArticleSnapshot,
+    ClaimOutcome,
+    IndexEntry,
+    JobRecord,
+    RateLimiter,
+    RetryLater,
+    Sender,
+    parse_ses_event,
+)
+from newsdrop.email import Mailer, MailSettings, SesMailer
+from newsdrop.subscribers import (
+    EVERYTHING,
+    Subscriber,
+    SubscriberStatus,
+    SubscriptionService,
+    shard_of,
+    suppress_addresses,
+)
 from newsdrop.tokens import TokenSigner
 
 logger = logging.getLogger(__name__)
@@ -118,8 +135,9 @@ class DynamoSubscriberStore:
                 raise RuntimeError("BatchGetItem left keys unprocessed")
         return found
 
-    def page_index(self, topic: str, shard: int, cursor: dict[str, Any] | None, limit: int
-                   ) -> tuple[list[IndexEntry], dict[str, Any] | None]:
+    def page_index(
+        self, topic: str, shard: int, cursor: dict[str, Any] | None, limit: int
+    ) -> tuple[list[IndexEntry], dict[str, Any] | None]:
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": index_pk(topic, shard)},
@@ -129,14 +147,17 @@ class DynamoSubscriberStore:
             kwargs["ExclusiveStartKey"] = cursor
         response = self.table.query(**kwargs)
         entries = [
-            IndexEntry(sid=item["sk"], topics=list(item.get("topics") or []), everything=bool(item.get("all")))
+            IndexEntry(
+                sid=item["sk"], topics=list(item.get("topics") or []), everything=bool(item.get("all"))
+            )
             for item in response.get("Items", [])
         ]
         return entries, response.get("LastEvaluatedKey")
 
     # --- writes ---
-    def claim_confirmation(self, sid: str, email: str, topics: list[str], everything: bool, *, now: int,
-                           cooldown: int) -> bool:
+    def claim_confirmation(
+        self, sid: str, email: str, topics: list[str], everything: bool, *, now: int, cooldown: int
+    ) -> bool:
         try:
             self.table.update_item(
                 Key=_profile_key(sid),
@@ -147,13 +168,22 @@ class DynamoSubscriberStore:
                     " v = if_not_exists(v, :zero) + :one"
                 ),
                 ConditionExpression=(
-                    "attribute_not_exists(pk) OR ((#s = :pending OR #s = :unsub) AND confirm_sent_at <= :cutoff)"
+                    "attribute_not_exists(pk)"
+                    " OR ((#s = :pending OR #s = :unsub) AND confirm_sent_at <= :cutoff)"
                 ),
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={
-                    ":e": email, ":t": topics, ":all": everything, ":now": now, ":pending": "pending",
-                    ":unsub": "unsubscribed", ":cutoff": now - cooldown, ":empty": [], ":f": False,
-                    ":zero": 0, ":one": 1,
+                    ":e": email,
+                    ":t": topics,
+                    ":all": everything,
+                    ":now": now,
+                    ":pending": "pending",
+                    ":unsub": "unsubscribed",
+                    ":cutoff": now - cooldown,
+                    ":empty": [],
+                    ":f": False,
+                    ":zero": 0,
+                    ":one": 1,
                 },
             )
             return True
@@ -161,18 +191,26 @@ class DynamoSubscriberStore:
             return False
 
     def release_confirmation(self, sid: str, claimed_at: int) -> None:
-        try:
+        with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
             self.table.update_item(
-                Key=_profile_key(sid), UpdateExpression="SET confirm_sent_at = :zero",
+                Key=_profile_key(sid),
+                UpdateExpression="SET confirm_sent_at = :zero",
                 ConditionExpression="confirm_sent_at = :claimed",
                 ExpressionAttributeValues={":zero": 0, ":claimed": claimed_at},
             )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            pass
 
-    def _transact_profile(self, item: dict[str, Any], *, set_expr: str, values: dict[str, Any],
-                          old_index: list[str], new_index: list[str], new_topics: list[str], everything: bool,
-                          sid: str) -> bool:
+    def _transact_profile(
+        self,
+        item: dict[str, Any],
+        *,
+        set_expr: str,
+        values: dict[str, Any],
+        old_index: list[str],
+        new_index: list[str],
+        new_topics: list[str],
+        everything: bool,
+        sid: str,
+    ) -> bool:
         """Update the profile (optimistic on ``v``) and rewrite its topic-index items, all or nothing."""
         names = {"#s": "status"}
         update = {
@@ -190,11 +228,23 @@ class DynamoSubscriberStore:
         shard = shard_of(sid)
         actions: list[dict[str, Any]] = [update]
         for topic in new_index:
-            actions.append({"Put": {"TableName": self.table_name, "Item": {
-                "pk": index_pk(topic, shard), "sk": sid, "topics": new_topics, "all": everything}}})
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": {
+                            "pk": index_pk(topic, shard),
+                            "sk": sid,
+                            "topics": new_topics,
+                            "all": everything,
+                        },
+                    }
+                }
+            )
         for topic in set(old_index) - set(new_index):
-            actions.append({"Delete": {"TableName": self.table_name,
-                                       "Key": {"pk": index_pk(topic, shard), "sk": sid}}})
+            actions.append(
+                {"Delete": {"TableName": self.table_name, "Key": {"pk": index_pk(topic, shard), "sk": sid}}}
+            )
         try:
             self.client_resource_transact(actions)
             return True
@@ -220,15 +270,25 @@ class DynamoSubscriberStore:
             ok = self._transact_profile(
                 item,
                 set_expr="#s = :c, topics = :t, everything = :all, confirmed_at = :now, updated_at = :now",
-                values={":c": "confirmed", ":t": sub.pending_topics, ":all": sub.pending_everything, ":now": now},
-                old_index=[], new_index=_index_topics(sub.pending_topics, sub.pending_everything),
-                new_topics=sub.pending_topics, everything=sub.pending_everything, sid=sid,
+                values={
+                    ":c": "confirmed",
+                    ":t": sub.pending_topics,
+                    ":all": sub.pending_everything,
+                    ":now": now,
+                },
+                old_index=[],
+                new_index=_index_topics(sub.pending_topics, sub.pending_everything),
+                new_topics=sub.pending_topics,
+                everything=sub.pending_everything,
+                sid=sid,
             )
             if ok:
                 return self.get(sid)
         return None
 
-    def set_preferences(self, sid: str, topics: list[str], everything: bool, *, now: int) -> Subscriber | None:
+    def set_preferences(
+        self, sid: str, topics: list[str], everything: bool, *, now: int
+    ) -> Subscriber | None:
         for _ in range(3):
             item = self._get_item(sid)
             if not item:
@@ -237,10 +297,14 @@ class DynamoSubscriberStore:
             if sub.status != SubscriberStatus.CONFIRMED:
                 return None
             ok = self._transact_profile(
-                item, set_expr="topics = :t, everything = :all, updated_at = :now",
+                item,
+                set_expr="topics = :t, everything = :all, updated_at = :now",
                 values={":t": topics, ":all": everything, ":now": now},
-                old_index=_index_topics(sub.topics, sub.everything), new_index=_index_topics(topics, everything),
-                new_topics=topics, everything=everything, sid=sid,
+                old_index=_index_topics(sub.topics, sub.everything),
+                new_index=_index_topics(topics, everything),
+                new_topics=topics,
+                everything=everything,
+                sid=sid,
             )
             if ok:
                 return self.get(sid)
@@ -256,10 +320,14 @@ class DynamoSubscriberStore:
                 return False
             was_indexed = sub.status == SubscriberStatus.CONFIRMED
             ok = self._transact_profile(
-                item, set_expr="#s = :st, updated_at = :now, suppressed_reason = :r",
+                item,
+                set_expr="#s = :st, updated_at = :now, suppressed_reason = :r",
                 values={":st": status.value, ":now": now, ":r": reason},
-                old_index=_index_topics(sub.topics, sub.everything) if was_indexed else [], new_index=[],
-                new_topics=[], everything=False, sid=sid,
+                old_index=_index_topics(sub.topics, sub.everything) if was_indexed else [],
+                new_index=[],
+                new_topics=[],
+                everything=False,
+                sid=sid,
             )
             if ok:
                 return True
@@ -276,14 +344,31 @@ class DynamoSubscriberStore:
         count = 0
         with self.table.batch_writer() as writer:
             for sid, email, topics, everything in rows:
-                writer.put_item(Item={
-                    **_profile_key(sid), "email": email, "status": "confirmed", "topics": topics,
-                    "everything": everything, "pending_topics": [], "pending_everything": False,
-                    "created_at": now, "confirmed_at": now, "updated_at": now, "confirm_sent_at": 0, "v": 1,
-                })
+                writer.put_item(
+                    Item={
+                        **_profile_key(sid),
+                        "email": email,
+                        "status": "confirmed",
+                        "topics": topics,
+                        "everything": everything,
+                        "pending_topics": [],
+                        "pending_everything": False,
+                        "created_at": now,
+                        "confirmed_at": now,
+                        "updated_at": now,
+                        "confirm_sent_at": 0,
+                        "v": 1,
+                    }
+                )
                 for topic in _index_topics(topics, everything):
-                    writer.put_item(Item={"pk": index_pk(topic, shard_of(sid)), "sk": sid, "topics": topics,
-                                          "all": everything})
+                    writer.put_item(
+                        Item={
+                            "pk": index_pk(topic, shard_of(sid)),
+                            "sk": sid,
+                            "topics": topics,
+                            "all": everything,
+                        }
+                    )
                 count += 1
         return count
 
@@ -299,8 +384,14 @@ class DynamoDeliveryStore:
     def create_job(self, snapshot: ArticleSnapshot, *, now: int) -> bool:
         try:
             self.table.put_item(
-                Item={"pk": f"JOB#{snapshot.slug}", "sk": "JOB", "article": snapshot.model_dump_json(),
-                      "created_at": now, "tasks_enqueued": False, "expires_at": now + JOB_TTL_SECONDS},
+                Item={
+                    "pk": f"JOB#{snapshot.slug}",
+                    "sk": "JOB",
+                    "article": snapshot.model_dump_json(),
+                    "created_at": now,
+                    "tasks_enqueued": False,
+                    "expires_at": now + JOB_TTL_SECONDS,
+                },
                 ConditionExpression="attribute_not_exists(pk)",
             )
             return True
@@ -311,8 +402,11 @@ class DynamoDeliveryStore:
         item = self.table.get_item(Key={"pk": f"JOB#{slug}", "sk": "JOB"}, ConsistentRead=True).get("Item")
         if not item:
             return None
-        return JobRecord(article=ArticleSnapshot.model_validate_json(item["article"]),
-                         tasks_enqueued=bool(item.get("tasks_enqueued")), created_at=int(item["created_at"]))
+        return JobRecord(
+            article=ArticleSnapshot.model_validate_json(item["article"]),
+            tasks_enqueued=bool(item.get("tasks_enqueued")),
+            created_at=int(item["created_at"]),
+        )
 
     def mark_job_enqueued(self, slug: str, tasks: int, *, now: int) -> None:
         self.table.update_item(
@@ -331,13 +425,19 @@ class DynamoDeliveryStore:
         try:
             self.table.update_item(
                 Key=self._ledger_key(slug, sid),
-                UpdateExpression=("SET #st = :sending, lease_until = :lease, #o = :owner, expires_at = :exp,"
-                                  " attempts = if_not_exists(attempts, :zero) + :one"),
+                UpdateExpression=(
+                    "SET #st = :sending, lease_until = :lease, #o = :owner, expires_at = :exp,"
+                    " attempts = if_not_exists(attempts, :zero) + :one"
+                ),
                 ConditionExpression="attribute_not_exists(pk) OR (#st = :sending AND lease_until < :now)",
                 ExpressionAttributeNames={"#st": "state", "#o": "owner"},
                 ExpressionAttributeValues={
-                    ":sending": "sending", ":lease": Decimal(str(round(now + lease_seconds, 3))),
-                    ":owner": owner, ":exp": int(now) + LEDGER_TTL_SECONDS, ":zero": 0, ":one": 1,
+                    ":sending": "sending",
+                    ":lease": Decimal(str(round(now + lease_seconds, 3))),
+                    ":owner": owner,
+                    ":exp": int(now) + LEDGER_TTL_SECONDS,
+                    ":zero": 0,
+                    ":one": 1,
                     ":now": Decimal(str(round(now, 3))),
                 },
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -370,15 +470,14 @@ class DynamoDeliveryStore:
 
     def release(self, slug: str, sid: str, owner: str) -> None:
         """Give a claim back (SES did not accept the message) so a retry needn't wait for the lease."""
-        try:
+        with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
             self.table.update_item(
-                Key=self._ledger_key(slug, sid), UpdateExpression="SET lease_until = :zero",
+                Key=self._ledger_key(slug, sid),
+                UpdateExpression="SET lease_until = :zero",
                 ConditionExpression="#st = :sending AND #o = :owner",
                 ExpressionAttributeNames={"#st": "state", "#o": "owner"},
                 ExpressionAttributeValues={":zero": 0, ":sending": "sending", ":owner": owner},
             )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            pass
 
     def ledger_states(self, slug: str, sids: Sequence[str]) -> dict[str, str]:
         """For tests and the bench: the state of each (slug, sid) ledger entry."""
@@ -400,7 +499,9 @@ class SqsQueue:
     def send_all(self, bodies: Sequence[str]) -> int:
         calls = 0
         for start in range(0, len(bodies), 10):
-            entries = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies[start : start + 10])]
+            entries = [
+                {"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies[start : start + 10])
+            ]
             for attempt in range(6):
                 calls += 1
                 response = self.client.send_message_batch(QueueUrl=self.url, Entries=entries)
@@ -415,35 +516,22 @@ class SqsQueue:
 
 
 # --- wiring (once per container) ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Runtime:
-    settings: MailSettings
-    signer: TokenSigner
-    subscribers: DynamoSubscriberStore
-    deliveries: DynamoDeliveryStore
-    mailer: SesMailer
-    send_queue: SqsQueue | None
-    fanout_queue: SqsQueue | None
-
-    def subscription_service(self, api_base_url: str | None = None) -> SubscriptionService:
-        settings = self.settings
-        if api_base_url and not settings.api_base_url:
-            settings = MailSettings(**{**settings.__dict__, "api_base_url": api_base_url})
-        return SubscriptionService(self.subscribers, self.mailer, self.signer, settings)
+#
+# Every notifications function gets the same environment from the template:
+#   SUBSCRIBERS_TABLE, DELIVERIES_TABLE, SIGNING_SECRET_PARAMETER, SENDER_ADDRESS, SITE_BASE_URL,
+#   SEND_QUEUE_URL, FANOUT_QUEUE_URL (required); PUBLIC_API_BASE_URL (custom domain) or API_BASE_URL
+#   (the HTTP API's URL; the subscribe function uses the request's host instead), SITE_NAME, SENDER_NAME,
+#   UNSUBSCRIBE_MAILTO, SES_CONFIGURATION_SET, SEND_RATE_PER_WORKER (optional).
+# Clients are made on first use, so importing a handler makes no AWS call.
 
 
 def load_signing_secret() -> bytes:
-    """The HMAC secret from Secrets Manager (SIGNING_SECRET_ARN), fetched once per container."""
+    """The HMAC key: the SSM SecureString named by SIGNING_SECRET_PARAMETER, read (decrypted) once per
+    container through the Powertools parameters cache."""
     from aws_lambda_powertools.utilities import parameters
 
-    value = parameters.get_secret(os.environ["SIGNING_SECRET_ARN"], max_age=24 * 3600)
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, dict):  # GenerateSecretString with a template -> JSON
-        value = json.dumps(value, sort_keys=True)
-    return str(value).encode()
+    value = parameters.get_parameter(os.environ["SIGNING_SECRET_PARAMETER"], decrypt=True, max_age=24 * 3600)
+    return value.encode() if isinstance(value, str) else bytes(value)
 
 
 def mail_settings_from_env() -> MailSettings:
@@ -451,37 +539,155 @@ def mail_settings_from_env() -> MailSettings:
     return MailSettings(
         from_address=env["SENDER_ADDRESS"],
         from_name=env.get("SENDER_NAME") or None,
-        site_name=env.get("SITE_NAME", "Newsdrop"),
+        site_name=env.get("SITE_NAME") or "Newsdrop",
         site_base_url=env["SITE_BASE_URL"],
-        api_base_url=env.get("API_BASE_URL", ""),
+        api_base_url=env.get("PUBLIC_API_BASE_URL") or env.get("API_BASE_URL") or "",
         unsubscribe_mailto=env.get("UNSUBSCRIBE_MAILTO") or None,
         configuration_set=env.get("SES_CONFIGURATION_SET") or None,
     )
 
 
-@cache
-def runtime() -> Runtime:
+def _dynamodb():
     import boto3
 
+    return boto3.resource("dynamodb")
+
+
+def _client(service: str):
+    import boto3
+
+    return boto3.client(service)
+
+
+@dataclass
+class SubscriptionRuntime:
+    settings: MailSettings
+    signer: TokenSigner
+    subscribers: DynamoSubscriberStore
+    mailer: Mailer
+
+    def subscription_service(self, request_base_url: str | None = None) -> SubscriptionService:
+        """API_BASE_URL wins; without it, links point back at the host the request came to."""
+        settings = self.settings
+        if not settings.api_base_url and request_base_url:
+            settings = replace(settings, api_base_url=request_base_url)
+        return SubscriptionService(self.subscribers, self.mailer, self.signer, settings)
+
+    def handle_feedback(self, body: str) -> int:
+        """One SQS message from the feedback topic: an SNS envelope (or, with raw delivery, the SES
+        event itself). Returns how many subscribers were suppressed."""
+        message = json.loads(body)
+        if isinstance(message, dict) and message.get("Type") == "Notification" and "Message" in message:
+            message = json.loads(message["Message"])
+        feedback = parse_ses_event(message)
+        if feedback is None or not feedback.permanent:
+            logger.info("feedback ignored", extra={"kind": getattr(feedback, "kind", None)})
+            return 0
+        changed = suppress_addresses(self.subscribers, self.signer, feedback.addresses, feedback.kind)
+        if not feedback.addresses and feedback.sid:
+            changed += int(self.subscribers.suppress(feedback.sid, feedback.kind, now=int(time.time())))
+        return changed
+
+
+@cache
+def subscription_runtime() -> SubscriptionRuntime:
     settings = mail_settings_from_env()
-    dynamodb = boto3.resource("dynamodb")
-    sqs = boto3.client("sqs") if (os.environ.get("SEND_QUEUE_URL") or os.environ.get("FANOUT_QUEUE_URL")) else None
-    return Runtime(
+    return SubscriptionRuntime(
         settings=settings,
         signer=TokenSigner(load_signing_secret()),
-        subscribers=DynamoSubscriberStore(dynamodb, os.environ["SUBSCRIBERS_TABLE"]),
-        deliveries=DynamoDeliveryStore(dynamodb, os.environ.get("DELIVERIES_TABLE", "")) if os.environ.get(
-            "DELIVERIES_TABLE") else None,  # type: ignore[arg-type]
-        mailer=SesMailer(boto3.client("sesv2"), configuration_set=settings.configuration_set),
-        send_queue=SqsQueue(sqs, os.environ["SEND_QUEUE_URL"]) if os.environ.get("SEND_QUEUE_URL") else None,
-        fanout_queue=SqsQueue(sqs, os.environ["FANOUT_QUEUE_URL"]) if os.environ.get("FANOUT_QUEUE_URL") else None,
+        subscribers=DynamoSubscriberStore(_dynamodb(), os.environ["SUBSCRIBERS_TABLE"]),
+        mailer=SesMailer(_client("sesv2"), configuration_set=settings.configuration_set),
     )
 
 
-def new_owner() -> str:
-    return uuid.uuid4().hex[:16]
+feedback_runtime = subscription_runtime
 
 
-def iter_chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+@dataclass
+class NotifyRuntime:
+    deliveries: DynamoDeliveryStore
+    fanout_queue: SqsQueue
+
+
+@cache
+def notify_runtime() -> NotifyRuntime:
+    return NotifyRuntime(
+        deliveries=DynamoDeliveryStore(_dynamodb(), os.environ["DELIVERIES_TABLE"]),
+        fanout_queue=SqsQueue(_client("sqs"), os.environ["FANOUT_QUEUE_URL"]),
+    )
+
+
+@dataclass
+class FanoutRuntime:
+    subscribers: DynamoSubscriberStore
+    send_queue: SqsQueue
+    fanout_queue: SqsQueue
+
+
+@cache
+def fanout_runtime() -> FanoutRuntime:
+    sqs = _client("sqs")
+    return FanoutRuntime(
+        subscribers=DynamoSubscriberStore(_dynamodb(), os.environ["SUBSCRIBERS_TABLE"]),
+        send_queue=SqsQueue(sqs, os.environ["SEND_QUEUE_URL"]),
+        fanout_queue=SqsQueue(sqs, os.environ["FANOUT_QUEUE_URL"]),
+    )
+
+
+@dataclass
+class SenderRuntime:
+    sender: Sender
+    sqs: Any
+    queue_url: str
+
+    def retry_soon(self, receipt_handle: str, exc: RetryLater) -> None:
+        """Make a partly handled message visible again after a short jittered backoff instead of the
+        queue's full visibility timeout (throttling clears in seconds); best effort."""
+        try:
+            self.sqs.change_message_visibility(
+                QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=exc.retry_after
+            )
+        except Exception:  # the message still comes back, later
+            logger.warning("could not shorten the visibility timeout", exc_info=True)
+
+
+@cache
+def sender_runtime() -> SenderRuntime:
+    settings = mail_settings_from_env()
+    dynamodb = _dynamodb()
+    rate = float(os.environ.get("SEND_RATE_PER_WORKER") or 0)
+    sender = Sender(
+        profiles=DynamoSubscriberStore(dynamodb, os.environ["SUBSCRIBERS_TABLE"]),
+        ledger=DynamoDeliveryStore(dynamodb, os.environ["DELIVERIES_TABLE"]),
+        mailer=SesMailer(_client("sesv2"), configuration_set=settings.configuration_set),
+        signer=TokenSigner(load_signing_secret()),
+        settings=settings,
+        limiter=RateLimiter(rate) if rate > 0 else None,
+    )
+    return SenderRuntime(sender=sender, sqs=_client("sqs"), queue_url=os.environ["SEND_QUEUE_URL"])
+
+
+# --- HTTP edge helpers ------------------------------------------------------------------------------
+
+
+def request_body(event: Any) -> dict[str, Any] | None:
+    """A JSON object or an HTML form post as a dict (forms get ``_form: True``); None if unreadable."""
+    raw = event.decoded_body or ""
+    content_type = (event.headers or {}).get("content-type", "")
+    if "application/x-www-form-urlencoded" in content_type:
+        fields = parse_qs(raw, keep_blank_values=True)
+        return {"_form": True, **{k: v[-1] for k, v in fields.items()}}
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def wants_html(event: Any) -> bool:
+    headers = event.headers or {}
+    return "text/html" in headers.get("accept", "") or "application/x-www-form-urlencoded" in headers.get(
+        "content-type", ""
+    )

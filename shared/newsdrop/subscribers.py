@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 EVERYTHING = "*"  # the topic-index partition of people who follow everything
-MAX_TOPICS = 50  # keeps a preferences change inside one DynamoDB transaction (100 items)
+MAX_TOPICS = 40  # a preferences change (profile + old and new index items) fits one 100-item transaction
+SHARDS = 16  # topic-index partitions per topic; fixed: changing it means re-writing the index
 CONFIRM_TTL_SECONDS = 72 * 3600
 CONFIRM_COOLDOWN_SECONDS = 15 * 60
 
@@ -72,11 +73,17 @@ def normalize_email(raw: object) -> str:
         raise InvalidEmail("the part before @ is not valid")
     domain = domain.rstrip(".")
     try:
-        ascii_domain = domain.encode("idna").decode("ascii").lower() if not domain.isascii() else domain.lower()
+        ascii_domain = (
+            domain.encode("idna").decode("ascii").lower() if not domain.isascii() else domain.lower()
+        )
     except UnicodeError as exc:
         raise InvalidEmail("the domain is not valid") from exc
     labels = ascii_domain.split(".")
-    if len(labels) < 2 or not all(_LABEL_RE.match(label) for label in labels) or not _TLD_RE.match(labels[-1]):
+    if (
+        len(labels) < 2
+        or not all(_LABEL_RE.match(label) for label in labels)
+        or not _TLD_RE.match(labels[-1])
+    ):
         raise InvalidEmail("the domain is not valid")
     normalized = f"{local.lower()}@{ascii_domain}"
     if len(normalized) > 254:
@@ -87,6 +94,10 @@ def normalize_email(raw: object) -> str:
 def email_ref(address: str) -> str:
     """A short, non-reversible reference for logs (never log the address itself)."""
     return hashlib.sha256(b"newsdrop-log:" + address.strip().lower().encode()).hexdigest()[:10]
+
+
+def shard_of(sid: str) -> int:
+    return int(sid[:8], 16) % SHARDS
 
 
 # --- topics ---------------------------------------------------------------------------------------
@@ -169,8 +180,9 @@ class Subscriber(BaseModel):
 class SubscriberRepo(Protocol):
     def get(self, sid: str) -> Subscriber | None: ...
 
-    def claim_confirmation(self, sid: str, email: str, topics: list[str], everything: bool, *, now: int,
-                           cooldown: int) -> bool:
+    def claim_confirmation(
+        self, sid: str, email: str, topics: list[str], everything: bool, *, now: int, cooldown: int
+    ) -> bool:
         """Atomically record a (re)subscription request and the right to send one confirmation mail:
         True only if the address is new, or pending/unsubscribed with no confirmation since
         ``now - cooldown``. Confirmed and suppressed subscribers are left untouched (False)."""
@@ -183,8 +195,9 @@ class SubscriberRepo(Protocol):
         an already confirmed subscriber; None for unknown/unsubscribed/suppressed."""
         ...
 
-    def set_preferences(self, sid: str, topics: list[str], everything: bool, *, now: int) -> Subscriber | None:
-        ...
+    def set_preferences(
+        self, sid: str, topics: list[str], everything: bool, *, now: int
+    ) -> Subscriber | None: ...
 
     def unsubscribe(self, sid: str, *, now: int) -> bool: ...
 
@@ -211,8 +224,16 @@ class PreferencesChange:
 
 
 class SubscriptionService:
-    def __init__(self, repo: SubscriberRepo, mailer: Mailer, signer: TokenSigner, settings: MailSettings,
-                 *, clock=time.time, cooldown: int = CONFIRM_COOLDOWN_SECONDS):
+    def __init__(
+        self,
+        repo: SubscriberRepo,
+        mailer: Mailer,
+        signer: TokenSigner,
+        settings: MailSettings,
+        *,
+        clock=time.time,
+        cooldown: int = CONFIRM_COOLDOWN_SECONDS,
+    ):
         self.repo = repo
         self.mailer = mailer
         self.signer = signer
@@ -223,7 +244,9 @@ class SubscriptionService:
     def _now(self) -> int:
         return int(self.clock())
 
-    def subscribe(self, raw_email: object, raw_topics: object = None, everything: object = None) -> SubscribeOutcome:
+    def subscribe(
+        self, raw_email: object, raw_topics: object = None, everything: object = None
+    ) -> SubscribeOutcome:
         """Start (or restart) a double opt-in. Raises InvalidEmail / InvalidTopics for bad input."""
         from newsdrop.email import render_confirmation
 
@@ -234,19 +257,25 @@ class SubscriptionService:
         follow_all = bool(everything) or not topics  # no topics named: every new post
         sid = self.signer.subscriber_id(address)
         now = self._now()
-        if not self.repo.claim_confirmation(sid, address, topics, follow_all, now=now, cooldown=self.cooldown):
+        if not self.repo.claim_confirmation(
+            sid, address, topics, follow_all, now=now, cooldown=self.cooldown
+        ):
             current = self.repo.get(sid)
             outcome = (
                 SubscribeOutcome.COOLDOWN
-                if current is not None and current.status in (SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED)
+                if current is not None
+                and current.status in (SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED)
                 else SubscribeOutcome.NOTHING_TO_DO
             )
             logger.info("subscribe request", extra={"sid": sid[:12], "outcome": outcome.value})
             return outcome
         confirm_token = self.signer.mint(Purpose.CONFIRM, sid, ttl_seconds=CONFIRM_TTL_SECONDS, now=now)
         message = render_confirmation(
-            self.settings, address, confirm_url=self.settings.link("/confirm", confirm_token),
-            topics=topics, everything=follow_all,
+            self.settings,
+            address,
+            confirm_url=self.settings.link("/confirm", confirm_token),
+            topics=topics,
+            everything=follow_all,
         )
         try:
             self.mailer.send(message)
@@ -286,8 +315,10 @@ class SubscriptionService:
         updated = self.repo.set_preferences(current.sid, topics, everything, now=self._now())
         if updated is None:
             raise InvalidToken("not an active subscription")
-        logger.info("preferences updated", extra={"sid": current.sid[:12], "topics": len(topics),
-                                                  "everything": everything})
+        logger.info(
+            "preferences updated",
+            extra={"sid": current.sid[:12], "topics": len(topics), "everything": everything},
+        )
         return updated
 
     def check_unsubscribe(self, token: str | None) -> str:
@@ -306,8 +337,14 @@ class SubscriptionService:
         return self.signer.mint(Purpose.UNSUBSCRIBE, sid)
 
 
-def suppress_addresses(repo: SubscriberRepo, signer: TokenSigner, addresses: Iterable[str], reason: str,
-                       *, now: int | None = None) -> int:
+def suppress_addresses(
+    repo: SubscriberRepo,
+    signer: TokenSigner,
+    addresses: Iterable[str],
+    reason: str,
+    *,
+    now: int | None = None,
+) -> int:
     """Bounce/complaint feedback: mark each known address suppressed. Returns how many changed."""
     changed = 0
     for raw in addresses:
@@ -320,3 +357,58 @@ def suppress_addresses(repo: SubscriberRepo, signer: TokenSigner, addresses: Ite
             changed += 1
         logger.info("address suppressed", extra={"sid": sid[:12], "reason": reason})
     return changed
+
+
+def _as_topic_list(value: object) -> object:
+    """Forms send topics as one comma-separated string; JSON as a list."""
+    if isinstance(value, str):
+        return [part for part in re.split(r"[,\n]", value) if part.strip()]
+    return value
+
+
+def _as_bool(value: object) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("on", "true", "1", "yes"):
+        return True
+    if isinstance(value, str) and value.lower() in ("off", "false", "0", "no", ""):
+        return False
+    raise InvalidTopics("everything must be true or false")
+
+
+def subscribe_request(body: dict[str, object]) -> tuple[object, object, bool | None]:
+    """(email, topics, everything) from a JSON body or a form post."""
+    return body.get("email"), _as_topic_list(body.get("topics")), _as_bool(body.get("everything"))
+
+
+def preferences_change(body: dict[str, object]) -> PreferencesChange:
+    """JSON: ``{"follow": [...], "unfollow": [...], "everything": bool, "topics": [...]}`` (all optional;
+    ``topics`` replaces the list). A form post (``_form``) is the whole state: topics text + checkbox."""
+    if body.get("_form"):
+        return PreferencesChange(
+            follow=[],
+            unfollow=[],
+            everything=bool(_as_bool(body.get("everything"))),
+            replace=list(_as_topic_list(body.get("topics") or "")),
+        )  # type: ignore[arg-type]
+    replace = body.get("topics")
+    return PreferencesChange(
+        follow=_as_topic_list(body.get("follow")) or [],  # type: ignore[arg-type]
+        unfollow=_as_topic_list(body.get("unfollow")) or [],  # type: ignore[arg-type]
+        everything=_as_bool(body.get("everything")),
+        replace=None if replace is None else _as_topic_list(replace),  # type: ignore[arg-type]
+    )
+
+
+def mask_email(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def preferences_view(subscriber: Subscriber) -> dict[str, object]:
+    return {
+        "email": mask_email(subscriber.email),
+        "status": subscriber.status.value,
+        "topics": subscriber.topics,
+        "everything": subscriber.everything,
+    }

@@ -58,8 +58,14 @@ class TokenSigner:
         digest = hmac.new(self._token_key, message.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
-    def mint(self, purpose: Purpose, subscriber_id: str, *, ttl_seconds: int | None = None,
-             now: float | None = None) -> str:
+    def mint(
+        self,
+        purpose: Purpose,
+        subscriber_id: str,
+        *,
+        ttl_seconds: int | None = None,
+        now: float | None = None,
+    ) -> str:
         if not _SID_RE.match(subscriber_id):
             raise ValueError("not a subscriber id")
         expiry = 0 if ttl_seconds is None else int((time.time() if now is None else now) + ttl_seconds)
@@ -74,8 +80,11 @@ class TokenSigner:
         if len(parts) != 5:
             raise InvalidToken("malformed")
         version, token_purpose, sid, expiry, signature = parts
-        if version != VERSION or not _SID_RE.match(sid) or not expiry.isdigit() or not _SIG_RE.match(
-            signature
+        if (
+            version != VERSION
+            or not _SID_RE.match(sid)
+            or not expiry.isdigit()
+            or not _SIG_RE.match(signature)
         ):
             raise InvalidToken("malformed")
         expected = self._sign(".".join(parts[:4]))

@@ -1,0 +1,30 @@
+"""Articles stream -> one notification job per newly stored article (INSERT of sk=CURRENT only)."""
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from newsdrop.delivery import snapshot_from_article, start_job
+from newsdrop.observability import logger, tracer
+from newsdrop.storage import article_from_item
+from newsdrop.subscriber_store import notify_runtime
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+
+
+def record_handler(record: DynamoDBRecord) -> str:
+    image = record.dynamodb.new_image if record.dynamodb else None
+    # the event source mapping filters these already; checked again so a replay or a local run can't slip
+    if record.event_name is None or record.event_name.name != "INSERT" or not image:
+        return "ignored"
+    if image.get("sk") != "CURRENT" or not str(image.get("pk", "")).startswith("ARTICLE#"):
+        return "ignored"
+    rt = notify_runtime()
+    return start_job(snapshot_from_article(article_from_item(dict(image))), rt.deliveries, rt.fanout_queue)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event, context):
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

@@ -1,0 +1,34 @@
+"""Send queue -> SES, exactly once per (article, subscriber) through the delivery ledger."""
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from newsdrop.delivery import RetryLater, SendBatch
+from newsdrop.observability import logger, tracer
+from newsdrop.subscriber_store import sender_runtime
+
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def record_handler(record: SQSRecord) -> int:
+    rt = sender_runtime()
+    context = processor.lambda_context
+    try:
+        report = rt.sender.send_batch(
+            SendBatch.model_validate_json(record.body),
+            time_left=(lambda: context.get_remaining_time_in_millis() / 1000) if context else None,
+        )
+    except RetryLater as exc:
+        rt.retry_soon(
+            record.receipt_handle, exc
+        )  # come back after a backoff, not the full visibility timeout
+        raise
+    return report.sent
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event, context):
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
