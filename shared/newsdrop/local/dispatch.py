@@ -52,6 +52,22 @@ class Dispatcher:
             self._sqs.get_queue_url(QueueName=S3_EVENTS_QUEUE)["QueueUrl"] if stack.s3_notifications else None
         )
         self._s3_targets = {n.function for n in stack.s3_notifications}
+        self._start_stream_mappings()
+
+    def _start_stream_mappings(self) -> None:
+        """Mappings start when the stack is deployed, as on AWS: LATEST means records after this point."""
+        for index, source in enumerate(self.stack.event_sources):
+            arn = self.stack.resolve(source.source)
+            if "/stream/" not in arn:
+                continue
+            position = source.props.get("StartingPosition", "TRIM_HORIZON")
+            for shard in self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+                self._shard_iterators[(index, shard["ShardId"])] = self._iterator(arn, shard["ShardId"], position)
+
+    def _iterator(self, stream_arn: str, shard_id: str, position: str) -> str:
+        return self._streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType=position
+        )["ShardIterator"]
 
     # -- the loop ---------------------------------------------------------------------------------
     def pump(self, *, max_rounds: int = 10_000) -> DeliveryStats:
@@ -138,12 +154,8 @@ class Dispatcher:
         for shard in self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
             key = (index, shard["ShardId"])
             if key not in self._shard_iterators:
-                start = props.get("StartingPosition", "TRIM_HORIZON")
-                self._shard_iterators[key] = self._streams.get_shard_iterator(
-                    StreamArn=stream_arn,
-                    ShardId=shard["ShardId"],
-                    ShardIteratorType="TRIM_HORIZON" if start == "TRIM_HORIZON" else "LATEST",
-                )["ShardIterator"]
+                # A shard born after the mapping started is read from its beginning.
+                self._shard_iterators[key] = self._iterator(stream_arn, shard["ShardId"], "TRIM_HORIZON")
             iterator = self._shard_iterators[key]
             if iterator is None:
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,10 @@ FAKE_CREDENTIALS = {
 }
 
 
+# Links in locally sent emails point somewhere recognisably local (there is no API Gateway in moto).
+LOCAL_PARAMETERS = {"SubscriptionsBaseUrl": "https://subscriptions.newsdrop.localhost"}
+
+
 @contextmanager
 def embedded_aws() -> Iterator[None]:
     """moto in this process, with fake credentials so nothing can ever reach a real account."""
@@ -28,6 +33,9 @@ def embedded_aws() -> Iterator[None]:
 
     saved = dict(os.environ)
     os.environ.update(FAKE_CREDENTIALS)
+    # moto says so for every type it does not emulate; `LocalStack` already handles those itself.
+    warnings.filterwarnings("ignore", message="Tried to parse")
+    logging.getLogger("moto").setLevel(logging.ERROR)
     os.environ.pop("AWS_ENDPOINT_URL", None)
     os.environ.pop("AWS_PROFILE", None)
     try:
@@ -57,7 +65,7 @@ def run_pipeline(
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
     env = {} if verbose else {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
     with embedded_aws():
-        stack = LocalStack(env_overrides=env).deploy()
+        stack = LocalStack(env_overrides=env, parameters=LOCAL_PARAMETERS).deploy()
         prepare_mail(stack, subscribers)
         dispatcher = Dispatcher(stack)
         drops = []
@@ -77,10 +85,10 @@ def run_pipeline(
 
 
 def prepare_mail(stack: LocalStack, subscribers: str | None) -> None:
-    """Verify the sender identity and add subscribers, once the stack has the notification stage."""
-    if subscribers and "SubscribersTable" in stack.physical:
-        from newsdrop.local.audience import seed_subscribers
+    from newsdrop.local.audience import prepare_mail, seed_subscribers
 
+    prepare_mail(stack)
+    if subscribers:
         seed_subscribers(stack, subscribers)
 
 

@@ -62,6 +62,7 @@ class LocalFunction:
 
     def _load(self) -> ModuleType:
         if self._module is None:
+            _forget_warm_state()
             module_file, _, _ = self.handler.rpartition(".")
             path = self.code_dir / f"{module_file.replace('.', '/')}.py"
             spec = importlib.util.spec_from_file_location(f"newsdrop_local_fn_{self.logical_id}", path)
@@ -77,6 +78,16 @@ class LocalFunction:
             module = self._load()
             handler = getattr(module, self.handler.rpartition(".")[2])
             return handler(event, LambdaContext(self))
+
+
+def _forget_warm_state() -> None:
+    """A cold start in a new container: per-container caches in the newsdrop package (runtimes bound to
+    one stack's tables) must not leak from an earlier local stack in this process."""
+    for name, module in list(sys.modules.items()):
+        if name == "newsdrop" or name.startswith("newsdrop."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
 
 
 class LambdaContext:
