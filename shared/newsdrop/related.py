@@ -1,0 +1,648 @@
+"""Related posts: features, scoring and the incremental update, written against a small storage protocol.
+
+Pure domain logic (no boto3). The DynamoDB implementation of :class:`RelatedIndex` is in
+``newsdrop.related_store``; :class:`InMemoryRelatedIndex` here counts items like DynamoDB would bill them.
+
+How it works, per new or changed article ``x`` (all work bounded by constants, never by corpus size):
+
+1. Features: title + plain text -> light-stemmed unigrams without stop words, plus adjacent bigrams; title
+   terms count ``TITLE_WEIGHT`` times. Each document stores its raw term frequencies (the ``MAX_TERMS``
+   strongest terms), so it can be re-weighted whenever the IDF changes, with no extra reads.
+2. Term statistics: a versioned *snapshot* of document frequencies (N and df per term). An article does
+   not touch per-term counters: it writes one *delta* item (its distinct terms). When the pending deltas
+   reach ``max(FOLD_MIN, N * FOLD_FRACTION)`` the article that notices folds them into a new snapshot
+   (amortised O(1) per article; readers cache the snapshot by version).
+3. Weights: ``sqrt(tf) * idf ** IDF_POWER`` (a flattened IDF: it is robust while the corpus is small
+   and was better on every measure than full IDF), L2-normalised.
+4. Candidates: the postings of the article's ``QUERY_TERMS`` strongest terms; a posting list holds the
+   ``POSTINGS_CAP`` heaviest documents of a term (pruned on write). Postings pre-score candidates; the
+   best ``CANDIDATES`` are fetched and scored exactly (cosine over the re-weighted stored vectors),
+   with query expansion from the ``EXPAND_NEIGHBOURS`` nearest (pseudo-relevance feedback), a tag
+   overlap bonus and a mild recency bonus.
+5. Lists: ``x`` keeps its top ``LIST_SIZE`` above ``MIN_SCORE`` (no filler), and is offered to each
+   candidate above the threshold: it enters a candidate's list if it beats its current last entry. A
+   holders set per article makes removal exact: a removed article leaves every list that held it and
+   those lists are refilled by a fresh candidate query.
+
+Determinism: everything is a function of the stored state and the order of events; ``reindex_all``
+replays the articles from an empty index in (published, slug) order through exactly the same code, so an
+incremental run in that order and a reindex produce identical lists. Scores are rounded so that a store
+round trip (DynamoDB numbers) cannot change a comparison.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from newsdrop.models import Article, RelatedEntry
+
+# --- tunables (measured with bench/related_quality.py) -------------------------------------------
+LIST_SIZE = 5
+MIN_SCORE = 0.05  # below this a pair is not "related": short list or none, never filler
+TITLE_WEIGHT = 2.0
+BIGRAM_WEIGHT = 0.5
+MAX_TERMS = 250  # raw term frequencies kept per document (its strongest terms at indexing time)
+QUERY_TERMS = 20  # strongest terms used to query postings, and under which a document is posted
+POSTINGS_CAP = 100  # heaviest documents kept per term
+CANDIDATES = 60  # candidates fetched and scored exactly
+OFFER_MAX = 20  # at most this many candidates' lists read to offer the new article to
+EXPAND_NEIGHBOURS = 10  # pseudo-relevance feedback: nearest candidates averaged into the query
+EXPAND_BETA = 2.0
+EXPAND_MIX = 0.5  # weight of the expanded cosine in the ranking score
+EXPAND_TERMS = 80  # terms kept in a document's stored expanded vector
+IDF_POWER = 0.3
+TAG_WEIGHT = 0.1  # bonus * cosine of the tag-key sets
+RECENCY_WEIGHT = 0.05  # bonus * exp(-|days apart| / RECENCY_DAYS): a tie-breaker, never a reason
+RECENCY_DAYS = 60.0
+FOLD_MIN = 1
+FOLD_FRACTION = 0.125
+FOLD_BATCH = 90  # deltas folded per commit (one DynamoDB transaction of <= 100 items with the snapshot)
+SCORE_DIGITS = 6
+EXCERPT_CHARS = 240
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]|[a-z0-9]")
+_words = str.split  # word lists below, written as prose
+STOP_WORDS = frozenset(
+    _words(
+        """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just let me more
+    most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+    should so some such than that the their theirs them themselves then there these they this those through
+    to too under until up very was we were what when where which while who whom why will with would you
+    your yours yourself yourselves said says say mr mrs ms one two three four five new year years told
+    people last first time make made many much well get got going go like since still may might must us
+    back even way take however yet around another per cent week day month monday tuesday wednesday thursday
+    friday saturday sunday"""
+    )
+)
+_SUFFIXES = (
+    ("ational", "ate"),
+    ("ization", "ize"),
+    ("iveness", "ive"),
+    ("fulness", "ful"),
+    ("ousness", "ous"),
+    ("sses", "ss"),
+    ("ies", "y"),
+    ("ing", ""),
+    ("edly", ""),
+    ("ed", ""),
+    ("ly", ""),
+    ("es", ""),
+    ("s", ""),
+)
+
+
+def stem(word: str) -> str:
+    """A tiny suffix stripper: enough to join plural/tense variants, not a linguistic stemmer."""
+    if len(word) <= 3:
+        return word
+    for suffix, repl in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            word = word[: -len(suffix)] + repl
+            if suffix in ("ing", "ed") and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]
+            return word
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    out = []
+    for raw in _WORD.findall(text.lower().replace("\u2019", "'")):
+        word = raw.strip("'-")
+        if word.endswith("'s"):
+            word = word[:-2]
+        if len(word) < 2 or word in STOP_WORDS or word.isdigit():
+            continue
+        out.append(stem(word))
+    return out
+
+
+def term_frequencies(title: str, text: str) -> dict[str, float]:
+    """Raw (title-boosted) frequencies of unigrams and adjacent bigrams (joined with '_')."""
+    tf: dict[str, float] = {}
+    for toks, weight in ((tokens(text), 1.0), (tokens(title), TITLE_WEIGHT)):
+        for tok in toks:
+            tf[tok] = tf.get(tok, 0.0) + weight
+        for a, b in zip(toks, toks[1:], strict=False):
+            if a != b:
+                key = f"{a}_{b}"
+                tf[key] = tf.get(key, 0.0) + weight * BIGRAM_WEIGHT
+    return tf
+
+
+# --- records ---------------------------------------------------------------------------------------
+@dataclass
+class TermStats:
+    """A snapshot of document frequencies of unigrams (bigrams are not counted, see ``idf``)."""
+
+    version: int = 0
+    n_docs: int = 0
+    df: dict[str, int] = field(default_factory=dict)
+
+    def idf(self, term: str) -> float:
+        if "_" in term:  # a bigram is as specific as its rarer half, and then some
+            a, _, b = term.partition("_")
+            return max(self.idf(a), self.idf(b)) * 1.1
+        df = self.df.get(term, 0)
+        return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5)) ** IDF_POWER
+
+
+@dataclass
+class StatsHead:
+    version: int = 0
+    pending: int = 0  # deltas written since the snapshot (approximate: a replay may count twice)
+
+
+@dataclass
+class Delta:
+    key: str
+    sign: int  # +1 article added, -1 removed
+    terms: list[str]
+
+
+@dataclass
+class DocRecord:
+    """What the index keeps per article: enough to score it and to show it in someone's list."""
+
+    slug: str
+    title: str
+    excerpt: str
+    published: str  # ISO 8601
+    tags: list[str]
+    tf: dict[str, float]  # raw frequencies of its strongest terms
+    terms: list[str]  # distinct unigrams counted into the DF (for the removal delta)
+    fingerprint: str  # of everything above: unchanged -> nothing to do (idempotent replays)
+    posted: list[str] = field(default_factory=list)  # the terms whose postings list it
+    ex: dict[str, float] = field(default_factory=dict)  # expanded unit vector (see _expanded)
+
+
+def _round(x: float, digits: int = SCORE_DIGITS) -> float:
+    return float(f"{x:.{digits}f}")
+
+
+# --- the storage protocol ----------------------------------------------------------------------------
+class RelatedIndex(Protocol):
+    """The few batch-friendly operations the algorithm needs. Missing keys are simply absent from the
+    returned mappings. Putting an empty list deletes the item."""
+
+    def get_docs(self, slugs: Iterable[str]) -> dict[str, DocRecord]: ...
+    def put_doc(self, doc: DocRecord) -> None: ...
+    def delete_doc(self, slug: str) -> None: ...
+
+    def get_postings(self, terms: Iterable[str]) -> dict[str, list[tuple[str, float]]]: ...
+    def put_postings(self, postings: Mapping[str, list[tuple[str, float]]]) -> None: ...
+
+    def get_lists(self, slugs: Iterable[str]) -> dict[str, list[RelatedEntry]]: ...
+    def put_lists(self, lists: Mapping[str, list[RelatedEntry]]) -> None: ...
+
+    def get_holders(self, slug: str) -> set[str]: ...
+    def change_holders(self, added: Mapping[str, set[str]], removed: Mapping[str, set[str]]) -> None: ...
+
+    def get_stats_head(self) -> StatsHead: ...
+    def get_stats(self, version: int) -> TermStats: ...
+    def put_delta(self, delta: Delta) -> None: ...
+    def list_deltas(self, limit: int | None = None) -> list[Delta]: ...
+    def commit_stats(self, stats: TermStats, consumed: Sequence[str], expected_version: int) -> bool: ...
+
+    def clear(self) -> None: ...
+
+
+# --- in-memory index ---------------------------------------------------------------------------------
+class InMemoryRelatedIndex:
+    """The protocol in dicts, counting items read/written as DynamoDB would (one per item, a Query
+    counting the items it returns, a snapshot counting its shards)."""
+
+    SNAPSHOT_ITEM_BYTES = 350_000
+
+    def __init__(self) -> None:
+        self.docs: dict[str, DocRecord] = {}
+        self.postings: dict[str, list[tuple[str, float]]] = {}
+        self.lists: dict[str, list[RelatedEntry]] = {}
+        self.holders: dict[str, set[str]] = {}
+        self.head = StatsHead()
+        self.stats: dict[int, TermStats] = {0: TermStats()}
+        self.deltas: dict[str, Delta] = {}
+        self.reads = 0
+        self.writes = 0
+        self._cached_stats: TermStats | None = None
+
+    def get_docs(self, slugs: Iterable[str]) -> dict[str, DocRecord]:
+        out = {s: self.docs[s] for s in dict.fromkeys(slugs) if s in self.docs}
+        self.reads += max(1, len(out))
+        return out
+
+    def put_doc(self, doc: DocRecord) -> None:
+        self.writes += 1
+        self.docs[doc.slug] = doc
+
+    def delete_doc(self, slug: str) -> None:
+        self.writes += 1
+        self.docs.pop(slug, None)
+
+    def get_postings(self, terms: Iterable[str]) -> dict[str, list[tuple[str, float]]]:
+        terms = list(dict.fromkeys(terms))
+        self.reads += len(terms)
+        return {t: list(self.postings[t]) for t in terms if t in self.postings}
+
+    def put_postings(self, postings: Mapping[str, list[tuple[str, float]]]) -> None:
+        for term, plist in postings.items():
+            self.writes += 1
+            if plist:
+                self.postings[term] = list(plist)
+            else:
+                self.postings.pop(term, None)
+
+    def get_lists(self, slugs: Iterable[str]) -> dict[str, list[RelatedEntry]]:
+        slugs = list(dict.fromkeys(slugs))
+        self.reads += len(slugs)
+        return {s: list(self.lists[s]) for s in slugs if s in self.lists}
+
+    def put_lists(self, lists: Mapping[str, list[RelatedEntry]]) -> None:
+        for slug, entries in lists.items():
+            self.writes += 1
+            if entries:
+                self.lists[slug] = list(entries)
+            else:
+                self.lists.pop(slug, None)
+
+    def get_holders(self, slug: str) -> set[str]:
+        self.reads += 1
+        return set(self.holders.get(slug, ()))
+
+    def change_holders(self, added: Mapping[str, set[str]], removed: Mapping[str, set[str]]) -> None:
+        for slug in set(added) | set(removed):
+            self.writes += 1
+            current = self.holders.setdefault(slug, set())
+            current |= added.get(slug, set())
+            current -= removed.get(slug, set()) - added.get(slug, set())
+            if not current:
+                del self.holders[slug]
+
+    def get_stats_head(self) -> StatsHead:
+        self.reads += 1
+        return StatsHead(self.head.version, self.head.pending)
+
+    def get_stats(self, version: int) -> TermStats:
+        stats = self.stats[version]
+        if self._cached_stats is not stats:  # a warm Lambda keeps the snapshot of the current version
+            self.reads += self._snapshot_items(stats)
+            self._cached_stats = stats
+        return stats
+
+    def _snapshot_items(self, stats: TermStats) -> int:
+        size = sum(len(t) + 4 for t in stats.df) // 3  # compressed, roughly
+        return max(1, math.ceil(size / self.SNAPSHOT_ITEM_BYTES))
+
+    def put_delta(self, delta: Delta) -> None:
+        self.writes += 2  # the delta item and the head's pending counter
+        self.deltas[delta.key] = delta
+        self.head.pending += 1
+
+    def list_deltas(self, limit: int | None = None) -> list[Delta]:
+        keys = sorted(self.deltas)[:limit]
+        self.reads += max(1, len(keys))
+        return [self.deltas[k] for k in keys]
+
+    def commit_stats(self, stats: TermStats, consumed: Sequence[str], expected_version: int) -> bool:
+        if self.head.version != expected_version:
+            return False
+        self.writes += self._snapshot_items(stats) + 1 + len(consumed)
+        self.stats = {stats.version: stats}
+        for key in consumed:
+            self.deltas.pop(key, None)
+        self.head = StatsHead(stats.version, max(0, self.head.pending - len(consumed)))
+        return True
+
+    def clear(self) -> None:
+        reads, writes = self.reads, self.writes
+        self.__init__()
+        self.reads, self.writes = reads, writes
+
+
+# --- features ----------------------------------------------------------------------------------------
+def excerpt_of(article: Article) -> str:
+    text = (article.excerpt or "").strip()
+    if len(text) > EXCERPT_CHARS:
+        text = text[: EXCERPT_CHARS - 1].rsplit(" ", 1)[0] + "\u2026"
+    return text
+
+
+def article_text(article: Article) -> str:
+    """The article's plain text (markdown/HTML stripped when ``newsdrop.text`` is available)."""
+    if article.body_format == "text":
+        return article.body
+    try:
+        from newsdrop.text import plain_text
+    except ImportError:  # pragma: no cover - the colleague's module is not there yet
+        return re.sub(r"<[^>]+>|[#*_`>\[\]()]", " ", article.body)
+    return plain_text(article.body, article.body_format)
+
+
+def doc_from_article(article: Article, stats: TermStats, *, use_tags: bool = True) -> DocRecord:
+    text = article_text(article)
+    tf = term_frequencies(article.title, text)
+    weights = {t: math.sqrt(c) * stats.idf(t) for t, c in tf.items()}
+    strongest = heapq.nsmallest(MAX_TERMS, weights, key=lambda t: (-weights[t], t))
+    kept = {t: _round(tf[t], 3) for t in sorted(strongest)}
+    terms = sorted({t for t in tf if "_" not in t})
+    tags = sorted(set(article.tag_keys)) if use_tags else []
+    published = article.published.isoformat()
+    excerpt = excerpt_of(article)
+    fingerprint = hashlib.sha256(
+        repr((article.title, excerpt, published, tags, sorted(tf.items()))).encode()
+    ).hexdigest()[:16]
+    return DocRecord(article.slug, article.title, excerpt, published, tags, kept, terms, fingerprint)
+
+
+def weigh(tf: Mapping[str, float], stats: TermStats) -> dict[str, float]:
+    w = {t: math.sqrt(c) * stats.idf(t) for t, c in tf.items()}
+    norm = math.sqrt(sum(v * v for v in w.values())) or 1.0
+    return {t: v / norm for t, v in w.items() if v > 0}
+
+
+def _dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b[t] for t, v in a.items() if t in b)
+
+
+def _top_terms(vec: Mapping[str, float], n: int) -> list[str]:
+    return heapq.nsmallest(n, vec, key=lambda t: (-vec[t], t))
+
+
+def _days_apart(a: str, b: str) -> float:
+    try:
+        return abs((datetime.fromisoformat(a) - datetime.fromisoformat(b)).total_seconds()) / 86400.0
+    except (TypeError, ValueError):
+        return math.inf
+
+
+def _tag_bonus(x: DocRecord, y: DocRecord) -> float:
+    if not (TAG_WEIGHT and x.tags and y.tags):
+        return 0.0
+    return TAG_WEIGHT * len(set(x.tags) & set(y.tags)) / math.sqrt(len(x.tags) * len(y.tags))
+
+
+def _recency_bonus(x: DocRecord, y: DocRecord) -> float:
+    if not RECENCY_WEIGHT:
+        return 0.0
+    return RECENCY_WEIGHT * math.exp(-_days_apart(x.published, y.published) / RECENCY_DAYS)
+
+
+def _entry(doc: DocRecord, score: float) -> RelatedEntry:
+    return RelatedEntry(slug=doc.slug, title=doc.title, excerpt=doc.excerpt, score=score)
+
+
+def _rank(entries: Iterable[RelatedEntry]) -> list[RelatedEntry]:
+    return sorted(entries, key=lambda e: (-e.score, e.slug))[:LIST_SIZE]
+
+
+# --- the algorithm -----------------------------------------------------------------------------------
+def current_stats(index: RelatedIndex) -> TermStats:
+    return index.get_stats(index.get_stats_head().version)
+
+
+def _maybe_fold(index: RelatedIndex, stats: TermStats) -> TermStats:
+    head = index.get_stats_head()
+    if head.version != stats.version:
+        return index.get_stats(head.version)
+    if head.pending < min(FOLD_BATCH, max(FOLD_MIN, math.ceil(stats.n_docs * FOLD_FRACTION))):
+        return stats
+    deltas = index.list_deltas(FOLD_BATCH)
+    if not deltas:
+        return stats
+    df = dict(stats.df)
+    n_docs = stats.n_docs
+    for delta in deltas:
+        n_docs += delta.sign
+        for term in delta.terms:
+            df[term] = df.get(term, 0) + delta.sign
+    df = {t: c for t, c in df.items() if c > 0}
+    new = TermStats(version=stats.version + 1, n_docs=max(0, n_docs), df=dict(sorted(df.items())))
+    if index.commit_stats(new, [d.key for d in deltas], stats.version):
+        return new
+    return current_stats(index)
+
+
+def _candidates(
+    index: RelatedIndex, query: Mapping[str, float], exclude: str, stats: TermStats
+) -> tuple[dict[str, DocRecord], dict[str, list[tuple[str, float]]]]:
+    terms = _top_terms(query, QUERY_TERMS)
+    postings = index.get_postings(terms)
+    partial: dict[str, float] = {}
+    for term in terms:
+        qw = query[term]
+        for slug, w in postings.get(term, ()):
+            if slug != exclude:
+                partial[slug] = partial.get(slug, 0.0) + qw * w
+    best = heapq.nsmallest(CANDIDATES, partial, key=lambda s: (-partial[s], s))
+    docs = index.get_docs(best) if best else {}
+    return docs, postings
+
+
+def _expanded(vx: Mapping[str, float], near: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """The document's vector plus ``EXPAND_BETA`` times the mean of its nearest neighbours' vectors,
+    cut to its ``EXPAND_TERMS`` heaviest terms and L2-normalised (stored with the document, so the
+    expanded similarity of a pair is the same whichever of the two computes it)."""
+    ex = dict(vx)
+    for vec in near:
+        for t, w in vec.items():
+            ex[t] = ex.get(t, 0.0) + EXPAND_BETA * w / len(near)
+    kept = _top_terms(ex, EXPAND_TERMS)
+    norm = math.sqrt(sum(ex[t] * ex[t] for t in kept)) or 1.0
+    return {t: _round(ex[t] / norm, 4) for t in sorted(kept)}
+
+
+def _score_candidates(
+    x: DocRecord, vx: Mapping[str, float], docs: Mapping[str, DocRecord], stats: TermStats
+) -> dict[str, float]:
+    """Scores of the candidates that pass the relevance gate (text cosine + tag bonus >= MIN_SCORE).
+
+    The score ranks by a blend of the plain cosine and the cosine of the two stored expanded vectors
+    (each document's vector expanded by its nearest relevant neighbours, pseudo-relevance feedback),
+    plus the tag and recency bonuses. Expansion and recency only reorder: they never let an unrelated
+    article through the gate. Sets ``x.ex`` when it is empty (a new or changed article)."""
+    vecs = {slug: weigh(doc.tf, stats) for slug, doc in docs.items()}
+    base = {slug: _dot(vx, v) for slug, v in vecs.items()}
+    tags = {slug: _tag_bonus(x, docs[slug]) for slug in docs}
+    gated = [slug for slug in docs if base[slug] + tags[slug] >= MIN_SCORE]
+    if not x.ex:
+        near = heapq.nsmallest(EXPAND_NEIGHBOURS, gated, key=lambda s: (-base[s], s))
+        x.ex = _expanded(vx, [vecs[s] for s in near]) if near else {}
+    ex_x = x.ex or vx
+    return {
+        slug: _round(
+            (1 - EXPAND_MIX) * base[slug]
+            + EXPAND_MIX * _dot(ex_x, docs[slug].ex or vecs[slug])
+            + tags[slug]
+            + _recency_bonus(x, docs[slug])
+        )
+        for slug in gated
+    }
+
+
+def _post(
+    index: RelatedIndex,
+    doc: DocRecord,
+    vec: Mapping[str, float],
+    postings: dict[str, list[tuple[str, float]]],
+) -> None:
+    terms = _top_terms(vec, QUERY_TERMS)
+    missing = [t for t in terms if t not in postings]
+    if missing:
+        postings.update(index.get_postings(missing))
+    changed = {}
+    for term in terms:
+        plist = [(s, w) for s, w in postings.get(term, []) if s != doc.slug]
+        plist.append((doc.slug, _round(vec[term])))
+        plist.sort(key=lambda p: (-p[1], p[0]))
+        changed[term] = plist[:POSTINGS_CAP]
+    index.put_postings(changed)
+    doc.posted = sorted(terms)
+
+
+def _unpost(index: RelatedIndex, doc: DocRecord) -> None:
+    postings = index.get_postings(doc.posted)
+    changed = {t: [p for p in plist if p[0] != doc.slug] for t, plist in postings.items()}
+    index.put_postings({t: plist for t, plist in changed.items() if len(plist) != len(postings[t])})
+
+
+def _purge(index: RelatedIndex, old: DocRecord, stats: TermStats) -> tuple[set[str], list[RelatedEntry]]:
+    """Take ``old`` out of the postings, the DF and every list holding it, and drop its own list.
+
+    Returns the holders (whose lists lost an entry) and the own list it had."""
+    _unpost(index, old)
+    holders = index.get_holders(old.slug)
+    lists = index.get_lists([*sorted(holders), old.slug])
+    own = lists.pop(old.slug, [])
+    changed = {s: [e for e in entries if e.slug != old.slug] for s, entries in lists.items()}
+    index.put_lists({**changed, old.slug: []})
+    removed = {e.slug: {old.slug} for e in own}
+    removed.setdefault(old.slug, set()).update(holders)
+    index.change_holders({}, removed)
+    index.put_delta(Delta(key=f"{old.slug}#{old.fingerprint}#del", sign=-1, terms=old.terms))
+    return set(changed), own
+
+
+def _refill(index: RelatedIndex, slugs: Iterable[str], stats: TermStats) -> set[str]:
+    """Recompute the lists of ``slugs`` from a fresh candidate query (after something left them)."""
+    changed: set[str] = set()
+    docs = index.get_docs(sorted(slugs))
+    for slug in sorted(docs):
+        doc = docs[slug]
+        vec = weigh(doc.tf, stats)
+        cands, _ = _candidates(index, vec, slug, stats)
+        scores = _score_candidates(doc, vec, cands, stats)
+        new = _rank(_entry(cands[s], sc) for s, sc in scores.items())
+        old = index.get_lists([slug]).get(slug, [])
+        if new != old:
+            index.put_lists({slug: new})
+            gone = {e.slug for e in old} - {e.slug for e in new}
+            came = {e.slug for e in new} - {e.slug for e in old}
+            index.change_holders({s: {slug} for s in came}, {s: {slug} for s in gone})
+            changed.add(slug)
+    return changed
+
+
+def update_for_article(index: RelatedIndex, article: Article, *, use_tags: bool = True) -> set[str]:
+    """Index a new or changed article: its own list, and its place in its candidates' lists.
+
+    Returns the slugs whose lists changed (the article's own included when it changed). Replaying the
+    same article is a no-op (the stored fingerprint matches)."""
+    stats = current_stats(index)
+    doc = doc_from_article(article, stats, use_tags=use_tags)
+    old = index.get_docs([article.slug]).get(article.slug)
+    if old is not None and old.fingerprint == doc.fingerprint:
+        return set()
+    changed: set[str] = set()
+    dirty: set[str] = set()
+    old_own: list[RelatedEntry] = []
+    if old is not None:
+        dirty, old_own = _purge(index, old, stats)
+        changed |= dirty
+    index.put_delta(Delta(key=f"{doc.slug}#{doc.fingerprint}", sign=1, terms=doc.terms))
+
+    vx = weigh(doc.tf, stats)
+    cands, postings = _candidates(index, vx, doc.slug, stats)
+    scores = _score_candidates(doc, vx, cands, stats)
+    related = scores  # only candidates past the relevance gate
+
+    own = _rank(_entry(cands[s], sc) for s, sc in related.items())
+    if own != old_own:
+        changed.add(doc.slug)
+    lists_out: dict[str, list[RelatedEntry]] = {doc.slug: own}
+    added: dict[str, set[str]] = {e.slug: {doc.slug} for e in own}
+    removed: dict[str, set[str]] = {}
+
+    # reverse step: offer the article to the candidates it scores well with
+    offers = heapq.nsmallest(OFFER_MAX, related, key=lambda s: (-related[s], s))
+    current = index.get_lists(offers) if offers else {}
+    me = _entry(doc, 0.0)
+    for slug in offers:
+        entries = [e for e in current.get(slug, []) if e.slug != doc.slug]
+        score = related[slug]
+        if len(entries) >= LIST_SIZE:
+            last = entries[LIST_SIZE - 1]
+            if (-score, doc.slug) >= (-last.score, last.slug):
+                continue
+        new = _rank([*entries, me.model_copy(update={"score": score})])
+        if new != current.get(slug, []):
+            lists_out[slug] = new
+            changed.add(slug)
+            added.setdefault(doc.slug, set()).add(slug)
+            for evicted in {e.slug for e in entries} - {e.slug for e in new}:
+                removed.setdefault(evicted, set()).add(slug)
+    _post(index, doc, vx, postings)
+    index.put_lists(lists_out)
+    index.change_holders(added, removed)
+    refill = {s for s in dirty if s not in lists_out and s != doc.slug}
+    if refill:
+        changed |= _refill(index, refill, stats)
+    index.put_doc(doc)  # last: a crash before this replays the whole update
+    _maybe_fold(index, stats)
+    return changed
+
+
+def remove_article(index: RelatedIndex, slug: str) -> set[str]:
+    """A deleted/unpublished article leaves the index and every list; those lists are refilled."""
+    old = index.get_docs([slug]).get(slug)
+    if old is None:
+        return set()
+    stats = current_stats(index)
+    dirty, _ = _purge(index, old, stats)
+    index.delete_doc(slug)
+    _refill(index, dirty, stats)
+    _maybe_fold(index, stats)
+    return dirty | {slug}
+
+
+def reindex_all(
+    index: RelatedIndex,
+    articles: Iterable[Article],
+    progress: Callable[[int, str], None] | None = None,
+    *,
+    use_tags: bool = True,
+) -> int:
+    """Rebuild everything from scratch: clear, then replay the articles in (published, slug) order
+    through the incremental path. Same events in the same order -> the same lists as incremental."""
+    index.clear()
+    ordered = sorted(articles, key=lambda a: (a.published, a.slug))
+    for i, article in enumerate(ordered, 1):
+        update_for_article(index, article, use_tags=use_tags)
+        if progress:
+            progress(i, article.slug)
+    return len(ordered)
+
+
+def related_for(index: RelatedIndex, slug: str) -> list[RelatedEntry]:
+    return index.get_lists([slug]).get(slug, [])

@@ -1,0 +1,322 @@
+"""The related-posts index in ONE DynamoDB table (``RELATED_TABLE``), implementing ``related.RelatedIndex``.
+
+Key schema: ``pk`` (S, HASH) + ``sk`` (S, RANGE), on-demand, no GSI.
+
+| pk              | sk          | what                                                                    |
+|-----------------|-------------|-------------------------------------------------------------------------|
+| DOC#<slug>      | RELATED     | the page-ready list: ``entries`` [{slug, title, excerpt, score}]        |
+| DOC#<slug>      | DOC         | what scoring needs: title, excerpt, published, tags, tf (JSON), terms   |
+| DOC#<slug>      | HOLDERS     | ``holders``: string set of slugs whose lists contain this slug          |
+| TERM#<term>     | POSTINGS    | ``p``: JSON [[slug, weight], ...], the heaviest ``POSTINGS_CAP``        |
+| STATS           | HEAD        | snapshot ``version``, ``shards``, ``pending`` delta count               |
+| STATS           | SNAP#<i>    | shard i of the DF snapshot: ``data`` zlib(JSON), ``version``            |
+| STATS#DELTA     | <slug>#<fp> | one article's distinct terms (+1) or, with ``#del``, their removal (-1) |
+
+The page reads one item: ``GetItem(pk=DOC#<slug>, sk=RELATED)``. Every write is a full put of a value
+computed from the stored state, or a set ADD/DELETE, so replaying a batch changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.types import Binary
+from botocore.exceptions import ClientError
+
+from newsdrop.models import RelatedEntry
+from newsdrop.related import Delta, DocRecord, StatsHead, TermStats
+
+SNAPSHOT_SHARD_BYTES = 300_000  # compressed bytes per snapshot item (DynamoDB's item limit is 400 KB)
+_BATCH_GET = 100
+
+
+def _doc_key(slug: str, sk: str) -> dict[str, str]:
+    return {"pk": f"DOC#{slug}", "sk": sk}
+
+
+def _num(x: float) -> Decimal:
+    return Decimal(repr(float(x)))
+
+
+def _entries_to_item(entries: Sequence[RelatedEntry]) -> list[dict[str, Any]]:
+    return [{"slug": e.slug, "title": e.title, "excerpt": e.excerpt, "score": _num(e.score)} for e in entries]
+
+
+def _entries_from_item(item: Mapping[str, Any]) -> list[RelatedEntry]:
+    return [
+        RelatedEntry(slug=e["slug"], title=e["title"], excerpt=e["excerpt"], score=float(e["score"]))
+        for e in item.get("entries", [])
+    ]
+
+
+def _doc_to_item(doc: DocRecord) -> dict[str, Any]:
+    return {
+        **_doc_key(doc.slug, "DOC"),
+        "slug": doc.slug,
+        "title": doc.title,
+        "excerpt": doc.excerpt,
+        "published": doc.published,
+        "tags": list(doc.tags),
+        "tf": json.dumps(doc.tf, separators=(",", ":"), sort_keys=True),
+        "terms": " ".join(doc.terms),
+        "fingerprint": doc.fingerprint,
+        "posted": " ".join(doc.posted),
+    }
+
+
+def _doc_from_item(item: Mapping[str, Any]) -> DocRecord:
+    return DocRecord(
+        slug=item["slug"],
+        title=item["title"],
+        excerpt=item["excerpt"],
+        published=item["published"],
+        tags=list(item.get("tags", [])),
+        tf=json.loads(item["tf"]),
+        terms=item["terms"].split() if item.get("terms") else [],
+        fingerprint=item["fingerprint"],
+        posted=item["posted"].split() if item.get("posted") else [],
+    )
+
+
+class DynamoDBRelatedIndex:
+    """``RelatedIndex`` over one table. Reads are strongly consistent (the update reads what the previous
+    stream record wrote). Batch calls retry UnprocessedKeys/UnprocessedItems with backoff."""
+
+    def __init__(self, table_name: str | None = None, dynamodb: Any | None = None):
+        self.table_name = table_name or os.environ["RELATED_TABLE"]
+        self.resource = dynamodb or boto3.resource("dynamodb")
+        self.table = self.resource.Table(self.table_name)
+        self._snapshot: TermStats | None = None  # a warm Lambda reads a snapshot once per version
+        self._shards = 0
+
+    # -- batch helpers -----------------------------------------------------------------------------
+    def _batch_get(self, keys: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        unique = list({(k["pk"], k["sk"]): k for k in keys}.values())
+        for start in range(0, len(unique), _BATCH_GET):
+            request: dict[str, Any] = {
+                self.table_name: {"Keys": unique[start : start + _BATCH_GET], "ConsistentRead": True}
+            }
+            attempt = 0
+            while request:
+                resp = self.resource.batch_get_item(RequestItems=request)
+                out.extend(resp.get("Responses", {}).get(self.table_name, []))
+                request = resp.get("UnprocessedKeys") or {}
+                if request:
+                    attempt += 1
+                    _backoff(attempt)
+        return out
+
+    def _batch_write(self, puts: Iterable[dict[str, Any]], deletes: Iterable[dict[str, str]] = ()) -> None:
+        # boto3's batch_writer groups by 25, de-duplicates by key and resends UnprocessedItems
+        with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+            for item in puts:
+                batch.put_item(Item=item)
+            for key in deletes:
+                batch.delete_item(Key=key)
+
+    # -- documents ---------------------------------------------------------------------------------
+    def get_docs(self, slugs: Iterable[str]) -> dict[str, DocRecord]:
+        items = self._batch_get([_doc_key(s, "DOC") for s in slugs])
+        return {item["slug"]: _doc_from_item(item) for item in items}
+
+    def put_doc(self, doc: DocRecord) -> None:
+        self.table.put_item(Item=_doc_to_item(doc))
+
+    def delete_doc(self, slug: str) -> None:
+        self._batch_write([], [_doc_key(slug, "DOC"), _doc_key(slug, "HOLDERS")])
+
+    # -- postings ----------------------------------------------------------------------------------
+    def get_postings(self, terms: Iterable[str]) -> dict[str, list[tuple[str, float]]]:
+        items = self._batch_get([{"pk": f"TERM#{t}", "sk": "POSTINGS"} for t in terms])
+        return {item["pk"][5:]: [(s, float(w)) for s, w in json.loads(item["p"])] for item in items}
+
+    def put_postings(self, postings: Mapping[str, list[tuple[str, float]]]) -> None:
+        puts = [
+            {"pk": f"TERM#{t}", "sk": "POSTINGS", "p": json.dumps([[s, w] for s, w in plist])}
+            for t, plist in postings.items()
+            if plist
+        ]
+        deletes = [{"pk": f"TERM#{t}", "sk": "POSTINGS"} for t, plist in postings.items() if not plist]
+        self._batch_write(puts, deletes)
+
+    # -- lists -------------------------------------------------------------------------------------
+    def get_lists(self, slugs: Iterable[str]) -> dict[str, list[RelatedEntry]]:
+        items = self._batch_get([_doc_key(s, "RELATED") for s in slugs])
+        return {item["pk"][4:]: _entries_from_item(item) for item in items}
+
+    def put_lists(self, lists: Mapping[str, list[RelatedEntry]]) -> None:
+        puts = [
+            {**_doc_key(s, "RELATED"), "entries": _entries_to_item(entries)}
+            for s, entries in lists.items()
+            if entries
+        ]
+        deletes = [_doc_key(s, "RELATED") for s, entries in lists.items() if not entries]
+        self._batch_write(puts, deletes)
+
+    def related_for(self, slug: str) -> list[RelatedEntry]:
+        """What the page shows: one GetItem."""
+        item = self.table.get_item(Key=_doc_key(slug, "RELATED")).get("Item")
+        return _entries_from_item(item) if item else []
+
+    # -- holders -----------------------------------------------------------------------------------
+    def get_holders(self, slug: str) -> set[str]:
+        item = self.table.get_item(Key=_doc_key(slug, "HOLDERS"), ConsistentRead=True).get("Item") or {}
+        return set(item.get("holders", ()))
+
+    def change_holders(self, added: Mapping[str, set[str]], removed: Mapping[str, set[str]]) -> None:
+        # one attribute cannot be ADDed and DELETEd in one expression: two updates when both (rare)
+        for slug in sorted(set(added) | set(removed)):
+            plus = added.get(slug, set())
+            minus = removed.get(slug, set()) - plus
+            for action, values in (("ADD", plus), ("DELETE", minus)):
+                if values:
+                    self.table.update_item(
+                        Key=_doc_key(slug, "HOLDERS"),
+                        UpdateExpression=f"{action} holders :v",
+                        ExpressionAttributeValues={":v": set(values)},
+                    )
+
+    # -- term statistics ---------------------------------------------------------------------------
+    def get_stats_head(self) -> StatsHead:
+        item = self.table.get_item(Key={"pk": "STATS", "sk": "HEAD"}, ConsistentRead=True).get("Item") or {}
+        head = StatsHead(version=int(item.get("version", 0)), pending=int(item.get("pending", 0)))
+        self._shards = int(item.get("shards", 0))
+        return head
+
+    def get_stats(self, version: int) -> TermStats:
+        if self._snapshot is not None and self._snapshot.version == version:
+            return self._snapshot
+        if version == 0:
+            return TermStats()
+        for _ in range(5):
+            shards = self._shards or 1
+            items = self._batch_get([{"pk": "STATS", "sk": f"SNAP#{i}"} for i in range(shards)])
+            if len(items) == shards and all(int(i["version"]) == version for i in items):
+                blob = b"".join(i["data"].value for i in sorted(items, key=lambda i: int(i["sk"][5:])))
+                data = json.loads(zlib.decompress(blob))
+                stats = TermStats(version=version, n_docs=data["n"], df=data["df"])
+                self._snapshot = stats
+                return stats
+            head = self.get_stats_head()  # a fold committed in between: follow it
+            version = head.version
+        raise RuntimeError("term statistics snapshot keeps changing under us")
+
+    def put_delta(self, delta: Delta) -> None:
+        self.table.put_item(
+            Item={"pk": "STATS#DELTA", "sk": delta.key, "sign": delta.sign, "terms": " ".join(delta.terms)}
+        )
+        self.table.update_item(
+            Key={"pk": "STATS", "sk": "HEAD"},
+            UpdateExpression="ADD pending :one",
+            ExpressionAttributeValues={":one": 1},
+        )
+
+    def list_deltas(self, limit: int | None = None) -> list[Delta]:
+        out: list[Delta] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq("STATS#DELTA"),
+            "ConsistentRead": True,
+        }
+        while True:
+            resp = self.table.query(**kwargs)
+            for item in resp.get("Items", []):
+                terms = item["terms"].split() if item.get("terms") else []
+                out.append(Delta(key=item["sk"], sign=int(item["sign"]), terms=terms))
+                if limit and len(out) >= limit:
+                    return out
+            if "LastEvaluatedKey" not in resp:
+                return out
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    def commit_stats(self, stats: TermStats, consumed: Sequence[str], expected_version: int) -> bool:
+        """New snapshot + head + deletion of the folded deltas in ONE transaction (<= 100 items), so
+        a delta is counted exactly once even if we crash; a concurrent fold makes this one a no-op."""
+        blob = zlib.compress(json.dumps({"n": stats.n_docs, "df": stats.df}, separators=(",", ":")).encode())
+        chunks = [blob[i : i + SNAPSHOT_SHARD_BYTES] for i in range(0, len(blob), SNAPSHOT_SHARD_BYTES)]
+        if len(chunks) + 1 + len(consumed) > 100:
+            raise ValueError("fold at most 100 - shards - 1 deltas per commit")
+        name = self.table_name
+        # plain Python values: the resource's client serializes them (it is not a low-level client)
+        ops: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": name,
+                    "Key": {"pk": "STATS", "sk": "HEAD"},
+                    "UpdateExpression": (
+                        "SET #v = :v, shards = :s, pending = if_not_exists(pending, :zero) - :n"
+                    ),
+                    "ConditionExpression": "attribute_not_exists(#v) OR #v = :expected",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": {
+                        ":v": stats.version,
+                        ":s": len(chunks),
+                        ":n": len(consumed),
+                        ":zero": 0,
+                        ":expected": expected_version,
+                    },
+                }
+            }
+        ]
+        for i, chunk in enumerate(chunks):
+            item = {"pk": "STATS", "sk": f"SNAP#{i}", "version": stats.version, "data": Binary(chunk)}
+            ops.append({"Put": {"TableName": name, "Item": item}})
+        for key in consumed:
+            ops.append({"Delete": {"TableName": name, "Key": {"pk": "STATS#DELTA", "sk": key}}})
+        try:
+            self.resource.meta.client.transact_write_items(TransactItems=ops)
+        except ClientError as err:
+            reasons = [r.get("Code") for r in err.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+                return False  # another fold won; the caller re-reads the head
+            raise
+        self._shards = len(chunks)
+        self._snapshot = stats
+        return True
+
+    # -- maintenance -------------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Delete every item (for a full reindex)."""
+        kwargs: dict[str, Any] = {"ProjectionExpression": "pk, sk"}
+        while True:
+            resp = self.table.scan(**kwargs)
+            self._batch_write([], [{"pk": i["pk"], "sk": i["sk"]} for i in resp.get("Items", [])])
+            if "LastEvaluatedKey" not in resp:
+                break
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        self._snapshot = None
+        self._shards = 0
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(min(1.0, 0.02 * 2**attempt) * random.random())
+
+
+TABLE_DEFINITION = {
+    "AttributeDefinitions": [
+        {"AttributeName": "pk", "AttributeType": "S"},
+        {"AttributeName": "sk", "AttributeType": "S"},
+    ],
+    "KeySchema": [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+
+def create_table(table_name: str, dynamodb: Any | None = None) -> Any:
+    """For tests and the local stack: the table as template.yaml declares ``RelatedTable``."""
+    resource = dynamodb or boto3.resource("dynamodb")
+    table = resource.create_table(TableName=table_name, **TABLE_DEFINITION)
+    table.wait_until_exists()
+    return table

@@ -1,0 +1,209 @@
+"""Related posts, domain level (in-memory index): relevance, threshold, freshness, removal, updates,
+incremental == reindex, idempotent replays."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from newsdrop import related
+from newsdrop.models import Article, Tag
+
+_words = str.split
+TOPICS = {
+    "football": _words(
+        "football striker goal league manager club midfielder penalty stadium referee transfer "
+        "keeper defender season trophy fans"
+    ),
+    "budget": _words(
+        "budget chancellor tax treasury deficit spending inflation economy borrowing interest rates "
+        "pension growth forecast recession"
+    ),
+    "phones": _words(
+        "smartphone handset battery screen chip android apps camera processor wireless broadband "
+        "gadget software launch consumers"
+    ),
+    "cinema": _words(
+        "film director actress oscar cinema premiere box office screenplay studio festival cast "
+        "sequel blockbuster award critics"
+    ),
+}
+FILLER = _words("the report noted that several observers expected further developments later this month")
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+
+
+def make(slug: str, topic: str, seed: int, *, hours: int = 0, tags: list[str] = (), words=None) -> Article:
+    rng = random.Random(seed)
+    pool = words or TOPICS[topic]
+    body = " ".join(rng.choice(pool) if rng.random() < 0.85 else rng.choice(FILLER) for _ in range(120))
+    title = " ".join(rng.sample(pool, 4)).title()
+    return Article(
+        slug=slug,
+        title=title,
+        published=T0 + timedelta(hours=hours),
+        body=body,
+        body_format="text",
+        excerpt=body[:80],
+        word_count=120,
+        reading_minutes=1,
+        editor_tags=[Tag(key=t, label=t.title()) for t in tags],
+        source_key=f"{slug}.md",
+        content_hash=str(seed),
+    )
+
+
+def corpus() -> list[Article]:
+    arts = []
+    for i in range(24):
+        topic = list(TOPICS)[i % 4]
+        arts.append(make(f"{topic}-{i:02d}", topic, seed=i, hours=i))
+    return arts
+
+
+def ingest(arts, index=None):
+    index = index or related.InMemoryRelatedIndex()
+    for a in arts:
+        related.update_for_article(index, a)
+    return index
+
+
+def topic(slug: str) -> str:
+    return slug.rsplit("-", 1)[0]
+
+
+def all_lists(index) -> dict[str, list]:
+    return {s: [(e.slug, e.score) for e in entries] for s, entries in sorted(index.lists.items())}
+
+
+def test_lists_are_relevant_and_ordered():
+    index = ingest(corpus())
+    for slug, entries in index.lists.items():
+        assert len(entries) == related.LIST_SIZE
+        assert all(topic(e.slug) == topic(slug) for e in entries), (slug, entries)
+        scores = [e.score for e in entries]
+        assert scores == sorted(scores, reverse=True)
+        assert slug not in {e.slug for e in entries}
+        assert all(e.title and e.excerpt for e in entries)
+
+
+def test_unrelated_article_gets_no_filler_and_fills_nobody():
+    arts = corpus()
+    odd = make("knitting-99", "", seed=99, hours=99, words=_words("yarn needle wool stitch knit purl"))
+    index = ingest([*arts, odd])
+    assert related.related_for(index, odd.slug) == []
+    assert all(odd.slug not in {e.slug for e in entries} for entries in index.lists.values())
+
+
+def test_short_list_when_few_related():
+    arts = [make("football-a", "football", 1), make("football-b", "football", 2, hours=1)]
+    arts.append(make("cinema-c", "cinema", 3, hours=2))
+    index = ingest(arts)
+    assert [e.slug for e in related.related_for(index, "football-a")] == ["football-b"]
+    assert related.related_for(index, "cinema-c") == []
+
+
+def test_old_article_list_gains_newer_better_match():
+    arts = corpus()
+    index = ingest(arts)
+    old = "football-00"
+    before = related.related_for(index, old)
+    # a near-copy of the old article arrives later: it must enter the old article's list, on top
+    twin = make("football-twin", "football", seed=0, hours=500)
+    twin = twin.model_copy(update={"title": twin.title + " Again"})
+    changed = related.update_for_article(index, twin)
+    after = related.related_for(index, old)
+    assert old in changed
+    assert after[0].slug == "football-twin"
+    assert [e.slug for e in after[1:]] == [e.slug for e in before[:-1]]
+    assert old in index.holders["football-twin"]
+
+
+def test_remove_article_disappears_from_every_list():
+    index = ingest(corpus())
+    gone = "budget-01"
+    holders = {s for s, entries in index.lists.items() if gone in {e.slug for e in entries}}
+    assert holders
+    changed = related.remove_article(index, gone)
+    assert holders <= changed
+    assert all(gone not in {e.slug for e in entries} for entries in index.lists.values())
+    assert gone not in index.lists and gone not in index.docs
+    for slug in holders:  # refilled: all 4 remaining articles of the topic, and nothing else
+        assert sorted(topic(e.slug) for e in index.lists[slug]) == ["budget"] * 4
+    for term, plist in index.postings.items():
+        assert gone not in {s for s, _ in plist}, term
+    assert related.remove_article(index, gone) == set()
+
+
+def test_text_update_recomputes():
+    arts = corpus()
+    index = ingest(arts)
+    slug = "phones-02"
+    moved = make(slug, "cinema", seed=1002, hours=1000)  # same slug, now about cinema
+    related.update_for_article(index, moved)
+    assert all(topic(e.slug) == "cinema" for e in index.lists[slug])
+    for other, entries in index.lists.items():
+        if slug in {e.slug for e in entries}:
+            assert topic(other) == "cinema", other
+    phone_lists = [index.lists[s] for s in index.lists if topic(s) == "phones" and s != slug]
+    assert all(sorted(topic(e.slug) for e in entries) == ["phones"] * 4 for entries in phone_lists)
+
+
+def test_incremental_equals_reindex():
+    arts = corpus()
+    incremental = ingest(arts)
+    rebuilt = related.InMemoryRelatedIndex()
+    seen = []
+    related.reindex_all(rebuilt, reversed(arts), progress=lambda i, s: seen.append(s))
+    assert seen == [a.slug for a in arts]  # replayed in (published, slug) order
+    assert all_lists(rebuilt) == all_lists(incremental)
+    # and a reindex of a used index starts from scratch
+    related.reindex_all(incremental, arts)
+    assert all_lists(incremental) == all_lists(rebuilt)
+
+
+def test_replay_is_idempotent():
+    arts = corpus()
+    index = ingest(arts)
+    snapshot = (all_lists(index), dict(index.postings), {k: set(v) for k, v in index.holders.items()})
+    writes = index.writes
+    for a in arts:
+        assert related.update_for_article(index, a) == set()
+    assert index.writes == writes
+    assert (all_lists(index), dict(index.postings), index.holders) == snapshot
+
+
+@pytest.mark.parametrize("use_tags", [False, True])
+def test_tags_add_a_bonus_only_when_used(use_tags):
+    a = make("football-a", "football", 1, tags=["premier-league"])
+    b = make("football-b", "football", 2, hours=1, tags=["premier-league"])
+    index = related.InMemoryRelatedIndex()
+    for art in (a, b):
+        related.update_for_article(index, art, use_tags=use_tags)
+    plain = related.InMemoryRelatedIndex()
+    for art in (a.model_copy(update={"editor_tags": []}), b.model_copy(update={"editor_tags": []})):
+        related.update_for_article(plain, art)
+    with_tags, without = index.lists["football-b"][0].score, plain.lists["football-b"][0].score
+    assert (with_tags > without) is use_tags
+
+
+def test_features_are_light_and_deterministic():
+    assert related.stem("transfers") == "transfer"
+    assert related.stem("running") == "run"
+    assert related.stem("policies") == "policy"
+    assert related.tokens("The Chancellor's budgets, and 2005") == ["chancellor", "budget"]
+    tf = related.term_frequencies("Budget row", "budget talks")
+    assert tf["budget"] == 1 + related.TITLE_WEIGHT
+    assert "budget_row" in tf and "budget_talk" in tf
+
+
+def test_stats_fold_counts_each_article_once():
+    arts = corpus()
+    index = ingest(arts)
+    stats = related.current_stats(index)
+    pending = sum(d.sign for d in index.deltas.values())
+    assert stats.n_docs + pending == len(arts)
+    related.remove_article(index, arts[0].slug)
+    stats = related.current_stats(index)
+    assert stats.n_docs + sum(d.sign for d in index.deltas.values()) == len(arts) - 1

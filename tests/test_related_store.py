@@ -1,0 +1,131 @@
+"""Related posts through DynamoDB (moto): the same behaviours as the in-memory index, item for item."""
+
+from __future__ import annotations
+
+import pytest
+from test_related import all_lists, corpus, make, topic
+
+from newsdrop import related
+from newsdrop.related_store import DynamoDBRelatedIndex, create_table
+
+TABLE = "related-test"
+
+
+@pytest.fixture
+def store(aws):
+    create_table(TABLE)
+    return DynamoDBRelatedIndex(TABLE)
+
+
+def stored_lists(store: DynamoDBRelatedIndex, slugs) -> dict[str, list]:
+    lists = store.get_lists(slugs)
+    return {s: [(e.slug, e.score) for e in entries] for s, entries in sorted(lists.items())}
+
+
+def table_items(store: DynamoDBRelatedIndex) -> list[dict]:
+    items, kwargs = [], {}
+    while True:
+        resp = store.table.scan(**kwargs)
+        items.extend(resp["Items"])
+        if "LastEvaluatedKey" not in resp:
+            return sorted(items, key=lambda i: (i["pk"], i["sk"]))
+        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+
+def test_same_lists_as_in_memory_through_updates_and_removals(store):
+    arts = corpus()
+    memory = related.InMemoryRelatedIndex()
+    for a in arts:
+        assert related.update_for_article(store, a) == related.update_for_article(memory, a)
+    slugs = [a.slug for a in arts]
+    assert stored_lists(store, slugs) == all_lists(memory)
+    moved = make("phones-02", "cinema", seed=1002, hours=1000)
+    assert related.update_for_article(store, moved) == related.update_for_article(memory, moved)
+    assert related.remove_article(store, "budget-01") == related.remove_article(memory, "budget-01")
+    assert stored_lists(store, slugs) == all_lists(memory)
+    assert "budget-01" not in {e.slug for entries in store.get_lists(slugs).values() for e in entries}
+    assert store.get_docs(["budget-01"]) == {}
+    assert store.get_holders("budget-01") == set()
+
+
+def test_page_reads_entries_ready_to_show(store):
+    for a in corpus():
+        related.update_for_article(store, a)
+    entries = store.related_for("football-00")
+    assert len(entries) == related.LIST_SIZE
+    assert all(topic(e.slug) == "football" and e.title and e.excerpt and e.score > 0 for e in entries)
+    item = store.table.get_item(Key={"pk": "DOC#football-00", "sk": "RELATED"})["Item"]
+    assert set(item["entries"][0]) == {"slug", "title", "excerpt", "score"}
+
+
+def test_freshness_through_dynamodb(store):
+    for a in corpus():
+        related.update_for_article(store, a)
+    twin = make("football-twin", "football", seed=0, hours=500)
+    twin = twin.model_copy(update={"title": twin.title + " Again"})
+    assert "football-00" in related.update_for_article(store, twin)
+    assert store.related_for("football-00")[0].slug == "football-twin"
+
+
+def test_replay_changes_nothing(store):
+    arts = corpus()
+    for a in arts:
+        related.update_for_article(store, a)
+    before = table_items(store)
+    for a in arts:
+        assert related.update_for_article(store, a) == set()
+    assert table_items(store) == before
+    # replaying the raw writes is harmless too: puts of the same values, set ADD/DELETE
+    lists = store.get_lists([a.slug for a in arts])
+    store.put_lists(lists)
+    store.change_holders({"football-00": {"football-04"}}, {})
+    assert table_items(store) == before
+
+
+def test_incremental_equals_reindex(store):
+    arts = corpus()
+    for a in arts:
+        related.update_for_article(store, a)
+    incremental = stored_lists(store, [a.slug for a in arts])
+    related.reindex_all(store, list(reversed(arts)))
+    assert stored_lists(store, [a.slug for a in arts]) == incremental
+
+
+def test_batches_beyond_service_limits_and_unprocessed_keys(store, monkeypatch):
+    docs = []
+    for i in range(130):  # > 100 keys per BatchGetItem, > 25 items per BatchWriteItem
+        doc = related.DocRecord(
+            f"s{i:03d}", "t", "e", "2024-01-01T00:00:00+00:00", [], {"a": 1.0}, ["a"], "f"
+        )
+        docs.append(doc)
+        store.put_doc(doc)
+    store.put_postings({f"term{i}": [(f"s{i:03d}", 0.5)] for i in range(60)})
+    assert len(store.get_postings(f"term{i}" for i in range(60))) == 60
+
+    real = store.resource.batch_get_item
+    calls = []
+
+    def flaky(RequestItems):  # noqa: N803 - boto3's parameter name
+        calls.append(1)
+        keys = RequestItems[TABLE]["Keys"]
+        if len(calls) == 1:  # the service hands back half the keys unprocessed
+            half = len(keys) // 2
+            resp = real(RequestItems={TABLE: {**RequestItems[TABLE], "Keys": keys[:half]}})
+            resp["UnprocessedKeys"] = {TABLE: {**RequestItems[TABLE], "Keys": keys[half:]}}
+            return resp
+        return real(RequestItems=RequestItems)
+
+    monkeypatch.setattr(store.resource, "batch_get_item", flaky)
+    got = store.get_docs(d.slug for d in docs)
+    assert set(got) == {d.slug for d in docs}
+    assert got["s007"] == docs[7]
+    assert len(calls) == 3  # 100 keys (50 + 50 unprocessed retried) + 30 keys
+
+
+def test_stats_snapshot_survives_a_cold_start(store):
+    arts = corpus()
+    for a in arts:
+        related.update_for_article(store, a)
+    warm = related.current_stats(store)
+    cold = related.current_stats(DynamoDBRelatedIndex(TABLE))
+    assert cold == warm and cold.n_docs > 0
