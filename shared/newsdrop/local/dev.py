@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from newsdrop.local.dispatch import Dispatcher
-from newsdrop.local.pipeline import FAKE_CREDENTIALS
+from newsdrop.local.audience import prepare_mail
+from newsdrop.local.pipeline import FAKE_CREDENTIALS, LOCAL_PARAMETERS
 from newsdrop.local.stack import PROJECT_ROOT, LocalStack
 
-STATE_FILE = PROJECT_ROOT / ".newsdrop-dev.json"
+# Where `newsdrop dev` says it is listening, for `newsdrop drop --local` and `reindex --local`.
+STATE_FILE = Path(os.environ.get("NEWSDROP_DEV_STATE", PROJECT_ROOT / ".newsdrop-dev.json"))
 log = logging.getLogger("newsdrop.dev")
 
 
@@ -36,7 +38,8 @@ def serve(port: int, *, state_file: Path = STATE_FILE, idle_seconds: float = 0.3
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        stack = LocalStack().deploy()
+        stack = LocalStack(parameters=LOCAL_PARAMETERS).deploy()
+        prepare_mail(stack)
         outputs = stack.outputs()
         bucket, prefix = outputs["DropBucketName"], outputs["IncomingPrefix"]
         state_file.write_text(json.dumps({"endpoint": endpoint, "outputs": outputs}))

@@ -182,6 +182,7 @@ class Dispatcher:
         while batch:
             attempt += 1
             try:
+                log.info("%s <- %d stream record(s) (attempt %d)", fn.logical_id, len(batch), attempt)
                 result = self._invoke(fn, {"Records": batch})
                 failed = (result or {}).get("batchItemFailures", []) if reports_failures else []
             except Exception as err:  # noqa: BLE001
@@ -229,6 +230,7 @@ class Dispatcher:
         if not messages:
             return 0
         records = [_lambda_sqs_record(m, queue_arn, self.stack.region) for m in messages]
+        log.info("%s <- %d message(s) from %s", fn.logical_id, len(records), queue_arn.rsplit(":", 1)[1])
         try:
             result = self._invoke(fn, {"Records": records})
             failed_ids = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
