@@ -1,4 +1,5 @@
 """`newsdrop dev` runs a live local stack that an editor in another terminal can drop files into."""
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,11 @@ def test_dev_stack_ingests_drops_from_the_cli_and_from_plain_s3_and_stops_cleanl
     env = os.environ | {"NEWSDROP_DEV_STATE": str(state)}
     dev = subprocess.Popen(
         [sys.executable, "-m", "newsdrop.cli", "dev", "--port", str(free_port())],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         wait_for(state.exists, 90, "the dev stack to come up")
@@ -48,7 +53,10 @@ def test_dev_stack_ingests_drops_from_the_cli_and_from_plain_s3_and_stops_cleanl
         )
         subprocess.run(
             [sys.executable, "-m", "newsdrop.cli", "drop", "samples/venezuela-election-date.md", "--local"],
-            cwd=ROOT, env=env, check=True, timeout=60,
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=60,
         )
         # What `aws --endpoint-url ... s3 cp` does:
         session.client("s3", endpoint_url=target["endpoint"]).put_object(

@@ -13,13 +13,16 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 def record_handler(record: SQSRecord) -> int:
     rt = fanout_runtime()
     context = processor.lambda_context
+    task = FanoutTask.model_validate_json(record.body)
+    logger.set_correlation_id(task.article.correlation_id)
     result = run_fanout_task(
-        FanoutTask.model_validate_json(record.body),
+        task,
         rt.subscribers,
         rt.send_queue,
         rt.fanout_queue,
         time_left=(lambda: context.get_remaining_time_in_millis() / 1000) if context else None,
     )
+    logger.info("fan-out page", extra={"slug": task.slug, "recipients": result.recipients})
     return result.recipients
 
 

@@ -1,10 +1,11 @@
 """Articles stream -> one notification job per newly stored article (INSERT of sk=CURRENT only)."""
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from newsdrop.delivery import snapshot_from_article, start_job
-from newsdrop.observability import logger, tracer
+from newsdrop.observability import logger, metrics, tracer
 from newsdrop.storage import article_from_item
 from newsdrop.subscriber_store import notify_runtime
 
@@ -19,11 +20,18 @@ def record_handler(record: DynamoDBRecord) -> str:
     if image.get("sk") != "CURRENT" or not str(image.get("pk", "")).startswith("ARTICLE#"):
         return "ignored"
     rt = notify_runtime()
-    return start_job(snapshot_from_article(article_from_item(dict(image))), rt.deliveries, rt.fanout_queue)
+    article = article_from_item(dict(image))
+    logger.set_correlation_id(article.correlation_id)
+    outcome = start_job(snapshot_from_article(article), rt.deliveries, rt.fanout_queue)
+    logger.info("notification job", extra={"slug": article.slug, "outcome": outcome})
+    if outcome == "started":
+        metrics.add_metric(name="NotificationJobsStarted", unit=MetricUnit.Count, value=1)
+    return outcome
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
+@metrics.log_metrics
 def handler(event, context):
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context

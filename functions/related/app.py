@@ -24,6 +24,9 @@ def record_handler(record: DynamoDBRecord) -> int:
     else:  # REMOVE: the article leaves every list that held it
         changed = remove_article(index, slug_of_key(record.dynamodb.keys))
     metrics.add_metric(name="RelatedListsUpdated", unit=MetricUnit.Count, value=len(changed))
+    logger.info(
+        "related lists updated", extra={"event": record.raw_event["eventName"], "lists": len(changed)}
+    )
     return len(changed)
 
 

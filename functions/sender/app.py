@@ -1,10 +1,11 @@
 """Send queue -> SES, exactly once per (article, subscriber) through the delivery ledger."""
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from newsdrop.delivery import RetryLater, SendBatch
-from newsdrop.observability import logger, tracer
+from newsdrop.observability import logger, metrics, tracer
 from newsdrop.subscriber_store import sender_runtime
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -13,9 +14,11 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 def record_handler(record: SQSRecord) -> int:
     rt = sender_runtime()
     context = processor.lambda_context
+    batch = SendBatch.model_validate_json(record.body)
+    logger.set_correlation_id(batch.article.correlation_id)
     try:
         report = rt.sender.send_batch(
-            SendBatch.model_validate_json(record.body),
+            batch,
             time_left=(lambda: context.get_remaining_time_in_millis() / 1000) if context else None,
         )
     except RetryLater as exc:
@@ -23,11 +26,25 @@ def record_handler(record: SQSRecord) -> int:
             record.receipt_handle, exc
         )  # come back after a backoff, not the full visibility timeout
         raise
+    logger.info(
+        "send batch done",
+        extra={
+            "slug": batch.slug,
+            "sent": report.sent,
+            "already_sent": report.skipped_sent,
+            "inactive": report.skipped_inactive,
+            "rejected": report.rejected,
+        },
+    )
+    metrics.add_metric(name="EmailsSent", unit=MetricUnit.Count, value=report.sent)
+    metrics.add_metric(name="EmailsSuppressed", unit=MetricUnit.Count, value=report.skipped_inactive)
+    metrics.add_metric(name="EmailsFailed", unit=MetricUnit.Count, value=report.rejected)
     return report.sent
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
+@metrics.log_metrics
 def handler(event, context):
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context

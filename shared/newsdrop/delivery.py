@@ -55,6 +55,7 @@ class ArticleSnapshot(BaseModel):
     excerpt: str = ""
     tags: list[str] = Field(default_factory=list)  # editor tags then auto tags, keys, in order
     labels: dict[str, str] = Field(default_factory=dict)
+    correlation_id: str | None = None  # the drop's id, carried into every fan-out and send log
 
 
 def snapshot_from_article(article: Any) -> ArticleSnapshot:
@@ -67,6 +68,7 @@ def snapshot_from_article(article: Any) -> ArticleSnapshot:
         excerpt=article.excerpt or "",
         tags=list(article.tag_keys),
         labels=labels,
+        correlation_id=article.correlation_id,
     )
 
 
