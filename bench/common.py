@@ -1,4 +1,5 @@
 """Helpers shared by the benchmarks: DynamoDB item counting and the BBC corpus, read in place."""
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@ items per article, and the handler's cold import time next to a bare `import bot
 
     .venv/bin/python bench/ingest.py [N]        (N articles, default 1000; BBC corpus when present)
 """
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,11 @@ def cold_import_seconds(statement: str, runs: int = 7) -> float:
     }
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
     times = [
-        float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+            ).stdout
+        )
         for _ in range(runs)
     ]
     return statistics.median(times)
@@ -49,7 +54,9 @@ def main() -> None:
     from newsdrop.local.stack import S3_EVENTS_QUEUE, LocalStack
 
     with embedded_aws():
-        stack = LocalStack(env_overrides={"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"})
+        stack = LocalStack(
+            env_overrides={"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
+        )
         stack.deploy()
         s3, sqs = stack.client("s3"), stack.client("sqs")
         bucket = stack.output("DropBucketName")
@@ -75,14 +82,20 @@ def main() -> None:
 
     boto3_import = cold_import_seconds("import boto3")
     handler_import = cold_import_seconds("import app")
-    print(f"corpus: {'BBC ' + str(BBC) if BBC.exists() else 'synthetic'}; {handled} articles through the handler")
+    print(
+        f"corpus: {'BBC ' + str(BBC) if BBC.exists() else 'synthetic'}; {handled} articles through the handler"
+    )
     print(f"outcomes: {statuses}")
-    print(f"throughput: {handled / elapsed:.1f} articles/s ({1000 * elapsed / handled:.1f} ms each, moto in-process)")
+    print(
+        f"throughput: {handled / elapsed:.1f} articles/s ({1000 * elapsed / handled:.1f} ms each, moto in-process)"
+    )
     print(
         f"DynamoDB per article: {counter.reads / handled:.2f} items read, {counter.writes / handled:.2f} written; "
         f"calls: {dict(counter.calls)}"
     )
-    print(f"cold import: handler module {1000 * handler_import:.0f} ms vs bare `import boto3` {1000 * boto3_import:.0f} ms")
+    print(
+        f"cold import: handler module {1000 * handler_import:.0f} ms vs bare `import boto3` {1000 * boto3_import:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Local mail setup: the signing secret and the verified sender that a deployment creates by hand, and
 subscribers for `newsdrop run --subscribers N | FILE.csv`."""
+
 from __future__ import annotations
 
 import csv

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from newsdrop.local.dispatch import Dispatcher
 from newsdrop.local.audience import prepare_mail
+from newsdrop.local.dispatch import Dispatcher
 from newsdrop.local.pipeline import FAKE_CREDENTIALS, LOCAL_PARAMETERS
 from newsdrop.local.stack import PROJECT_ROOT, LocalStack
 

@@ -62,7 +62,9 @@ class Dispatcher:
                 continue
             position = source.props.get("StartingPosition", "TRIM_HORIZON")
             for shard in self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-                self._shard_iterators[(index, shard["ShardId"])] = self._iterator(arn, shard["ShardId"], position)
+                self._shard_iterators[(index, shard["ShardId"])] = self._iterator(
+                    arn, shard["ShardId"], position
+                )
 
     def _iterator(self, stream_arn: str, shard_id: str, position: str) -> str:
         return self._streams.get_shard_iterator(
