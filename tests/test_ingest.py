@@ -271,3 +271,35 @@ def test_a_drop_that_keeps_failing_reaches_the_dead_letter_queue(stack, dispatch
     [failure] = [json.loads(m["Body"]) for m in msgs]
     assert failure["requestContext"]["condition"] == "RetriesExhausted"
     assert failure["requestPayload"]["Records"][0]["s3"]["object"]["key"].endswith("v.md")
+
+
+def test_arbitrary_bytes_are_never_lost(stack, dispatcher, articles):
+    """Whatever an editor drops ends as a stored article or an unchanged copy in quarantine."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    s3, bucket = stack.client("s3"), stack.output("DropBucketName")
+    counter = iter(range(10_000))
+    names = st.sampled_from(["x.md", "x.json", "x.html", "x.txt", "x.bin", "x"])
+    payloads = st.one_of(
+        st.binary(max_size=2000),
+        st.text(max_size=500).map(lambda t: t.encode("utf-8")),
+        st.text(max_size=300).map(lambda t: f"---\ntitle: {t}\n---\n{t}".encode("utf-8", "surrogatepass")),
+        st.text(max_size=300).map(lambda t: ("{" + t).encode("utf-8", "surrogatepass")),
+    )
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(name=names, body=payloads)
+    def drop_anything(name, body):
+        key = f"incoming/fuzz-{next(counter)}/{name}"
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+        dispatcher.pump()
+        [outcome] = articles.drops_for(key)
+        if outcome["status"] == "rejected":
+            kept = s3.get_object(Bucket=bucket, Key=outcome["quarantined_as"])["Body"].read()
+            assert kept == body
+        else:
+            assert outcome["status"] in ("stored", "unchanged")
+            assert articles.get_article(outcome["slug"]) is not None
+
+    drop_anything()
