@@ -96,7 +96,12 @@ def test_topics_are_tag_keys():
         "global-news",
         "sport-results",
     ]
-    for bad in ["a" * 65, "", "x#y", "<b>"]:
+    # A followed topic must equal the key the article's tag gets, or the reader never hears of it.
+    from newsdrop.tagging import normalize_tags
+
+    for label in ["São Paulo", "#Global News", "AI & Chips", "U.S. Election"]:
+        assert normalize_topics([label]) == [normalize_tags([label])[0].key]
+    for bad in ["a" * 65, "", "###", "<>"]:
         with pytest.raises(InvalidTopics):
             normalize_topics([bad])
     with pytest.raises(InvalidTopics):

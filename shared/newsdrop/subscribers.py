@@ -19,7 +19,6 @@ import hashlib
 import logging
 import re
 import time
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, Field
 
+from newsdrop.tagging import tag_key
 from newsdrop.tokens import InvalidToken, Purpose, TokenSigner
 
 if TYPE_CHECKING:
@@ -102,7 +102,6 @@ def shard_of(sid: str) -> int:
 
 # --- topics ---------------------------------------------------------------------------------------
 
-_TOPIC_SEP_RE = re.compile(r"[\s_]+")
 
 
 class InvalidTopics(ValueError):
@@ -110,13 +109,12 @@ class InvalidTopics(ValueError):
 
 
 def normalize_topic(raw: object) -> str:
-    """Tag-key form: ``"Global News"`` -> ``"global-news"``; letters, digits and single hyphens."""
+    """A followed topic is a tag key, made exactly as articles' tags are (``newsdrop.tagging.tag_key``):
+    ``"Global News"``, ``"#global-news"`` -> ``"global-news"``; ``"São Paulo"`` -> ``"sao-paulo"``."""
     if not isinstance(raw, str):
         raise InvalidTopics("topics must be strings")
-    value = unicodedata.normalize("NFKC", raw).strip().casefold()
-    value = _TOPIC_SEP_RE.sub("-", value).strip("-")
-    value = re.sub(r"-{2,}", "-", value)
-    if not value or len(value) > 64 or not all(ch == "-" or ch.isalnum() for ch in value):
+    value = tag_key(raw)
+    if not value or len(value) > 64:
         raise InvalidTopics("a topic must be 1-64 letters, digits or hyphens")
     return value
 
