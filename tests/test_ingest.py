@@ -303,3 +303,27 @@ def test_arbitrary_bytes_are_never_lost(stack, dispatcher, articles):
             assert articles.get_article(outcome["slug"]) is not None
 
     drop_anything()
+
+
+def test_deleting_the_file_unpublishes_the_article_and_a_new_upload_republishes_it(stack, drop, articles):
+    key = drop("venezuela.md", VENEZUELA_MD.encode())
+    slug = articles.drops_for(key)[-1]["slug"]
+    stack.client("s3").delete_object(Bucket=stack.output("DropBucketName"), Key=key)
+    # moto sends no notification for a delete marker in a versioned bucket; S3 does, shaped like this:
+    event = json.loads((ROOT / "events" / "s3-delete.json").read_text())
+    event["Records"][0]["s3"]["bucket"]["name"] = stack.output("DropBucketName")
+    event["Records"][0]["s3"]["object"]["key"] = "incoming/venezuela.md"
+    ingest = stack.functions["IngestFunction"]
+    assert ingest.invoke(event)["drops"][0]["status"] == "unpublished"
+    assert ingest.invoke(event)["drops"][0]["status"] == "unchanged"  # delivered twice: withdrawn once
+    assert articles.get_article(slug) is None
+    assert any(d["status"] == "unpublished" for d in articles.drops_for(key))
+    [kept] = articles.revisions(slug)
+    assert kept.revision == 1
+    # The slug is not given to another article while withdrawn...
+    drop("same-title.md", VENEZUELA_MD.replace("Sunday", "Saturday").encode())
+    assert articles.get_article(slug) is None
+    # ...and uploading the file again publishes it again, as the next revision.
+    drop("venezuela.md", VENEZUELA_MD.replace("Sunday", "Monday").encode())
+    again = stored(articles, slug)
+    assert again.revision == 2 and "Monday" in again.body

@@ -37,11 +37,11 @@ class S3NotificationRecord(BaseModel):
 
 
 def dropped_objects(event: dict[str, Any]) -> list[DroppedObject]:
-    """The created objects in an S3 notification; s3:TestEvent and non-create records yield nothing."""
+    """The created and removed objects in an S3 notification (s3:TestEvent has no records)."""
     dropped = []
     for raw in event.get("Records") or []:
         record = S3NotificationRecord.model_validate(raw)
-        if not record.eventName.startswith("ObjectCreated"):
+        if not record.eventName.startswith(("ObjectCreated", "ObjectRemoved")):
             continue
         obj = record.s3.object
         dropped.append(
@@ -53,6 +53,7 @@ def dropped_objects(event: dict[str, Any]) -> list[DroppedObject]:
                 sequencer=obj.sequencer,
                 event_time=record.eventTime,
                 etag=obj.eTag,
+                removed=record.eventName.startswith("ObjectRemoved"),
             )
         )
     return dropped

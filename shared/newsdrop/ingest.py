@@ -33,6 +33,7 @@ class DroppedObject:
     sequencer: str | None = None
     event_time: str | None = None
     etag: str | None = None
+    removed: bool = False  # the editor deleted the file: withdraw the article it named
 
     @property
     def drop_id(self) -> str:
@@ -102,10 +103,12 @@ class Ingestor:
 
     def ingest(self, obj: DroppedObject) -> DropOutcome:
         outcome = self._ingest(obj)
-        self.articles.record_drop(outcome, sequencer=obj.sequencer or "-", event_time=obj.event_time)
+        self.articles.record_drop(outcome, drop_id=obj.sequencer or obj.drop_id, event_time=obj.event_time)
         return outcome
 
     def _ingest(self, obj: DroppedObject) -> DropOutcome:
+        if obj.removed:
+            return self._withdraw(obj)
         source = obj.key
         try:
             if obj.size is not None and obj.size > MAX_OBJECT_BYTES:
@@ -141,6 +144,7 @@ class Ingestor:
 
         slug = explicit or (source["slug"] if source else None)
         previous = self.articles.get_article(slug) if slug else None
+        revisions_before = self.articles.last_revision(slug) if slug and previous is None else 0
         if slug is None:
             slug = self._free_slug(slugify(draft.title))
         if previous and previous.content_hash == digest:
@@ -154,8 +158,20 @@ class Ingestor:
             now=self.clock(),
             correlation_id=obj.drop_id,
         )
+        if revisions_before:  # published again after a withdrawal: the numbering goes on
+            article = article.model_copy(update={"revision": revisions_before + 1})
         self.articles.save(article, previous=previous, source_key=obj.key, sequencer=obj.sequencer)
         return DropOutcome(source=obj.key, status="stored", slug=slug)
+
+    def _withdraw(self, obj: DroppedObject) -> DropOutcome:
+        """Unpublish the article this key names, if the key still names it (an explicit slug may have moved
+        it to another file since). Idempotent: a second delivery finds nothing to withdraw."""
+        source = self.articles.get_source(obj.key)
+        article = self.articles.get_article(source["slug"]) if source else None
+        if article is None or article.source_key != obj.key:
+            return DropOutcome(source=obj.key, status="unchanged", slug=source["slug"] if source else None)
+        self.articles.withdraw(article)
+        return DropOutcome(source=obj.key, status="unpublished", slug=article.slug)
 
     def _free_slug(self, base: str) -> str:
         """Two different articles with the same title get base, base-2, base-3...; the write's condition

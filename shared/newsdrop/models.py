@@ -92,7 +92,7 @@ class RelatedEntry(BaseModel):
     score: float
 
 
-DropStatus = Literal["stored", "unchanged", "rejected"]
+DropStatus = Literal["stored", "unchanged", "rejected", "unpublished"]
 
 
 class DropOutcome(BaseModel):

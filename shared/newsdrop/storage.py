@@ -110,19 +110,68 @@ class ArticleStore:
                     raise StaleWrite(article.slug) from err
             raise
 
-    def slug_taken(self, slug: str) -> bool:
-        return "Item" in self.table.get_item(Key=article_key(slug), ProjectionExpression="pk")
+    def withdraw(self, article: Article) -> None:
+        """Delete the live item (the stream's REMOVE takes it out of every related list), keeping it as
+        its last revision."""
+        old = article_to_item(article)
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table.name,
+                            "Item": {**old, "sk": f"REV#{article.revision:06d}", "kind": "revision"},
+                        }
+                    },
+                    {
+                        "Delete": {
+                            "TableName": self.table.name,
+                            "Key": article_key(article.slug),
+                            "ConditionExpression": "#rev = :rev",
+                            "ExpressionAttributeNames": {"#rev": "revision"},
+                            "ExpressionAttributeValues": {":rev": article.revision},
+                        }
+                    },
+                ]
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "TransactionCanceledException":
+                raise StaleWrite(article.slug) from err
+            raise
 
-    def record_drop(self, outcome: DropOutcome, *, sequencer: str, event_time: str | None) -> None:
+    def last_revision(self, slug: str) -> int:
+        """The highest kept revision number of a withdrawn article (0 if it never existed)."""
+        resp = self.table.query(
+            KeyConditionExpression=Key("pk").eq(f"ARTICLE#{slug}") & Key("sk").begins_with("REV#"),
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        )
+        return int(resp["Items"][0]["revision"]) if resp["Items"] else 0
+
+    def slug_taken(self, slug: str) -> bool:
+        """Live or withdrawn: a slug, once used, is never given to another article."""
+        resp = self.table.query(
+            KeyConditionExpression=Key("pk").eq(f"ARTICLE#{slug}"), Limit=1, ProjectionExpression="pk"
+        )
+        return bool(resp["Items"])
+
+    def record_drop(self, outcome: DropOutcome, *, drop_id: str, event_time: str | None) -> None:
+        """What one drop became. The first outcome stands: a redelivered event's "unchanged" does not
+        overwrite the "stored" (or "unpublished") it follows."""
         item = {
             "pk": f"DROP#{outcome.source}",
-            "sk": sequencer,
+            "sk": drop_id,
             "kind": "drop",
             **outcome.model_dump(exclude_none=True),
         }
         if event_time:
             item["event_time"] = event_time
-        self.table.put_item(Item=item)
+        try:
+            self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def drops_for(self, key: str) -> list[dict[str, Any]]:
         resp = self.table.query(KeyConditionExpression=Key("pk").eq(f"DROP#{key}"), ConsistentRead=True)

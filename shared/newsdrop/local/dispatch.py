@@ -108,7 +108,7 @@ class Dispatcher:
         for message in messages:
             event = json.loads(message["Body"])
             for record in event.get("Records", []):  # s3:TestEvent has none
-                function = record["s3"].get("configurationId")
+                function = str(record["s3"].get("configurationId", "")).split(".")[0]
                 targets = [function] if function in self._s3_targets else sorted(self._s3_targets)
                 for target in targets:
                     self._invoke_async(target, {"Records": [record]})

@@ -266,9 +266,9 @@ class LocalStack:
         url = sqs.create_queue(QueueName=S3_EVENTS_QUEUE)["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         by_bucket: dict[str, list[dict[str, Any]]] = {}
-        for n in self.s3_notifications:
+        for i, n in enumerate(self.s3_notifications):
             rules = [{"Name": k, "Value": v} for k, v in (("prefix", n.prefix), ("suffix", n.suffix)) if v]
-            conf: dict[str, Any] = {"Id": f"{n.function}", "QueueArn": arn, "Events": n.events}
+            conf: dict[str, Any] = {"Id": f"{n.function}.{i}", "QueueArn": arn, "Events": n.events}
             if rules:
                 conf["Filter"] = {"Key": {"FilterRules": rules}}
             by_bucket.setdefault(self.physical[n.bucket], []).append(conf)
