@@ -207,3 +207,18 @@ def test_stats_fold_counts_each_article_once():
     related.remove_article(index, arts[0].slug)
     stats = related.current_stats(index)
     assert stats.n_docs + sum(d.sign for d in index.deltas.values()) == len(arts) - 1
+
+
+def test_expanded_vector_is_stored_compact_and_used_by_both_sides():
+    arts = corpus()
+    index = ingest(arts)
+    first, later = index.docs[arts[0].slug], [index.docs[a.slug] for a in arts[1:]]
+    assert first.ex == {}  # nothing to expand with yet: its plain vector stands in
+    expanded = [doc for doc in later if doc.ex]
+    assert len(expanded) >= len(later) - len(TOPICS)  # only a topic's first article has no neighbours
+    for doc in expanded:
+        assert len(doc.ex) <= related.EXPAND_TERMS
+        assert abs(sum(w * w for w in doc.ex.values()) - 1.0) < 1e-3
+    # the expanded part of a pair's score reads both stored vectors: the same from either side
+    a, b = expanded[0], expanded[1]
+    assert related._dot(a.ex, b.ex) == related._dot(b.ex, a.ex)

@@ -39,6 +39,7 @@ def test_same_lists_as_in_memory_through_updates_and_removals(store):
         assert related.update_for_article(store, a) == related.update_for_article(memory, a)
     slugs = [a.slug for a in arts]
     assert stored_lists(store, slugs) == all_lists(memory)
+    assert store.get_docs(slugs) == memory.docs  # expanded vectors included: they take part in scores
     moved = make("phones-02", "cinema", seed=1002, hours=1000)
     assert related.update_for_article(store, moved) == related.update_for_article(memory, moved)
     assert related.remove_article(store, "budget-01") == related.remove_article(memory, "budget-01")

@@ -5,7 +5,7 @@ Key schema: ``pk`` (S, HASH) + ``sk`` (S, RANGE), on-demand, no GSI.
 | pk              | sk          | what                                                                    |
 |-----------------|-------------|-------------------------------------------------------------------------|
 | DOC#<slug>      | RELATED     | the page-ready list: ``entries`` [{slug, title, excerpt, score}]        |
-| DOC#<slug>      | DOC         | what scoring needs: title, excerpt, published, tags, tf (JSON), terms   |
+| DOC#<slug>      | DOC         | what scoring needs: title, excerpt, published, tags, tf, ex (JSON)...   |
 | DOC#<slug>      | HOLDERS     | ``holders``: string set of slugs whose lists contain this slug          |
 | TERM#<term>     | POSTINGS    | ``p``: JSON [[slug, weight], ...], the heaviest ``POSTINGS_CAP``        |
 | STATS           | HEAD        | snapshot ``version``, ``shards``, ``pending`` delta count               |
@@ -70,6 +70,7 @@ def _doc_to_item(doc: DocRecord) -> dict[str, Any]:
         "terms": " ".join(doc.terms),
         "fingerprint": doc.fingerprint,
         "posted": " ".join(doc.posted),
+        "ex": json.dumps(doc.ex, separators=(",", ":"), sort_keys=True),
     }
 
 
@@ -84,6 +85,7 @@ def _doc_from_item(item: Mapping[str, Any]) -> DocRecord:
         terms=item["terms"].split() if item.get("terms") else [],
         fingerprint=item["fingerprint"],
         posted=item["posted"].split() if item.get("posted") else [],
+        ex=json.loads(item["ex"]) if item.get("ex") else {},
     )
 
 
