@@ -3,6 +3,7 @@ downloads on a cold start). Run after `make deploy-checks` (or any `sam build`).
 
     .venv/bin/python bench/package_size.py
 """
+
 from __future__ import annotations
 
 import io

@@ -103,7 +103,6 @@ def shard_of(sid: str) -> int:
 # --- topics ---------------------------------------------------------------------------------------
 
 
-
 class InvalidTopics(ValueError):
     pass
 
