@@ -25,6 +25,7 @@ from typing import Any
 
 import boto3
 
+from newsdrop.local import moto_patches
 from newsdrop.local.sam import load_template, translate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -142,6 +143,7 @@ class LocalStack:
         parameters: dict[str, str] | None = None,
         env_overrides: dict[str, str] | None = None,
     ):
+        moto_patches.apply()
         self.root = root
         self.region = region
         self.stack_name = stack_name
