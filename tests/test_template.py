@@ -43,9 +43,11 @@ def test_tables_the_code_uses_exist_with_the_keys_it_uses(stack):
 
 
 def test_ingest_is_wired_to_incoming_drops_with_retries_and_a_dead_letter_queue(stack):
-    [notification] = [n for n in stack.s3_notifications if n.function == "IngestFunction"]
-    assert notification.bucket == "DropBucket" and notification.prefix == stack.parameters["IncomingPrefix"]
-    assert notification.events == ["s3:ObjectCreated:*"]
+    notifications = [n for n in stack.s3_notifications if n.function == "IngestFunction"]
+    for n in notifications:
+        assert n.bucket == "DropBucket" and n.prefix == stack.parameters["IncomingPrefix"]
+    # Created files are ingested; deleted ones withdraw their article.
+    assert sorted(e for n in notifications for e in n.events) == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
     config = stack.async_configs["IngestFunction"]
     assert config.max_retries == 2
     dlq = stack.resolve(config.on_failure)

@@ -26,16 +26,7 @@ def record_handler(record: SQSRecord) -> int:
             record.receipt_handle, exc
         )  # come back after a backoff, not the full visibility timeout
         raise
-    logger.info(
-        "send batch done",
-        extra={
-            "slug": batch.slug,
-            "sent": report.sent,
-            "already_sent": report.skipped_sent,
-            "inactive": report.skipped_inactive,
-            "rejected": report.rejected,
-        },
-    )
+    logger.info("emails sent", extra={"slug": batch.slug, "sent": report.sent})
     metrics.add_metric(name="EmailsSent", unit=MetricUnit.Count, value=report.sent)
     metrics.add_metric(name="EmailsSuppressed", unit=MetricUnit.Count, value=report.skipped_inactive)
     metrics.add_metric(name="EmailsFailed", unit=MetricUnit.Count, value=report.rejected)

@@ -372,7 +372,7 @@ class Sender:
                 first_error = first_error or exc
                 report.errors.append(type(exc).__name__)
                 continue
-            self.ledger.mark_sent(batch.slug, sub.sid, owner, message_id, now=self.clock())
+            self._record_sent(batch.slug, sub.sid, owner, message_id)
             report.sent += 1
         logger.info(
             "send batch",
@@ -391,6 +391,18 @@ class Sender:
             retry_after = self.lease_seconds + 30 if report.busy else 30 + random.randint(0, 60)
             raise RetryLater(f"{leftover} recipient(s) left for a retry", retry_after) from first_error
         return report
+
+    def _record_sent(self, slug: str, sid: str, owner: str, message_id: str, attempts: int = 6) -> None:
+        """SES has accepted the email: the ledger must say so, or a retry after the lease would send it
+        again. The write is idempotent, so a throttled or failed write is simply tried again."""
+        for attempt in range(attempts):
+            try:
+                self.ledger.mark_sent(slug, sid, owner, message_id, now=self.clock())
+                return
+            except Exception:
+                if attempt == attempts - 1:
+                    raise
+                self.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
 
     def _send_one(self, batch: SendBatch, sub: Subscriber, reason: str, report: SendReport) -> str:
         message = render_notification(

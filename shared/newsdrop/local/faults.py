@@ -307,21 +307,6 @@ CHAOS_ENV = {
 }
 
 
-def _memoize_lookups(stack: LocalStack) -> None:
-    """The dispatcher asks the stack for a client, a queue URL or a stream ARN on every poll, and each
-    answer is fixed once deployed: remember them on this stack object (moto time is the bottleneck)."""
-    from functools import cache
-
-    if getattr(stack, "_chaos_memo", False):
-        return
-    stack.client = cache(stack.client)  # type: ignore[method-assign]
-    stack.attribute = cache(stack.attribute)  # type: ignore[method-assign]
-    stack.queue_url_for_arn = cache(stack.queue_url_for_arn)  # type: ignore[method-assign]
-    outputs = stack.outputs()
-    stack.output = outputs.__getitem__  # type: ignore[method-assign]
-    stack._chaos_memo = True  # type: ignore[attr-defined]
-
-
 class ChaosScenario:
     """One chaos run on a deployed local stack (inside ``embedded_aws()``)."""
 
@@ -330,7 +315,6 @@ class ChaosScenario:
         self.injector = injector
         self.clock_offset = 0.0
         self.backoff_slept = 0.0
-        _memoize_lookups(stack)
         injector.install(stack.session)
         for emitter in injector._emitters:
             emitter.register("before-parameter-build", _remember_params, unique_id="newsdrop-chaos-params")

@@ -8,6 +8,7 @@
    those rollback copies of every table and item: 1,000 ingests kept about 18 GB alive. Tables and items
    are not tracked (the dashboard's other services, SES messages among them, still are).
 """
+
 from __future__ import annotations
 
 import copy

@@ -71,6 +71,11 @@ class LocalFunction:
             module = importlib.util.module_from_spec(spec)
             sys.modules[spec.name] = module
             spec.loader.exec_module(module)  # module-level setup runs once, like a cold start
+            # In Lambda each function imports its own modules first; here they are shared by all
+            # functions, so the domain loggers this one brought in get the structured format now.
+            observability = sys.modules.get("newsdrop.observability")
+            if observability is not None:
+                observability.structured_domain_logs()
             self._module = module
         return self._module
 
@@ -159,9 +164,14 @@ class LocalStack:
         self.s3_notifications: list[S3Notification] = []
         self.async_configs: dict[str, AsyncConfig] = {}
         self.cfn: dict[str, Any] = {}
+        self._clients: dict[str, Any] = {}
+        self._outputs: dict[str, str] = {}
+        self._attributes: dict[tuple[str, str], str] = {}
 
     def client(self, service: str) -> Any:
-        return self.session.client(service)
+        if service not in self._clients:  # the dispatcher asks on every step: build each client once
+            self._clients[service] = self.session.client(service)
+        return self._clients[service]
 
     # -- deploy -----------------------------------------------------------------------------------
     def deploy(self) -> LocalStack:
@@ -294,6 +304,11 @@ class LocalStack:
         raise ValueError(f"cannot resolve {value!r} locally")
 
     def attribute(self, logical_id: str, attr: str) -> str:
+        if (logical_id, attr) not in self._attributes:  # deployed attributes do not change
+            self._attributes[(logical_id, attr)] = self._read_attribute(logical_id, attr)
+        return self._attributes[(logical_id, attr)]
+
+    def _read_attribute(self, logical_id: str, attr: str) -> str:
         kind = self.cfn["Resources"][logical_id]["Type"]
         physical = self.physical[logical_id]
         if kind == "AWS::DynamoDB::Table":
@@ -308,12 +323,16 @@ class LocalStack:
         raise ValueError(f"no local attribute {attr} for {logical_id} ({kind})")
 
     def queue_url_for_arn(self, arn: str) -> str:
-        name = arn.rsplit(":", 1)[1]
-        return self.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+        if ("url", arn) not in self._attributes:
+            name = arn.rsplit(":", 1)[1]
+            self._attributes[("url", arn)] = self.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+        return self._attributes[("url", arn)]
 
     def outputs(self) -> dict[str, str]:
-        stack = self.client("cloudformation").describe_stacks(StackName=self.stack_name)["Stacks"][0]
-        return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        if not self._outputs:
+            stack = self.client("cloudformation").describe_stacks(StackName=self.stack_name)["Stacks"][0]
+            self._outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        return dict(self._outputs)
 
     def output(self, name: str) -> str:
         return self.outputs()[name]
