@@ -21,7 +21,7 @@ $(TOOLS)/sam:
 setup: $(BIN)/newsdrop
 
 demo: setup
-	$(BIN)/newsdrop run
+	$(BIN)/newsdrop run samples --subscribers demo/readers.csv --outbox outbox
 
 test: setup
 	$(BIN)/pytest
