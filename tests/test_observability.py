@@ -21,8 +21,27 @@ def chatty_stack(aws):
     return stack
 
 
+@pytest.fixture
+def log_lines(capfd):
+    """Every line the functions log. The shared Powertools handler keeps the stream it was created with
+    (maybe an earlier test's capture), so point every newsdrop handler at one buffer for this test."""
+    import io
+    import logging
+
+    buffer, moved = io.StringIO(), []
+    for name in ["", *logging.root.manager.loggerDict]:
+        for handler in getattr(logging.getLogger(name), "handlers", []):
+            if isinstance(handler, logging.StreamHandler) and (
+                name.startswith("newsdrop") or "service" in name
+            ):
+                moved.append((handler, handler.setStream(buffer)))
+    yield lambda: buffer.getvalue() + "".join(capfd.readouterr())
+    for handler, stream in moved:
+        handler.setStream(stream)
+
+
 def test_the_drop_correlation_id_reaches_every_stage_and_addresses_stay_out_of_logs(
-    chatty_stack, tmp_path, capfd
+    chatty_stack, tmp_path, log_lines
 ):
     from newsdrop.local.audience import seed_subscribers
     from newsdrop.local.dispatch import Dispatcher
@@ -39,8 +58,8 @@ def test_the_drop_correlation_id_reaches_every_stage_and_addresses_stay_out_of_l
     Dispatcher(chatty_stack).pump()
     assert [m.to for m in sent_messages(chatty_stack)] == ["private.reader@example.org"]
 
-    out, err = capfd.readouterr()
-    logs = [json.loads(line) for line in (out + err).splitlines() if line.startswith('{"level"')]
+    captured = log_lines()
+    logs = [json.loads(line) for line in captured.splitlines() if line.startswith('{"level"')]
     by_function: dict[str, set] = {}
     for entry in logs:
         function = entry.get("function_name", "").split("-")[-2] if entry.get("function_name") else None
@@ -50,4 +69,4 @@ def test_the_drop_correlation_id_reaches_every_stage_and_addresses_stay_out_of_l
     assert stages <= set(by_function), by_function
     [correlation_id] = set().union(*by_function.values())
     assert correlation_id
-    assert "private.reader@example.org" not in out + err
+    assert "private.reader@example.org" not in captured

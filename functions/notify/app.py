@@ -1,15 +1,13 @@
 """Articles stream -> one notification job per newly stored article (INSERT of sk=CURRENT only)."""
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from newsdrop.delivery import snapshot_from_article, start_job
-from newsdrop.observability import logger, metrics, tracer
+from newsdrop.observability import batch_handler, logger, metrics
 from newsdrop.storage import article_from_item
 from newsdrop.subscriber_store import notify_runtime
-
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 
 def record_handler(record: DynamoDBRecord) -> str:
@@ -29,10 +27,4 @@ def record_handler(record: DynamoDBRecord) -> str:
     return outcome
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event, context):
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+handler = batch_handler(record_handler, EventType.DynamoDBStreams)

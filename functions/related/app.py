@@ -3,15 +3,14 @@
 import os
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from newsdrop.observability import logger, metrics, tracer
+from newsdrop.observability import batch_handler, logger, metrics
 from newsdrop.related import remove_article, update_for_article
 from newsdrop.related_store import DynamoDBRelatedIndex
 from newsdrop.storage import article_from_item, slug_of_key
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 index = DynamoDBRelatedIndex(os.environ["RELATED_TABLE"])
 
 
@@ -30,10 +29,4 @@ def record_handler(record: DynamoDBRecord) -> int:
     return len(changed)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event, context):
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+handler = batch_handler(record_handler, EventType.DynamoDBStreams)

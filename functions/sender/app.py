@@ -1,19 +1,17 @@
 """Send queue -> SES, exactly once per (article, subscriber) through the delivery ledger."""
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from newsdrop.delivery import RetryLater, SendBatch
-from newsdrop.observability import logger, metrics, tracer
+from newsdrop.observability import batch_handler, logger, metrics
 from newsdrop.subscriber_store import sender_runtime
-
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def record_handler(record: SQSRecord) -> int:
     rt = sender_runtime()
-    context = processor.lambda_context
+    context = handler.processor.lambda_context
     batch = SendBatch.model_validate_json(record.body)
     logger.set_correlation_id(batch.article.correlation_id)
     try:
@@ -33,10 +31,4 @@ def record_handler(record: SQSRecord) -> int:
     return report.sent
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event, context):
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+handler = batch_handler(record_handler, EventType.SQS)

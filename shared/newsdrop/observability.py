@@ -1,9 +1,12 @@
 """One Logger, Tracer and Metrics setup for every function (service name and namespace come from env)."""
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
 logger = Logger()
 tracer = Tracer()
@@ -19,3 +22,21 @@ def structured_domain_logs() -> None:
 
 
 structured_domain_logs()
+
+
+def batch_handler(record_handler: Callable[[Any], Any], event_type: EventType) -> Callable[[dict, Any], dict]:
+    """The Lambda handler of a queue or stream consumer: each record handled on its own, failures
+    reported per item (ReportBatchItemFailures) so only they are retried; logs, traces and metrics set
+    up as everywhere. `handler.processor.lambda_context` gives records the time left."""
+    processor = BatchProcessor(event_type=event_type, raise_on_entire_batch_failure=False)
+
+    @logger.inject_lambda_context
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    def handler(event: dict, context: Any) -> dict:
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+
+    handler.processor = processor  # type: ignore[attr-defined]
+    return handler

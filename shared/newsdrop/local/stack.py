@@ -75,6 +75,8 @@ class LocalFunction:
             # functions, so the domain loggers this one brought in get the structured format now.
             observability = sys.modules.get("newsdrop.observability")
             if observability is not None:
+                # ...and the shared logger takes this function's level, as its own process would.
+                observability.logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"))
                 observability.structured_domain_logs()
             self._module = module
         return self._module
