@@ -85,7 +85,13 @@ class LocalFunction:
         with self._environment():
             module = self._load()
             handler = getattr(module, self.handler.rpartition(".")[2])
-            return handler(event, LambdaContext(self))
+            try:
+                return handler(event, LambdaContext(self))
+            finally:
+                if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":
+                    # Powertools skips the flush when disabled but keeps the values, and prints them
+                    # anyway once 100 pile up; a real invocation would have started empty.
+                    sys.modules["newsdrop.observability"].metrics.clear_metrics()
 
 
 def _forget_warm_state() -> None:
