@@ -32,7 +32,13 @@ class DynamoDBCounter:
         self.writes = 0
         self.calls: Counter[str] = Counter()
         session = session or boto3._get_default_session()
+        # Register before the clients are made: a client copies its session's handlers when created.
+        session.events.register("provide-client-params.dynamodb", self._remember_params)
         session.events.register("after-call.dynamodb", self._after_call)
+
+    @staticmethod
+    def _remember_params(params: dict[str, Any], context: dict[str, Any], **kwargs: Any) -> None:
+        context["bench_params"] = params
 
     def reset(self) -> None:
         self.reads = self.writes = 0
@@ -41,7 +47,7 @@ class DynamoDBCounter:
     def _after_call(self, http_response: Any, parsed: dict[str, Any], model: Any, **kwargs: Any) -> None:
         op = model.name
         self.calls[op] += 1
-        params = kwargs.get("context", {}).get("params", {}) or {}
+        params = kwargs.get("context", {}).get("bench_params", {}) or {}
         if op in ("GetItem",):
             self.reads += 1
         elif op in ("Query", "Scan"):
