@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import email
 import email.policy
-import importlib.util
 import json
-import sys
 from collections import Counter
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from fanout_world import bench
 
 from newsdrop.delivery import (
     ArticleSnapshot,
@@ -25,19 +23,6 @@ from newsdrop.delivery import (
 from newsdrop.email import MailRejected, MailThrottled
 from newsdrop.subscribers import SHARDS
 from newsdrop.tokens import Purpose
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("newsdrop_bench_fanout", ROOT / "bench" / "fanout.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _bench()
 
 
 @pytest.fixture

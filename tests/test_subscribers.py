@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import email
 import email.policy
-import importlib.util
 import json
 import logging
-import sys
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from fanout_world import bench
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,17 +25,6 @@ from newsdrop.subscribers import (
     normalize_topics,
 )
 from newsdrop.tokens import InvalidToken, Purpose, TokenSigner
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("newsdrop_bench_fanout", ROOT / "bench" / "fanout.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
 
 # --- addresses and topics ---------------------------------------------------------------------------
 
@@ -153,7 +140,7 @@ def test_tokens_are_signed_purpose_bound_and_expire():
 
 @pytest.fixture
 def world(aws):
-    w = _bench().World()
+    w = bench.World()
     yield w
     w.close()
 
