@@ -24,6 +24,7 @@ def serve(port: int, *, state_file: Path = STATE_FILE, idle_seconds: float = 0.3
     from moto.server import ThreadedMotoServer
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per moto request drowns the story
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
