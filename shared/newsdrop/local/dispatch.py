@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -298,10 +297,3 @@ def _lambda_sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> 
         "eventSourceARN": queue_arn,
         "awsRegion": region,
     }
-
-
-def wait_for_quiet(dispatcher: Dispatcher, *, idle_seconds: float = 0.5) -> None:
-    """For `newsdrop dev`: keep delivering, sleeping briefly when nothing moves."""
-    while True:
-        if not dispatcher.step():
-            time.sleep(idle_seconds)
