@@ -222,3 +222,33 @@ def test_expanded_vector_is_stored_compact_and_used_by_both_sides():
     # the expanded part of a pair's score reads both stored vectors: the same from either side
     a, b = expanded[0], expanded[1]
     assert related._dot(a.ex, b.ex) == related._dot(b.ex, a.ex)
+
+
+def test_only_events_applied_in_publication_order_leave_the_index_canonical():
+    arts = corpus()
+    index = ingest(arts)
+    assert not index.dirty  # every article newer than the last: exactly what a reindex replays
+    for a in arts:
+        related.update_for_article(index, a)  # a redelivered batch changes nothing
+    assert not index.dirty
+
+    late = make("budget-late", "budget", seed=77, hours=-5)  # a back-dated file, or a redriven event
+    related.update_for_article(index, late)
+    assert index.dirty
+    assert any("budget-late" in {e.slug for e in entries} for entries in index.lists.values())  # at once
+
+    for change in (
+        lambda ix: related.update_for_article(ix, make("cinema-01", "cinema", seed=501, hours=1)),
+        lambda ix: related.remove_article(ix, "football-00"),
+    ):
+        clean = ingest(arts)
+        change(clean)
+        assert clean.dirty
+
+
+def test_order_key_sorts_by_utc_time_then_slug():
+    key = related.order_key
+    assert key("2025-01-01T10:00:00+02:00", "b") < key("2025-01-01T09:00:00+00:00", "a")
+    assert key("2025-01-01T09:00:00", "a") == key("2025-01-01T09:00:00+00:00", "a")  # naive is UTC
+    assert key("2025-01-01T09:00:00+00:00", "a") < key("2025-01-01T09:00:00+00:00", "a-b")
+    assert key("not a date", "a") > key("2999-01-01T00:00:00+00:00", "z")

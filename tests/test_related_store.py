@@ -130,3 +130,78 @@ def test_stats_snapshot_survives_a_cold_start(store):
     warm = related.current_stats(store)
     cold = related.current_stats(DynamoDBRelatedIndex(TABLE))
     assert cold == warm and cold.n_docs > 0
+
+
+def rebuild_store(requests: list) -> DynamoDBRelatedIndex:
+    return DynamoDBRelatedIndex(TABLE, on_dirty=lambda: requests.append(1))
+
+
+def reindexed(arts) -> dict[str, list]:
+    memory = related.InMemoryRelatedIndex()
+    related.reindex_all(memory, arts)
+    return all_lists(memory)
+
+
+def test_in_order_updates_leave_the_table_item_for_item_canonical(store):
+    arts = corpus()
+    for a in arts:
+        related.update_for_article(store, a)
+    canonical = related.InMemoryRelatedIndex()
+    related.reindex_all(canonical, arts)
+    # docs, lists, holders, postings, deltas, snapshot shards and head: nothing to write
+    assert store.replace_with(canonical) == 0
+    assert store.rebuild_state()[1] is False
+
+
+def test_out_of_order_events_trigger_one_rebuild_that_makes_every_list_canonical(aws):
+    create_table(TABLE)
+    requests: list = []
+    store = rebuild_store(requests)
+    arts = corpus()
+    shuffled = arts[12:] + arts[:12][::-1]  # a redriven half, newest first
+    for a in shuffled:
+        related.update_for_article(store, a)
+    changed = make("phones-02", "cinema", seed=1002, hours=2)  # an edit
+    related.update_for_article(store, changed)
+    related.remove_article(store, "budget-01")
+    live = [changed if a.slug == "phones-02" else a for a in arts if a.slug != "budget-01"]
+    slugs = [a.slug for a in live]
+    assert stored_lists(store, slugs) != reindexed(live)  # what the order did
+    assert requests == [1]  # many out-of-order events, one request
+
+    outcome = related.rebuild(store, lambda: live)
+    assert outcome.ran and outcome.settled and outcome.articles == len(live) and outcome.items_changed
+    assert stored_lists(store, slugs) == reindexed(live)
+    assert store.get_docs(["budget-01"]) == {} and store.get_holders("budget-01") == set()
+    assert related.rebuild(store, lambda: live).ran is False  # a duplicate request: nothing to do
+
+    # the same warm index goes on incrementally from the rebuilt state, still canonical
+    newer = make("football-new", "football", seed=900, hours=100)
+    related.update_for_article(store, newer)
+    assert stored_lists(store, [*slugs, newer.slug]) == reindexed([*live, newer])
+    assert store.rebuild_state()[1] is False and requests == [1]
+
+
+def test_a_rebuild_raced_by_an_update_stays_dirty_and_asks_again(aws):
+    create_table(TABLE)
+    requests: list = []
+    store = rebuild_store(requests)
+    arts = corpus()
+    for a in reversed(arts[:6]):
+        related.update_for_article(store, a)
+    assert store.rebuild_state()[1] is True
+
+    class Racing:  # an update lands while the rebuild writes
+        def __getattr__(self, name):
+            return getattr(store, name)
+
+        def replace_with(self, canonical):
+            written = store.replace_with(canonical)
+            related.update_for_article(store, arts[6])
+            return written
+
+    outcome = related.rebuild(Racing(), lambda: arts[:6])
+    assert outcome.ran and not outcome.settled
+    assert store.rebuild_state()[1] is True  # the next run picks up the article it did not see
+    assert related.rebuild(store, lambda: arts[:7]).settled
+    assert stored_lists(store, [a.slug for a in arts[:7]]) == reindexed(arts[:7])

@@ -8,10 +8,12 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from newsdrop.observability import batch_handler, logger, metrics
 from newsdrop.related import remove_article, update_for_article
-from newsdrop.related_store import DynamoDBRelatedIndex
+from newsdrop.related_store import DynamoDBRelatedIndex, RebuildRequests
 from newsdrop.storage import article_from_item, slug_of_key
 
-index = DynamoDBRelatedIndex(os.environ["RELATED_TABLE"])
+# Events it cannot apply in publication order (late, changed, removed) ask for a canonical rebuild.
+request_rebuild = RebuildRequests(os.environ["REBUILD_QUEUE_URL"], int(os.environ["REBUILD_DELAY_SECONDS"]))
+index = DynamoDBRelatedIndex(os.environ["RELATED_TABLE"], on_dirty=request_rebuild)
 
 
 def record_handler(record: DynamoDBRecord) -> int:

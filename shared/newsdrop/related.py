@@ -28,6 +28,13 @@ Determinism: everything is a function of the stored state and the order of event
 replays the articles from an empty index in (published, slug) order through exactly the same code, so an
 incremental run in that order and a reindex produce identical lists. Scores are rounded so that a store
 round trip (DynamoDB numbers) cannot change a comparison.
+
+Self-healing: the canonical lists are the reindex's. An event that the incremental path cannot apply
+canonically (an article older than the newest indexed one, as a retried batch, a redriven dead letter
+or a back-dated file gives; a change; a removal; a replay of an update that died half way) still
+updates the lists at once, and marks the index *dirty*. A debounced ``rebuild`` then recomputes the
+canonical index in memory and writes only the items that differ (pages never see an empty list), unless
+an update ran meanwhile, in which case it asks to run again. Once quiet, every list equals a reindex.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from newsdrop.models import Article, RelatedEntry
@@ -208,6 +215,9 @@ class RelatedIndex(Protocol):
     def get_holders(self, slug: str) -> set[str]: ...
     def change_holders(self, added: Mapping[str, set[str]], removed: Mapping[str, set[str]]) -> None: ...
 
+    def begin_update(self, key: str) -> bool: ...
+    def mark_dirty(self) -> None: ...
+
     def get_stats_head(self) -> StatsHead: ...
     def get_stats(self, version: int) -> TermStats: ...
     def put_delta(self, delta: Delta) -> None: ...
@@ -232,6 +242,9 @@ class InMemoryRelatedIndex:
         self.head = StatsHead()
         self.stats: dict[int, TermStats] = {0: TermStats()}
         self.deltas: dict[str, Delta] = {}
+        self.newest = ""  # order_key of the newest article applied in canonical order
+        self.generation = 0  # updates begun
+        self.dirty = False
         self.reads = 0
         self.writes = 0
         self._cached_stats: TermStats | None = None
@@ -287,6 +300,18 @@ class InMemoryRelatedIndex:
             current -= removed.get(slug, set()) - added.get(slug, set())
             if not current:
                 del self.holders[slug]
+
+    def begin_update(self, key: str) -> bool:
+        self.writes += 1
+        self.generation += 1
+        if key > self.newest:
+            self.newest = key
+            return True
+        return False
+
+    def mark_dirty(self) -> None:
+        self.writes += 1
+        self.dirty = True
 
     def get_stats_head(self) -> StatsHead:
         self.reads += 1
@@ -412,10 +437,10 @@ def current_stats(index: RelatedIndex) -> TermStats:
     return index.get_stats(index.get_stats_head().version)
 
 
-def _maybe_fold(index: RelatedIndex, stats: TermStats) -> TermStats:
+def _folded_stats(index: RelatedIndex) -> TermStats:
+    """The current statistics, after folding the pending deltas into a new snapshot if they are due."""
     head = index.get_stats_head()
-    if head.version != stats.version:
-        return index.get_stats(head.version)
+    stats = index.get_stats(head.version)
     if head.pending < min(FOLD_BATCH, max(FOLD_MIN, math.ceil(stats.n_docs * FOLD_FRACTION))):
         return stats
     deltas = index.list_deltas(FOLD_BATCH)
@@ -517,7 +542,7 @@ def _unpost(index: RelatedIndex, doc: DocRecord) -> None:
     index.put_postings({t: plist for t, plist in changed.items() if len(plist) != len(postings[t])})
 
 
-def _purge(index: RelatedIndex, old: DocRecord, stats: TermStats) -> tuple[set[str], list[RelatedEntry]]:
+def _purge(index: RelatedIndex, old: DocRecord) -> tuple[set[str], list[RelatedEntry]]:
     """Take ``old`` out of the postings, the DF and every list holding it, and drop its own list.
 
     Returns the holders (whose lists lost an entry) and the own list it had."""
@@ -559,17 +584,21 @@ def update_for_article(index: RelatedIndex, article: Article, *, use_tags: bool 
 
     Returns the slugs whose lists changed (the article's own included when it changed). Replaying the
     same article is a no-op (the stored fingerprint matches)."""
-    stats = current_stats(index)
+    # Fold first: a fold then depends only on the deltas already written, never on whether the previous
+    # update lived to its end, so a crash after its last write cannot shift the statistics.
+    stats = _folded_stats(index)
     doc = doc_from_article(article, stats, use_tags=use_tags)
     old = index.get_docs([article.slug]).get(article.slug)
     if old is not None and old.fingerprint == doc.fingerprint:
         return set()
+    if not index.begin_update(order_key(doc.published, doc.slug)) or old is not None:
+        index.mark_dirty()  # applied now, made canonical by the next rebuild
     changed: set[str] = set()
-    dirty: set[str] = set()
+    emptied: set[str] = set()
     old_own: list[RelatedEntry] = []
     if old is not None:
-        dirty, old_own = _purge(index, old, stats)
-        changed |= dirty
+        emptied, old_own = _purge(index, old)
+        changed |= emptied
     index.put_delta(Delta(key=f"{doc.slug}#{doc.fingerprint}", sign=1, terms=doc.terms))
 
     vx = weigh(doc.tf, stats)
@@ -605,25 +634,25 @@ def update_for_article(index: RelatedIndex, article: Article, *, use_tags: bool 
     _post(index, doc, vx, postings)
     index.put_lists(lists_out)
     index.change_holders(added, removed)
-    refill = {s for s in dirty if s not in lists_out and s != doc.slug}
+    refill = {s for s in emptied if s not in lists_out and s != doc.slug}
     if refill:
         changed |= _refill(index, refill, stats)
     index.put_doc(doc)  # last: a crash before this replays the whole update
-    _maybe_fold(index, stats)
     return changed
 
 
 def remove_article(index: RelatedIndex, slug: str) -> set[str]:
     """A deleted/unpublished article leaves the index and every list; those lists are refilled."""
+    stats = _folded_stats(index)
     old = index.get_docs([slug]).get(slug)
     if old is None:
         return set()
-    stats = current_stats(index)
-    dirty, _ = _purge(index, old, stats)
+    index.begin_update(order_key(old.published, slug))
+    index.mark_dirty()
+    emptied, _ = _purge(index, old)
     index.delete_doc(slug)
-    _refill(index, dirty, stats)
-    _maybe_fold(index, stats)
-    return dirty | {slug}
+    _refill(index, emptied, stats)
+    return emptied | {slug}
 
 
 def reindex_all(
@@ -636,12 +665,55 @@ def reindex_all(
     """Rebuild everything from scratch: clear, then replay the articles in (published, slug) order
     through the incremental path. Same events in the same order -> the same lists as incremental."""
     index.clear()
-    ordered = sorted(articles, key=lambda a: (a.published, a.slug))
+    ordered = sorted(articles, key=lambda a: order_key(a.published.isoformat(), a.slug))
     for i, article in enumerate(ordered, 1):
         update_for_article(index, article, use_tags=use_tags)
         if progress:
             progress(i, article.slug)
     return len(ordered)
+
+
+def order_key(published: str, slug: str) -> str:
+    """The canonical order of articles as one comparable string: UTC publication time, then slug."""
+    try:
+        when = datetime.fromisoformat(published)
+    except ValueError:
+        return f"~|{slug}"  # unparseable dates sort last, consistently
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return f"{when.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%f}|{slug}"
+
+
+class RebuildTarget(Protocol):
+    """Where a rebuild writes: the live index, replaced item by item from a canonical in-memory one."""
+
+    def rebuild_state(self) -> tuple[int, bool]: ...  # (generation, dirty)
+    def replace_with(self, canonical: InMemoryRelatedIndex) -> int: ...  # items written or deleted
+    def finish_rebuild(self, generation: int, newest: str) -> bool: ...  # False: updates ran meanwhile
+
+
+@dataclass
+class RebuildOutcome:
+    ran: bool
+    articles: int = 0
+    items_changed: int = 0
+    settled: bool = True  # False: an update ran during the rebuild; run it again
+
+
+def rebuild(target: RebuildTarget, read_articles: Callable[[], Iterable[Article]]) -> RebuildOutcome:
+    """Make the live index canonical: a reindex in memory, then only the differing items written.
+
+    The generation is read before the articles, so an update that lands after this read (and may have
+    been overwritten by the replacement) is seen by ``finish_rebuild``, which then leaves the index dirty
+    for another run instead of declaring it clean."""
+    generation, dirty = target.rebuild_state()
+    if not dirty:
+        return RebuildOutcome(ran=False)
+    canonical = InMemoryRelatedIndex()
+    count = reindex_all(canonical, read_articles())
+    changed = target.replace_with(canonical)
+    settled = target.finish_rebuild(generation, canonical.newest)
+    return RebuildOutcome(ran=True, articles=count, items_changed=changed, settled=settled)
 
 
 def related_for(index: RelatedIndex, slug: str) -> list[RelatedEntry]:

@@ -11,19 +11,25 @@ Key schema: ``pk`` (S, HASH) + ``sk`` (S, RANGE), on-demand, no GSI.
 | STATS           | HEAD        | snapshot ``version``, ``shards``, ``pending`` delta count               |
 | STATS           | SNAP#<i>    | shard i of the DF snapshot: ``data`` zlib(JSON), ``version``            |
 | STATS#DELTA     | <slug>#<fp> | one article's distinct terms (+1) or, with ``#del``, their removal (-1) |
+| INDEX           | STATE       | ``newest`` order key, ``generation`` (updates begun), ``dirty`` flag    |
 
 The page reads one item: ``GetItem(pk=DOC#<slug>, sk=RELATED)``. Every write is a full put of a value
 computed from the stored state, or a set ADD/DELETE, so replaying a batch changes nothing.
+
+A rebuild (``related.rebuild``) replaces every item but ``INDEX/STATE`` with the canonical index's,
+writing only those that differ. ``RebuildRequests`` asks for one over SQS, delayed, so a burst of
+out-of-order events costs one rebuild.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
 import time
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -33,10 +39,12 @@ from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
 from newsdrop.models import RelatedEntry
-from newsdrop.related import Delta, DocRecord, StatsHead, TermStats
+from newsdrop.related import Delta, DocRecord, InMemoryRelatedIndex, StatsHead, TermStats
 
 SNAPSHOT_SHARD_BYTES = 300_000  # compressed bytes per snapshot item (DynamoDB's item limit is 400 KB)
 _BATCH_GET = 100
+_STATE = {"pk": "INDEX", "sk": "STATE"}
+_HEAD = {"pk": "STATS", "sk": "HEAD"}
 
 
 def _doc_key(slug: str, sk: str) -> dict[str, str]:
@@ -74,6 +82,46 @@ def _doc_to_item(doc: DocRecord) -> dict[str, Any]:
     }
 
 
+def _list_item(slug: str, entries: Sequence[RelatedEntry]) -> dict[str, Any]:
+    return {**_doc_key(slug, "RELATED"), "entries": _entries_to_item(entries)}
+
+
+def _postings_item(term: str, plist: Sequence[tuple[str, float]]) -> dict[str, Any]:
+    return {"pk": f"TERM#{term}", "sk": "POSTINGS", "p": json.dumps([[s, w] for s, w in plist])}
+
+
+def _delta_item(delta: Delta) -> dict[str, Any]:
+    return {"pk": "STATS#DELTA", "sk": delta.key, "sign": delta.sign, "terms": " ".join(delta.terms)}
+
+
+def _snapshot_items(stats: TermStats) -> tuple[str, list[dict[str, Any]]]:
+    """(digest, shard items) of a snapshot. The digest tells a warm reader's cached snapshot from a
+    rebuilt one that reuses its version number."""
+    blob = zlib.compress(json.dumps({"n": stats.n_docs, "df": stats.df}, separators=(",", ":")).encode())
+    chunks = [blob[i : i + SNAPSHOT_SHARD_BYTES] for i in range(0, len(blob), SNAPSHOT_SHARD_BYTES)]
+    items = [
+        {"pk": "STATS", "sk": f"SNAP#{i}", "version": stats.version, "data": Binary(chunk)}
+        for i, chunk in enumerate(chunks)
+    ]
+    return hashlib.sha256(blob).hexdigest()[:16], items
+
+
+def canonical_items(index: InMemoryRelatedIndex) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every item the table holds for the state of ``index``, as the incremental path writes them."""
+    items = [_doc_to_item(doc) for doc in index.docs.values()]
+    items += [_list_item(slug, entries) for slug, entries in index.lists.items() if entries]
+    items += [{**_doc_key(s, "HOLDERS"), "holders": set(h)} for s, h in index.holders.items() if h]
+    items += [_postings_item(t, plist) for t, plist in index.postings.items() if plist]
+    items += [_delta_item(d) for d in index.deltas.values()]
+    head: dict[str, Any] = {**_HEAD, "pending": index.head.pending}
+    if index.head.version:
+        digest, shards = _snapshot_items(index.stats[index.head.version])
+        head |= {"version": index.head.version, "shards": len(shards), "digest": digest}
+        items += shards
+    items.append(head)
+    return {(i["pk"], i["sk"]): i for i in items}
+
+
 def _doc_from_item(item: Mapping[str, Any]) -> DocRecord:
     return DocRecord(
         slug=item["slug"],
@@ -93,12 +141,20 @@ class DynamoDBRelatedIndex:
     """``RelatedIndex`` over one table. Reads are strongly consistent (the update reads what the previous
     stream record wrote). Batch calls retry UnprocessedKeys/UnprocessedItems with backoff."""
 
-    def __init__(self, table_name: str | None = None, dynamodb: Any | None = None):
+    def __init__(
+        self,
+        table_name: str | None = None,
+        dynamodb: Any | None = None,
+        on_dirty: Callable[[], None] | None = None,
+    ):
         self.table_name = table_name or os.environ["RELATED_TABLE"]
+        self.on_dirty = on_dirty  # asks for a rebuild (see RebuildRequests)
         self.resource = dynamodb or boto3.resource("dynamodb")
         self.table = self.resource.Table(self.table_name)
         self._snapshot: TermStats | None = None  # a warm Lambda reads a snapshot once per version
+        self._snapshot_digest = ""
         self._shards = 0
+        self._digest = ""
 
     # -- batch helpers -----------------------------------------------------------------------------
     def _batch_get(self, keys: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
@@ -143,11 +199,7 @@ class DynamoDBRelatedIndex:
         return {item["pk"][5:]: [(s, float(w)) for s, w in json.loads(item["p"])] for item in items}
 
     def put_postings(self, postings: Mapping[str, list[tuple[str, float]]]) -> None:
-        puts = [
-            {"pk": f"TERM#{t}", "sk": "POSTINGS", "p": json.dumps([[s, w] for s, w in plist])}
-            for t, plist in postings.items()
-            if plist
-        ]
+        puts = [_postings_item(t, plist) for t, plist in postings.items() if plist]
         deletes = [{"pk": f"TERM#{t}", "sk": "POSTINGS"} for t, plist in postings.items() if not plist]
         self._batch_write(puts, deletes)
 
@@ -157,11 +209,7 @@ class DynamoDBRelatedIndex:
         return {item["pk"][4:]: _entries_from_item(item) for item in items}
 
     def put_lists(self, lists: Mapping[str, list[RelatedEntry]]) -> None:
-        puts = [
-            {**_doc_key(s, "RELATED"), "entries": _entries_to_item(entries)}
-            for s, entries in lists.items()
-            if entries
-        ]
+        puts = [_list_item(s, entries) for s, entries in lists.items() if entries]
         deletes = [_doc_key(s, "RELATED") for s, entries in lists.items() if not entries]
         self._batch_write(puts, deletes)
 
@@ -190,14 +238,16 @@ class DynamoDBRelatedIndex:
 
     # -- term statistics ---------------------------------------------------------------------------
     def get_stats_head(self) -> StatsHead:
-        item = self.table.get_item(Key={"pk": "STATS", "sk": "HEAD"}, ConsistentRead=True).get("Item") or {}
+        item = self.table.get_item(Key=_HEAD, ConsistentRead=True).get("Item") or {}
         head = StatsHead(version=int(item.get("version", 0)), pending=int(item.get("pending", 0)))
         self._shards = int(item.get("shards", 0))
+        self._digest = item.get("digest", "")
         return head
 
     def get_stats(self, version: int) -> TermStats:
-        if self._snapshot is not None and self._snapshot.version == version:
-            return self._snapshot
+        cached = self._snapshot
+        if cached is not None and cached.version == version and self._snapshot_digest == self._digest:
+            return cached
         if version == 0:
             return TermStats()
         for _ in range(5):
@@ -207,18 +257,16 @@ class DynamoDBRelatedIndex:
                 blob = b"".join(i["data"].value for i in sorted(items, key=lambda i: int(i["sk"][5:])))
                 data = json.loads(zlib.decompress(blob))
                 stats = TermStats(version=version, n_docs=data["n"], df=data["df"])
-                self._snapshot = stats
+                self._snapshot, self._snapshot_digest = stats, self._digest
                 return stats
             head = self.get_stats_head()  # a fold committed in between: follow it
             version = head.version
         raise RuntimeError("term statistics snapshot keeps changing under us")
 
     def put_delta(self, delta: Delta) -> None:
-        self.table.put_item(
-            Item={"pk": "STATS#DELTA", "sk": delta.key, "sign": delta.sign, "terms": " ".join(delta.terms)}
-        )
+        self.table.put_item(Item=_delta_item(delta))
         self.table.update_item(
-            Key={"pk": "STATS", "sk": "HEAD"},
+            Key=_HEAD,
             UpdateExpression="ADD pending :one",
             ExpressionAttributeValues={":one": 1},
         )
@@ -243,9 +291,8 @@ class DynamoDBRelatedIndex:
     def commit_stats(self, stats: TermStats, consumed: Sequence[str], expected_version: int) -> bool:
         """New snapshot + head + deletion of the folded deltas in ONE transaction (<= 100 items), so
         a delta is counted exactly once even if we crash; a concurrent fold makes this one a no-op."""
-        blob = zlib.compress(json.dumps({"n": stats.n_docs, "df": stats.df}, separators=(",", ":")).encode())
-        chunks = [blob[i : i + SNAPSHOT_SHARD_BYTES] for i in range(0, len(blob), SNAPSHOT_SHARD_BYTES)]
-        if len(chunks) + 1 + len(consumed) > 100:
+        digest, shards = _snapshot_items(stats)
+        if len(shards) + 1 + len(consumed) > 100:
             raise ValueError("fold at most 100 - shards - 1 deltas per commit")
         name = self.table_name
         # plain Python values: the resource's client serializes them (it is not a low-level client)
@@ -253,15 +300,16 @@ class DynamoDBRelatedIndex:
             {
                 "Update": {
                     "TableName": name,
-                    "Key": {"pk": "STATS", "sk": "HEAD"},
+                    "Key": _HEAD,
                     "UpdateExpression": (
-                        "SET #v = :v, shards = :s, pending = if_not_exists(pending, :zero) - :n"
+                        "SET #v = :v, shards = :s, digest = :d, pending = if_not_exists(pending, :zero) - :n"
                     ),
                     "ConditionExpression": "attribute_not_exists(#v) OR #v = :expected",
                     "ExpressionAttributeNames": {"#v": "version"},
                     "ExpressionAttributeValues": {
                         ":v": stats.version,
-                        ":s": len(chunks),
+                        ":s": len(shards),
+                        ":d": digest,
                         ":n": len(consumed),
                         ":zero": 0,
                         ":expected": expected_version,
@@ -269,9 +317,7 @@ class DynamoDBRelatedIndex:
                 }
             }
         ]
-        for i, chunk in enumerate(chunks):
-            item = {"pk": "STATS", "sk": f"SNAP#{i}", "version": stats.version, "data": Binary(chunk)}
-            ops.append({"Put": {"TableName": name, "Item": item}})
+        ops += [{"Put": {"TableName": name, "Item": item}} for item in shards]
         for key in consumed:
             ops.append({"Delete": {"TableName": name, "Key": {"pk": "STATS#DELTA", "sk": key}}})
         try:
@@ -281,22 +327,109 @@ class DynamoDBRelatedIndex:
             if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
                 return False  # another fold won; the caller re-reads the head
             raise
-        self._shards = len(chunks)
-        self._snapshot = stats
+        self._shards, self._digest = len(shards), digest
+        self._snapshot, self._snapshot_digest = stats, digest
         return True
+
+    # -- canonical order and rebuilds --------------------------------------------------------------
+    def begin_update(self, key: str) -> bool:
+        """Count the update (the rebuild's race check) and advance ``newest`` if ``key`` is past it."""
+        try:
+            self.table.update_item(
+                Key=_STATE,
+                UpdateExpression="SET newest = :k ADD generation :one",
+                ConditionExpression="attribute_not_exists(newest) OR newest < :k",
+                ExpressionAttributeValues={":k": key, ":one": 1},
+            )
+            return True
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        self.table.update_item(
+            Key=_STATE, UpdateExpression="ADD generation :one", ExpressionAttributeValues={":one": 1}
+        )
+        return False
+
+    def mark_dirty(self) -> None:
+        # Ask first, then flag: a crash in between leaves the flag unset, so the replayed update asks
+        # again; the other order could leave a flag that no request will ever clear.
+        state = self.table.get_item(Key=_STATE, ConsistentRead=True).get("Item") or {}
+        if state.get("dirty"):
+            return  # a rebuild is already asked for
+        if self.on_dirty:
+            self.on_dirty()
+        self.table.update_item(
+            Key=_STATE, UpdateExpression="SET dirty = :t", ExpressionAttributeValues={":t": True}
+        )
+
+    def rebuild_state(self) -> tuple[int, bool]:
+        state = self.table.get_item(Key=_STATE, ConsistentRead=True).get("Item") or {}
+        return int(state.get("generation", 0)), bool(state.get("dirty"))
+
+    def finish_rebuild(self, generation: int, newest: str) -> bool:
+        """Clean, unless an update began since ``generation`` was read (it may have been overwritten)."""
+        try:
+            self.table.update_item(
+                Key=_STATE,
+                UpdateExpression="SET dirty = :f, newest = :k",
+                ConditionExpression="attribute_not_exists(generation) OR generation = :g",
+                ExpressionAttributeValues={":f": False, ":k": newest, ":g": generation},
+            )
+            return True
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+
+    def replace_with(self, canonical: InMemoryRelatedIndex) -> int:
+        """Make every item but INDEX/STATE equal to the canonical index's; returns items put or deleted.
+        Puts go first and deletes last, so a page never reads a missing list that the canonical has."""
+        want = canonical_items(canonical)
+        stale = []
+        for item in self.scan_items():
+            key = (item["pk"], item["sk"])
+            if key == (_STATE["pk"], _STATE["sk"]):
+                continue
+            if key not in want:
+                stale.append({"pk": key[0], "sk": key[1]})
+            elif want[key] == item:
+                del want[key]
+        self._batch_write(want.values())
+        self._batch_write([], stale)
+        self._snapshot, self._shards, self._digest = None, 0, ""
+        return len(want) + len(stale)
+
+    def scan_items(self) -> Iterator[dict[str, Any]]:
+        kwargs: dict[str, Any] = {"ConsistentRead": True}
+        while True:
+            resp = self.table.scan(**kwargs)
+            yield from resp.get("Items", [])
+            if "LastEvaluatedKey" not in resp:
+                return
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
     # -- maintenance -------------------------------------------------------------------------------
     def clear(self) -> None:
         """Delete every item (for a full reindex)."""
-        kwargs: dict[str, Any] = {"ProjectionExpression": "pk, sk"}
-        while True:
-            resp = self.table.scan(**kwargs)
-            self._batch_write([], [{"pk": i["pk"], "sk": i["sk"]} for i in resp.get("Items", [])])
-            if "LastEvaluatedKey" not in resp:
-                break
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
-        self._snapshot = None
-        self._shards = 0
+        self._batch_write([], [{"pk": i["pk"], "sk": i["sk"]} for i in self.scan_items()])
+        self._snapshot, self._shards, self._digest = None, 0, ""
+
+
+class RebuildRequests:
+    """Asks for a rebuild with one delayed SQS message: the delay lets a burst of out-of-order events
+    (a redrive, a batch of back-dated files) settle into one rebuild."""
+
+    def __init__(self, queue_url: str, delay_seconds: int = 0, sqs: Any | None = None):
+        self.queue_url = queue_url
+        self.delay_seconds = max(0, min(900, delay_seconds))
+        self._sqs = sqs
+
+    def __call__(self) -> None:
+        if self._sqs is None:  # created on first use: most related updates never ask
+            self._sqs = boto3.client("sqs")
+        self._sqs.send_message(
+            QueueUrl=self.queue_url, MessageBody='{"rebuild": "related"}', DelaySeconds=self.delay_seconds
+        )
 
 
 def _backoff(attempt: int) -> None:

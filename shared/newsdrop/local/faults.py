@@ -294,6 +294,7 @@ class Outcome:
 DLQ_RESOURCES = (
     "IngestDeadLetterQueue",
     "RelatedDeadLetterQueue",
+    "RebuildDeadLetterQueue",
     "NotifyFailureQueue",
     "FanoutDeadLetterQueue",
     "SendDeadLetterQueue",

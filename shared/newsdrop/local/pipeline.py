@@ -23,7 +23,11 @@ FAKE_CREDENTIALS = {
 
 
 # Links in locally sent emails point somewhere recognisably local (there is no API Gateway in moto).
-LOCAL_PARAMETERS = {"SubscriptionsBaseUrl": "https://subscriptions.newsdrop.localhost"}
+# No debounce locally: the dispatcher runs a rebuild as soon as the events before it are done.
+LOCAL_PARAMETERS = {
+    "SubscriptionsBaseUrl": "https://subscriptions.newsdrop.localhost",
+    "RelatedRebuildDelaySeconds": "0",
+}
 
 
 @contextmanager
