@@ -72,6 +72,16 @@ def test_dev_stack_ingests_drops_from_the_cli_and_from_plain_s3_and_stops_cleanl
 
         slugs = wait_for(stored_slugs, 60, "both drops to be stored")
         assert "late-news" in slugs
+        reindex = subprocess.run(
+            [sys.executable, "-m", "newsdrop.cli", "reindex", "--local"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        assert "recomputed the related lists of 2 articles" in reindex.stdout, reindex.stdout
     finally:
         dev.send_signal(signal.SIGINT)
         out, _ = dev.communicate(timeout=30)

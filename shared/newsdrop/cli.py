@@ -130,7 +130,7 @@ def stack_target(args: argparse.Namespace):
 def cmd_reindex(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
-    from newsdrop.related import reindex_all
+    from newsdrop.related import rebuild
     from newsdrop.related_store import DynamoDBRelatedIndex
     from newsdrop.storage import ArticleStore
 
@@ -140,8 +140,14 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     index = DynamoDBRelatedIndex(outputs["RelatedTableName"], dynamodb)
     with Progress() as bar:
         task = bar.add_task("reindexing", total=len(articles))
-        count = reindex_all(index, articles, progress=lambda i, slug: bar.update(task, completed=i))
-    print(f"recomputed the related lists of {count} articles")
+        outcome = rebuild(
+            index, lambda: articles, force=True, progress=lambda i, slug: bar.update(task, completed=i)
+        )
+    print(
+        f"recomputed the related lists of {outcome.articles} articles: "
+        f"{outcome.items_changed} index items written or deleted"
+        + ("" if outcome.settled else "; articles changed meanwhile: run it again")
+    )
     return 0
 
 

@@ -700,17 +700,24 @@ class RebuildOutcome:
     settled: bool = True  # False: an update ran during the rebuild; run it again
 
 
-def rebuild(target: RebuildTarget, read_articles: Callable[[], Iterable[Article]]) -> RebuildOutcome:
-    """Make the live index canonical: a reindex in memory, then only the differing items written.
+def rebuild(
+    target: RebuildTarget,
+    read_articles: Callable[[], Iterable[Article]],
+    *,
+    force: bool = False,
+    progress: Callable[[int, str], None] | None = None,
+) -> RebuildOutcome:
+    """Make the live index canonical: a reindex in memory, then only the differing items written (the
+    page keeps its list throughout). Without ``force``, only when the index is dirty.
 
     The generation is read before the articles, so an update that lands after this read (and may have
     been overwritten by the replacement) is seen by ``finish_rebuild``, which then leaves the index dirty
     for another run instead of declaring it clean."""
     generation, dirty = target.rebuild_state()
-    if not dirty:
+    if not (dirty or force):
         return RebuildOutcome(ran=False)
     canonical = InMemoryRelatedIndex()
-    count = reindex_all(canonical, read_articles())
+    count = reindex_all(canonical, read_articles(), progress)
     changed = target.replace_with(canonical)
     settled = target.finish_rebuild(generation, canonical.newest)
     return RebuildOutcome(ran=True, articles=count, items_changed=changed, settled=settled)
