@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -73,3 +74,31 @@ def test_the_drop_bucket_is_private_encrypted_and_refuses_plain_http(stack):
     [policy] = [r for r in stack.cfn["Resources"].values() if r["Type"] == "AWS::S3::BucketPolicy"]
     [deny] = policy["Properties"]["PolicyDocument"]["Statement"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_every_function_and_every_dead_letter_queue_has_an_alarm_to_the_operators(stack):
+    resources = stack.cfn["Resources"]
+    alarms = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert all(a["AlarmActions"] == [{"Ref": "OperatorsTopic"}] for a in alarms)
+
+    def watched(metric: str) -> set[str]:
+        out = set()
+        for a in alarms:
+            if a["MetricName"] == metric:
+                [dim] = a["Dimensions"]
+                value = dim["Value"]
+                out.add(value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0])
+        return out
+
+    functions = {k for k, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
+    assert functions and functions <= watched("Errors")
+    # every place a failure ends up: S3 async destinations, stream on-failure queues, queue redrives
+    text = json.dumps(resources)
+    dead_letters = {
+        q
+        for q, r in resources.items()
+        if r["Type"] == "AWS::SQS::Queue"
+        and re.search(rf'"(deadLetterTargetArn|Destination)": \{{"Fn::GetAtt": \["{q}", "Arn"\]', text)
+    }
+    assert {"IngestDeadLetterQueue", "RelatedDeadLetterQueue", "RebuildDeadLetterQueue"} <= dead_letters
+    assert dead_letters <= watched("ApproximateNumberOfMessagesVisible")
