@@ -218,7 +218,7 @@ def subscribed_and_confirmed(world, address: str, **body) -> str:
     status, _ = http(world, "POST", "/subscribers", body={"email": address, **body})
     assert status == 202
     [confirmation] = mails_to(world, address)
-    status, page = http(world, "GET", "/confirm", query={"token": link_token(confirmation, "/confirm")})
+    status, page = http(world, "POST", "/confirm", query={"token": link_token(confirmation, "/confirm")})
     assert status == 200 and "You are subscribed" in page
     return link_token(confirmation, "/confirm")
 
@@ -238,7 +238,11 @@ def test_double_opt_in_sends_one_confirmation_and_confirms(world, caplog, capsys
     store = world.store.subscription_runtime().subscribers
     assert store.get(sid).status == SubscriberStatus.PENDING
     token = link_token(mail, "/confirm")
+    # opening the link (or a mail scanner fetching it) shows a button and confirms nothing
     status, page = http(world, "GET", "/confirm", query={"token": token}, accept="text/html")
+    assert status == 200 and "Yes, subscribe me" in page and 'method="post"' in page
+    assert store.get(sid).status == SubscriberStatus.PENDING
+    status, page = http(world, "POST", "/confirm", query={"token": token}, accept="text/html")
     assert status == 200 and "You are subscribed" in page
     sub = store.get(sid)
     assert sub.status == SubscriberStatus.CONFIRMED and sub.topics == ["politics"] and not sub.everything
@@ -247,7 +251,7 @@ def test_double_opt_in_sends_one_confirmation_and_confirms(world, caplog, capsys
     )
     assert [e.sid for e in entries] == [sid]
     # confirming twice is fine; the address was never logged
-    assert http(world, "GET", "/confirm", query={"token": token})[0] == 200
+    assert http(world, "POST", "/confirm", query={"token": token})[0] == 200
     ours = [
         r.getMessage() + json.dumps(r.__dict__, default=str)
         for r in caplog.records
@@ -293,6 +297,7 @@ def test_invalid_requests_get_clear_4xx(world):
     status, body = http(world, "POST", "/subscribers", body={"email": "a@example.com\r\nBcc: b@example.com"})
     assert status == 422
     assert http(world, "GET", "/confirm", query={"token": "v1.confirm.x"})[0] == 400
+    assert http(world, "POST", "/confirm", query={"token": "v1.confirm.x"})[0] == 400
 
 
 def test_a_form_post_works_too(world):

@@ -3,6 +3,7 @@
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from newsdrop.email import (
+    page_confirm,
     page_confirmed,
     page_invalid_link,
     page_preferences,
@@ -54,6 +55,16 @@ def subscribe():
 
 
 @app.get("/confirm")
+def confirm_page():
+    """The emailed link: a page with the button that confirms (link scanners only ever GET)."""
+    service = _service()
+    try:
+        service.check_confirm(_token())
+    except InvalidToken:
+        return Response(400, HTML, page_invalid_link(service.settings))
+    return Response(200, HTML, page_confirm(service.settings, _token()))
+
+
 @app.post("/confirm")
 def confirm():
     service = _service()

@@ -349,6 +349,21 @@ def page_invalid_link(settings: MailSettings) -> str:
     )
 
 
+def page_confirm(settings: MailSettings, token: str | None) -> str:
+    # A button, not the link itself: mail scanners fetch every link in a message, and a GET that
+    # confirmed would let them opt in an address whose owner never asked.
+    action = _esc("?" + urlencode({"token": token or ""}))
+    return render_page(
+        settings,
+        "Confirm your subscription",
+        (
+            f"<p>Get an email when a new post is published on {_esc(settings.site_name)}?</p>"
+            f'<form method="post" action="{action}"><button type="submit">Yes, subscribe me</button></form>'
+            '<p class="muted">Did not ask for this? Close this page: nothing will be sent.</p>'
+        ),
+    )
+
+
 def page_confirmed(settings: MailSettings, manage_token: str) -> str:
     manage = _esc(settings.link("/preferences", manage_token))
     return render_page(

@@ -283,8 +283,11 @@ class SubscriptionService:
         logger.info("subscribe request", extra={"sid": sid[:12], "outcome": "confirmation_sent"})
         return SubscribeOutcome.CONFIRMATION_SENT
 
+    def check_confirm(self, token: str | None) -> str:
+        return self.signer.verify(token, Purpose.CONFIRM, now=self._now())
+
     def confirm(self, token: str | None) -> Subscriber:
-        sid = self.signer.verify(token, Purpose.CONFIRM, now=self._now())
+        sid = self.check_confirm(token)
         subscriber = self.repo.confirm(sid, now=self._now())
         if subscriber is None:
             raise InvalidToken("nothing to confirm")
