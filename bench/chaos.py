@@ -85,6 +85,8 @@ def run_one(args, rate: float, seed: int) -> dict:
         "before": before,
         "after": after,
         "seconds": time.perf_counter() - started,
+        "waited": scenario.dispatcher.stats.waited,  # local-clock seconds skipped, not slept
+        "invocations_by_function": dict(scenario.dispatcher.stats.by_function),
         "injected": dict(injector.stats.injected),
         "killed": dict(injector.stats.killed),
     }
@@ -137,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             "related_diff_after": r["after"].related_diff[:3],
             "missing_after": r["after"].missing[:3],
             "killed": r["killed"],
+            "clock_moved_s": round(r["waited"]),
+            "invocations": r["invocations_by_function"],
         }
         print(f"<!-- {json.dumps(diag)} -->", file=sys.stderr, flush=True)
     survived = [r["rate"] for r in results if r["after"].ok]

@@ -83,3 +83,78 @@ def test_newsdrop_run_json_prints_exactly_one_json_object_read_back_from_the_sto
     [article] = result["articles"]
     assert article["title"] == "Harbour bridge reopens" and article["author"] == "Sam Lee"
     assert article["related"] == []
+
+
+# --- SQS visibility: failed messages come back after their visibility timeout, on the local clock ------
+
+
+def _queue_counts(stack, logical_id: str) -> tuple[int, int]:
+    attrs = stack.client("sqs").get_queue_attributes(
+        QueueUrl=stack.resource(logical_id),
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]), int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
+def test_a_failed_queue_message_waits_its_visibility_timeout_before_the_dead_letter_queue(stack, dispatcher):
+    sqs = stack.client("sqs")
+    visibility = int(
+        sqs.get_queue_attributes(
+            QueueUrl=stack.resource("FanoutQueue"), AttributeNames=["VisibilityTimeout"]
+        )["Attributes"]["VisibilityTimeout"]
+    )
+    assert visibility == int(stack.cfn["Resources"]["FanoutQueue"]["Properties"]["VisibilityTimeout"])
+    sqs.send_message(QueueUrl=stack.resource("FanoutQueue"), MessageBody="{not a task")
+    assert dispatcher.step() and dispatcher.stats.failures == 1
+    # not visible again at once, as on AWS: in flight until the queue's visibility timeout ends
+    assert _queue_counts(stack, "FanoutQueue") == (0, 1)
+    assert not dispatcher.step()
+    assert visibility - 5 < dispatcher.next_visible_in() <= visibility + 1
+    dispatcher.pump()  # moves the local clock instead of waiting (stats.waited below)
+    max_receives = 5  # FanoutQueue's RedrivePolicy
+    assert dispatcher.stats.by_function["FanoutFunction"] == max_receives
+    assert dispatcher.stats.waited >= max_receives * visibility - 1
+    assert _queue_counts(stack, "FanoutQueue") == (0, 0)
+    assert _queue_counts(stack, "FanoutDeadLetterQueue") == (1, 0)
+
+
+def test_a_busy_lease_is_retried_after_the_visibility_the_sender_asked_for(stack):
+    from newsdrop import subscriber_store
+    from newsdrop.delivery import ArticleSnapshot, Recipient, SendBatch
+    from newsdrop.local.audience import prepare_mail
+    from newsdrop.local.faults import ChaosScenario, FaultInjector
+    from newsdrop.local.mail import sent_messages
+    from newsdrop.local.moto_patches import clock
+    from newsdrop.subscribers import EVERYTHING
+
+    prepare_mail(stack)
+    injector = FaultInjector(0.0)  # no faults: the scenario only wires the sender to the local clock
+    scenario = ChaosScenario(stack, injector)
+    try:
+        scenario.seed_subscribers([("reader@example.org", [], True)])
+        [(sid, *_)] = scenario.subscribers
+        sender_fn = stack.functions["SenderFunction"]
+        with sender_fn._environment():
+            sender_fn._load()
+            runtime = subscriber_store.sender_runtime()
+        # another sender (whose invocation died) holds the recipient's lease for 300 s
+        runtime.sender.clock = clock.time
+        lease = runtime.sender.lease_seconds
+        runtime.sender.ledger.claim("busy", sid, "other-worker", now=clock.time(), lease_seconds=lease)
+        article = ArticleSnapshot(slug="busy", title="Busy lease", tags=[])
+        body = SendBatch(slug="busy", article=article, recipients=[Recipient(sid=sid, reason=EVERYTHING)])
+        stack.client("sqs").send_message(
+            QueueUrl=stack.resource("SendQueue"), MessageBody=body.model_dump_json()
+        )
+
+        scenario.dispatcher.pump()
+    finally:
+        injector.uninstall()
+    stats = scenario.dispatcher.stats
+    # first receive: lease busy -> ChangeMessageVisibility(lease + 30 s); second: the lease ran out -> sent
+    assert stats.by_function["SenderFunction"] == 2
+    visibility = int(stack.cfn["Resources"]["SendQueue"]["Properties"]["VisibilityTimeout"])
+    assert lease < stats.waited < visibility  # the sender's shorter visibility, not the queue's
+    assert [m.article for m in sent_messages(stack)] == ["busy"]
+    assert _queue_counts(stack, "SendQueue") == (0, 0)
+    assert _queue_counts(stack, "SendDeadLetterQueue") == (0, 0)

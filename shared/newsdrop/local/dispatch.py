@@ -5,8 +5,15 @@
 - DynamoDB streams (event source mappings): records in order per shard, the mapping's filter criteria and
   batch size, ReportBatchItemFailures honoured (retry from the first failed sequence number), bounded
   retries, then the on-failure destination gets the batch's description, as Lambda sends it.
-- SQS queues: batches of up to BatchSize, failed items made visible again so moto's redrive policy moves
-  poison messages to the dead-letter queue after maxReceiveCount.
+- SQS queues: batches of up to BatchSize; a failed item (or every item of a batch whose invocation
+  raised) is not deleted, so it comes back when its visibility timeout ends (the queue's
+  VisibilityTimeout, or what the function set with ChangeMessageVisibility), and moto's redrive policy
+  moves it to the dead-letter queue after maxReceiveCount receives.
+
+Time: `pump` never sleeps. When nothing is deliverable but some queue still holds a message that is
+in flight or delayed, it moves the local clock (`moto_patches.clock`, which moto's SQS reads) forward to
+the moment the first of them becomes visible, as waiting would have. `step` alone (``newsdrop dev``)
+keeps real time.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 from botocore.config import Config
 
 from newsdrop.local.filters import matches_any
+from newsdrop.local.moto_patches import clock
 from newsdrop.local.stack import S3_EVENTS_QUEUE, EventSource, LocalFunction, LocalStack
 
 log = logging.getLogger("newsdrop.local")
@@ -34,6 +42,7 @@ class DeliveryStats:
     failures: int = 0
     to_dead_letter: int = 0
     by_function: dict[str, int] = field(default_factory=dict)
+    waited: float = 0.0  # seconds the local clock was moved forward while messages were invisible
 
 
 class Dispatcher:
@@ -47,10 +56,21 @@ class Dispatcher:
             "dynamodbstreams", config=Config(account_id_endpoint_mode="disabled")
         )
         self._shard_iterators: dict[tuple[int, str], str | None] = {}
+        # (mapping index, stream) -> (moto shard, its record count when last read to the end): a stream
+        # that has not grown since is not polled again (each poll is two API calls)
+        self._stream_seen: dict[tuple[int, str], tuple[int, int]] = {}
         self._s3_queue_url = (
             self._sqs.get_queue_url(QueueName=S3_EVENTS_QUEUE)["QueueUrl"] if stack.s3_notifications else None
         )
         self._s3_targets = {n.function for n in stack.s3_notifications}
+        self._sqs_arn_prefix = next(
+            (
+                self.stack.resolve(s.source).rsplit(":", 1)[0]
+                for s in stack.event_sources
+                if ":sqs:" in str(self.stack.resolve(s.source))
+            ),
+            None,
+        )
         self._start_stream_mappings()
 
     def _start_stream_mappings(self) -> None:
@@ -71,12 +91,38 @@ class Dispatcher:
         )["ShardIterator"]
 
     # -- the loop ---------------------------------------------------------------------------------
-    def pump(self, *, max_rounds: int = 10_000) -> DeliveryStats:
-        """Deliver until every source is quiet (nothing new in a full round)."""
+    def pump(self, *, max_rounds: int = 100_000) -> DeliveryStats:
+        """Deliver until every source is quiet: nothing new in a full round, and no queue message left
+        in flight or delayed (the clock is moved forward to the next one that becomes visible)."""
         for _ in range(max_rounds):
-            if not self.step():
+            if self.step():
+                continue
+            wait = self.next_visible_in()
+            if wait is None:
                 return self.stats
+            clock.advance(wait)
+            self.stats.waited += wait
         raise RuntimeError("local event sources did not settle")
+
+    def next_visible_in(self) -> float | None:
+        """Seconds until the first invisible (in-flight or delayed) message of a queue this dispatcher
+        reads becomes visible, or None if there is none (or the queues are not in this process)."""
+        now_ms = clock.time() * 1000.0
+        due: float | None = None
+        for queue in self._moto_queues():
+            for message in queue._messages:
+                at = max(message.visible_at, message.delayed_until)
+                if at >= now_ms and (due is None or at < due):
+                    due = at
+        return None if due is None else (due - now_ms) / 1000.0 + 0.001
+
+    def _moto_queues(self) -> list[Any]:
+        arns = [
+            self.stack.resolve(s.source)
+            for s in self.stack.event_sources
+            if s.props.get("Enabled", True) and ":sqs:" in str(self.stack.resolve(s.source))
+        ]
+        return [q for q in map(_moto_queue, arns) if q is not None]
 
     def step(self) -> int:
         delivered = self._deliver_s3_notifications()
@@ -99,7 +145,9 @@ class Dispatcher:
 
     # -- S3 -> function (asynchronous invocation) --------------------------------------------------
     def _deliver_s3_notifications(self) -> int:
-        if not self._s3_queue_url:
+        if not self._s3_queue_url or _nothing_visible(
+            self._s3_queue_url.rsplit("/", 1)[1], self._sqs_arn_prefix
+        ):
             return 0
         messages = self._sqs.receive_message(QueueUrl=self._s3_queue_url, MaxNumberOfMessages=10).get(
             "Messages", []
@@ -152,6 +200,10 @@ class Dispatcher:
         patterns = [json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])]
         reports_failures = "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])
         delivered = 0
+        seen_key = (index, stream_arn)
+        length = _moto_stream_length(stream_arn)
+        if length is not None and self._stream_seen.get(seen_key) == length:
+            return 0  # nothing appended since the last read reached the end
         for shard in self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
             key = (index, shard["ShardId"])
             if key not in self._shard_iterators:
@@ -162,6 +214,8 @@ class Dispatcher:
                 continue
             resp = self._streams.get_records(ShardIterator=iterator, Limit=1000)
             self._shard_iterators[key] = resp.get("NextShardIterator")
+            if length is not None and len(resp["Records"]) < 1000:
+                self._stream_seen[seen_key] = length  # read to the end (moto streams have one shard)
             records = [_lambda_stream_record(r, stream_arn) for r in resp["Records"]]
             records = [r for r in records if not patterns or matches_any(patterns, r)]
             for start in range(0, len(records), batch_size):
@@ -221,6 +275,8 @@ class Dispatcher:
         fn = self.stack.functions[source.function]
         url = self.stack.queue_url_for_arn(queue_arn)
         batch_size = min(int(source.props.get("BatchSize", 10)), 10)
+        if _nothing_visible(queue_arn.rsplit(":", 1)[1], queue_arn.rsplit(":", 1)[0]):
+            return 0  # skip the ReceiveMessage call: most queues are empty most of the time
         resp = self._sqs.receive_message(
             QueueUrl=url,
             MaxNumberOfMessages=batch_size,
@@ -239,13 +295,10 @@ class Dispatcher:
             log.warning("%s failed on a queue batch: %s", fn.logical_id, err)
             failed_ids = {m["MessageId"] for m in messages}
         for message in messages:
-            if message["MessageId"] in failed_ids:
-                # Visible again at once (locally no need to wait the visibility timeout); moto counts the
-                # receive and moves the message to the dead-letter queue after maxReceiveCount.
-                self._sqs.change_message_visibility(
-                    QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                )
-            else:
+            # A failed message is left alone: it comes back after its visibility timeout (the queue's,
+            # or the one the function set), and moto moves it to the dead-letter queue after
+            # maxReceiveCount receives. `pump` moves the clock forward rather than waiting.
+            if message["MessageId"] not in failed_ids:
                 self._sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         if failed_ids:
             self.stats.failures += 1
@@ -261,6 +314,42 @@ class Dispatcher:
         elif ":sns:" in arn:
             self.stack.client("sns").publish(TopicArn=arn, Message=json.dumps(payload, default=str))
         log.error("event sent to the on-failure destination %s", arn)
+
+
+# -- moto's state, read directly (in-process only) to avoid polling empty sources through the API --------
+
+
+def _moto_queue(arn: str) -> Any:
+    """moto's queue for an SQS ARN, or None (no moto in this process, or no such queue)."""
+    try:
+        from moto.sqs.models import sqs_backends
+
+        _, _, _, region, account, name = arn.split(":", 5)
+        return sqs_backends[account][region].queues.get(name)
+    except (ImportError, KeyError, ValueError):
+        return None
+
+
+def _nothing_visible(name: str, arn_prefix: str | None) -> bool:
+    """True only if moto's queue is known to have no message a ReceiveMessage could return now."""
+    queue = _moto_queue(f"{arn_prefix}:{name}") if arn_prefix else None
+    if queue is None:
+        return False
+    now = clock.time() * 1000.0
+    return not any(now > m.visible_at and now >= m.delayed_until for m in queue._messages)
+
+
+def _moto_stream_length(stream_arn: str) -> tuple[int, int] | None:
+    """(identity, record count) of moto's stream shard for a table stream ARN, or None if unknown."""
+    try:
+        from moto.dynamodb.models import dynamodb_backends
+
+        _, _, _, region, account, resource = stream_arn.split(":", 5)
+        table = dynamodb_backends[account][region].tables[resource.split("/")[1]]
+    except (ImportError, KeyError, ValueError, IndexError):
+        return None
+    shard = table.stream_shard
+    return None if shard is None else (id(shard), len(shard.items))
 
 
 def _lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:

@@ -32,6 +32,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from newsdrop.local.dispatch import Dispatcher
+from newsdrop.local.moto_patches import clock
 from newsdrop.local.stack import LocalFunction, LocalStack
 
 FAULT_SERVICES = ("dynamodb", "s3", "sqs", "sesv2", "ses")
@@ -336,7 +337,8 @@ class ChaosScenario:
             sender = subscriber_store.sender_runtime().sender
             if not getattr(sender, "_chaos", False):
                 sender.sleep = self._sleep
-                sender.clock = lambda: time.time() + self.clock_offset
+                # the local clock: what the dispatcher moves forward while messages are invisible
+                sender.clock = lambda: clock.time() + self.clock_offset
                 sender._chaos = True  # type: ignore[attr-defined]
 
     def _sleep(self, seconds: float) -> None:
@@ -380,7 +382,7 @@ class ChaosScenario:
         queue messages moved back to their source queue), then everything is driven to rest again."""
         moved_total = 0
         for _ in range(rounds):
-            self.clock_offset += 3600  # an hour later: every ledger lease (300 s) has expired
+            clock.advance(3600)  # an hour later: every ledger lease (300 s) has expired
             moved = 0
             moved += self._redrive_async("IngestDeadLetterQueue", "IngestFunction")
             moved += self._redrive_stream("RelatedDeadLetterQueue", "RelatedFunction")
