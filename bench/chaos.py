@@ -85,6 +85,7 @@ def run_one(args, rate: float, seed: int) -> dict:
         "before": before,
         "after": after,
         "seconds": time.perf_counter() - started,
+        "redrive_rounds": scenario.redrive_rounds,
         "waited": scenario.dispatcher.stats.waited,  # local-clock seconds skipped, not slept
         "invocations_by_function": dict(scenario.dispatcher.stats.by_function),
         "injected": dict(injector.stats.injected),
@@ -134,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
             print(row(r, "after"), flush=True)
         diag = {
             "redriven": r["redriven"],
+            "redrive_rounds": r["redrive_rounds"],
             "dlq_before": {k: v for k, v in r["before"].dead_letters.items() if v},
+            "dlq_after": {k: v for k, v in r["after"].dead_letters.items() if v},
             "lost": r["before"].lost[:3],
             "related_diff_after": r["after"].related_diff[:3],
             "missing_after": r["after"].missing[:3],

@@ -141,10 +141,23 @@ def test_only_inserts_of_current_items_announce(world):
     assert len(jobs) == 1 and jobs[0]["tasks_enqueued"]["BOOL"] is True
 
 
-def test_the_job_is_split_per_tag_and_shard(world):
+def test_the_job_is_split_per_followed_tag_and_shard(world):
+    ids = subscribers(world, [("pol@example.org", ["politics"], False), ("all@example.org", [], True)])
     world.put_article("tagged", ["politics", "economy", "politics"])
     world.invoke("notify", {"Records": world.stream_records()})
-    assert world.queue_depth(world.fanout_url) == 3 * SHARDS  # politics, economy, everything
+    assert (
+        world.queue_depth(world.fanout_url) == 2 * SHARDS
+    )  # politics and everything: nobody follows economy
+
+    # following a topic later (preferences) makes the next article's tag fan out
+    rt = world.store.subscription_runtime()
+    rt.subscribers.set_preferences(ids["pol@example.org"], ["politics", "economy"], False, now=3)
+    world.put_article("tagged-again", ["economy"])
+    world.invoke("notify", {"Records": world.stream_records()})
+    assert world.queue_depth(world.fanout_url) == 4 * SHARDS
+    run_pipeline(world)
+    assert sent(world, "tagged") == {"pol@example.org": 1, "all@example.org": 1}
+    assert sent(world, "tagged-again") == {"pol@example.org": 1, "all@example.org": 1}
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

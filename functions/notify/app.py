@@ -20,7 +20,12 @@ def record_handler(record: DynamoDBRecord) -> str:
     rt = notify_runtime()
     article = article_from_item(dict(image))
     logger.set_correlation_id(article.correlation_id)
-    outcome = start_job(snapshot_from_article(article), rt.deliveries, rt.fanout_queue)
+    outcome = start_job(
+        snapshot_from_article(article),
+        rt.deliveries,
+        rt.fanout_queue,
+        followed=rt.subscribers.followed_topics,
+    )
     logger.info("notification job", extra={"slug": article.slug, "outcome": outcome})
     if outcome == "started":
         metrics.add_metric(name="NotificationJobsStarted", unit=MetricUnit.Count, value=1)

@@ -3,7 +3,7 @@
 Pipeline for one article::
 
     articles stream INSERT (sk=CURRENT)  --notify-->  JOB#<slug> (conditional put)
-        + one FanoutTask per (topic partition, shard) on the fan-out queue
+        + one FanoutTask per (shard, partition: each article tag someone follows, and "everything")
     FanoutTask  --fanout-->  pages TOPIC#<t>#<nn> (Query, cursor, bounded pages per invocation,
         continuation re-enqueued)  ->  SendBatch messages (<= BATCH_SIZE recipient ids) on the send queue
     SendBatch  --sender-->  per recipient: profile still confirmed? ledger claim (conditional write,
@@ -25,7 +25,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -151,8 +151,11 @@ class Profiles(Protocol):
 # --- notify: stream record -> job -----------------------------------------------------------------
 
 
-def plan_tasks(snapshot: ArticleSnapshot) -> list[FanoutTask]:
-    partitions = [*dict.fromkeys(snapshot.tags), EVERYTHING]
+def plan_tasks(snapshot: ArticleSnapshot, followed: Collection[str] | None = None) -> list[FanoutTask]:
+    """One task per (topic, shard) for the article's tags that someone follows (all of them when
+    ``followed`` is None), plus the "everything" partition."""
+    tags = [t for t in dict.fromkeys(snapshot.tags) if followed is None or t in followed]
+    partitions = [*tags, EVERYTHING]
     return [
         FanoutTask(slug=snapshot.slug, article=snapshot, topic=topic, shard=shard)
         for topic in partitions
@@ -161,7 +164,12 @@ def plan_tasks(snapshot: ArticleSnapshot) -> list[FanoutTask]:
 
 
 def start_job(
-    snapshot: ArticleSnapshot, jobs: JobStore, fanout_queue: Queue, *, now: int | None = None
+    snapshot: ArticleSnapshot,
+    jobs: JobStore,
+    fanout_queue: Queue,
+    *,
+    followed: Callable[[], Collection[str]] | None = None,
+    now: int | None = None,
 ) -> str:
     """Idempotent: the job id is the slug. A replay after the tasks went out does nothing; a replay
     after a crash between the put and the enqueue enqueues them (duplicate tasks are harmless: the
@@ -174,7 +182,7 @@ def start_job(
             logger.info("job exists, nothing to do", extra={"slug": snapshot.slug})
             return "duplicate"
         snapshot = job.article if job is not None else snapshot
-    tasks = plan_tasks(snapshot)
+    tasks = plan_tasks(snapshot, followed() if followed is not None else None)
     fanout_queue.send_all([t.model_dump_json() for t in tasks])
     jobs.mark_job_enqueued(snapshot.slug, len(tasks), now=now)
     logger.info("job started", extra={"slug": snapshot.slug, "tasks": len(tasks), "resumed": not created})

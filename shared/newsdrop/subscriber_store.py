@@ -7,6 +7,10 @@ Subscribers table (pk, sk)
                                  the subscriber id. Items carry the subscriber's topic list so the
                                  fan-out can tell which partition "owns" a subscriber (no duplicates).
                                  No address in here. Written in the same transaction as the profile.
+  ``TOPICS         / FOLLOWED`` the set of topics anyone has ever followed (``*`` aside): notify plans
+                                 fan-out tasks only for an article's tags in it. Added to before the
+                                 index items are written, never removed from (a stale topic costs empty
+                                 fan-out tasks, as before; a missing one would cost emails).
 Deliveries table (pk, sk, TTL ``expires_at``)
   ``JOB#<slug>               / JOB``     one notification job per article (conditional put)
   ``DELIVERY#<slug>#<sid>    / LEDGER``  exactly-once ledger: sending (with lease) -> sent | failed
@@ -50,6 +54,7 @@ from newsdrop.tokens import TokenSigner
 logger = logging.getLogger(__name__)
 
 PROFILE = "PROFILE"
+FOLLOWED_KEY = {"pk": "TOPICS", "sk": "FOLLOWED"}
 LEDGER_TTL_SECONDS = 45 * 24 * 3600  # outlives SQS retention (14 days) and stream retention (24 h)
 JOB_TTL_SECONDS = 90 * 24 * 3600
 
@@ -134,6 +139,18 @@ class DynamoSubscriberStore:
             else:
                 raise RuntimeError("BatchGetItem left keys unprocessed")
         return found
+
+    def followed_topics(self) -> set[str]:
+        item = self.table.get_item(Key=FOLLOWED_KEY, ConsistentRead=True).get("Item") or {}
+        return set(item.get("topics", ()))
+
+    def note_followed(self, topics: Iterable[str]) -> None:
+        """Add to the followed-topics set; idempotent, and done before the index items it announces."""
+        new = {t for t in topics if t != EVERYTHING}
+        if new:
+            self.table.update_item(
+                Key=FOLLOWED_KEY, UpdateExpression="ADD topics :t", ExpressionAttributeValues={":t": new}
+            )
 
     def page_index(
         self, topic: str, shard: int, cursor: dict[str, Any] | None, limit: int
@@ -225,6 +242,7 @@ class DynamoSubscriberStore:
         }
         if "#s" not in set_expr:
             del update["Update"]["ExpressionAttributeNames"]
+        self.note_followed(set(new_index) - set(old_index))
         shard = shard_of(sid)
         actions: list[dict[str, Any]] = [update]
         for topic in new_index:
@@ -341,6 +359,8 @@ class DynamoSubscriberStore:
 
     # --- bulk load (bench / migrations): confirmed subscribers straight in, 25 items a request ---
     def bulk_load_confirmed(self, rows: Iterable[tuple[str, str, list[str], bool]], *, now: int) -> int:
+        rows = list(rows)
+        self.note_followed({t for _, _, topics, _ in rows for t in topics})
         count = 0
         with self.table.batch_writer() as writer:
             for sid, email, topics, everything in rows:
@@ -605,6 +625,7 @@ feedback_runtime = subscription_runtime
 
 @dataclass
 class NotifyRuntime:
+    subscribers: DynamoSubscriberStore
     deliveries: DynamoDeliveryStore
     fanout_queue: SqsQueue
 
@@ -612,6 +633,7 @@ class NotifyRuntime:
 @cache
 def notify_runtime() -> NotifyRuntime:
     return NotifyRuntime(
+        subscribers=DynamoSubscriberStore(_dynamodb(), os.environ["SUBSCRIBERS_TABLE"]),
         deliveries=DynamoDeliveryStore(_dynamodb(), os.environ["DELIVERIES_TABLE"]),
         fanout_queue=SqsQueue(_client("sqs"), os.environ["FANOUT_QUEUE_URL"]),
     )

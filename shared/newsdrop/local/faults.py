@@ -315,8 +315,8 @@ class ChaosScenario:
     def __init__(self, stack: LocalStack, injector: FaultInjector):
         self.stack = stack
         self.injector = injector
-        self.clock_offset = 0.0
         self.backoff_slept = 0.0
+        self.redrive_rounds = 0
         injector.install(stack.session)
         for emitter in injector._emitters:
             emitter.register("before-parameter-build", _remember_params, unique_id="newsdrop-chaos-params")
@@ -338,7 +338,7 @@ class ChaosScenario:
             if not getattr(sender, "_chaos", False):
                 sender.sleep = self._sleep
                 # the local clock: what the dispatcher moves forward while messages are invisible
-                sender.clock = lambda: clock.time() + self.clock_offset
+                sender.clock = clock.time
                 sender._chaos = True  # type: ignore[attr-defined]
 
     def _sleep(self, seconds: float) -> None:
@@ -376,10 +376,12 @@ class ChaosScenario:
                 self.keys.append(key)
             self.dispatcher.pump()
 
-    def redrive(self, *, rounds: int = 3) -> int:
+    def redrive(self, *, rounds: int = 10) -> int:
         """The operator after a DLQ alarm, minutes later: leases have expired; every dead letter goes
         back where it came from (async payloads re-invoked, stream batches re-read and re-delivered,
-        queue messages moved back to their source queue), then everything is driven to rest again."""
+        queue messages moved back to their source queue), then everything is driven to rest again; and
+        again while the alarm would still fire (faults stay on, so a redriven message can fail again).
+        ``redrive_rounds`` says how many rounds moved something."""
         moved_total = 0
         for _ in range(rounds):
             clock.advance(3600)  # an hour later: every ledger lease (300 s) has expired
@@ -393,6 +395,7 @@ class ChaosScenario:
             moved_total += moved
             if not moved:
                 break
+            self.redrive_rounds += 1
         return moved_total
 
     def _drain(self, logical_id: str) -> list[dict[str, Any]]:
