@@ -44,6 +44,8 @@ REGION = "us-east-1"
 SENDER = "news@example.com"
 TOPICS = [f"topic-{n:02d}" for n in range(20)]
 SECRET_PARAMETER = "/newsdrop/bench/signing-secret"
+# the cached per-container runtimes of newsdrop.subscriber_store, cleared between worlds
+RUNTIMES = ("subscription_runtime", "notify_runtime", "fanout_runtime", "sender_runtime", "feedback_runtime")
 _TO_RE = re.compile(r"^To: (.+)$", re.M)
 _ARTICLE_RE = re.compile(r"^X-Newsdrop-Article: (.+)$", re.M)
 
@@ -159,7 +161,7 @@ class World:
         from newsdrop import subscriber_store
 
         parameters.clear_caches()
-        for factory in ("subscription_runtime", "notify_runtime", "fanout_runtime", "sender_runtime"):
+        for factory in RUNTIMES:
             getattr(subscriber_store, factory).cache_clear()
         self.store = subscriber_store
         self.handlers = {
@@ -172,7 +174,7 @@ class World:
         """Give the process back as it was: environment, boto3's default session, cached runtimes."""
         import boto3
 
-        for factory in ("subscription_runtime", "notify_runtime", "fanout_runtime", "sender_runtime"):
+        for factory in RUNTIMES:
             getattr(self.store, factory).cache_clear()
         boto3.DEFAULT_SESSION = None
         os.environ.clear()

@@ -158,3 +158,47 @@ def test_a_busy_lease_is_retried_after_the_visibility_the_sender_asked_for(stack
     assert [m.article for m in sent_messages(stack)] == ["busy"]
     assert _queue_counts(stack, "SendQueue") == (0, 0)
     assert _queue_counts(stack, "SendDeadLetterQueue") == (0, 0)
+
+
+def test_a_sender_that_dies_after_ses_accepted_does_not_mail_twice(stack):
+    """The window SES leaves open (no idempotency key): the Send event settles the ledger instead."""
+    from newsdrop import subscriber_store
+    from newsdrop.delivery import ArticleSnapshot, Recipient, SendBatch
+    from newsdrop.local.audience import prepare_mail
+    from newsdrop.local.faults import ChaosScenario, FaultInjector
+    from newsdrop.local.mail import sent_messages
+    from newsdrop.subscribers import EVERYTHING
+
+    prepare_mail(stack)
+    injector = FaultInjector(0.0)
+    scenario = ChaosScenario(stack, injector)
+    try:
+        scenario.seed_subscribers([("reader@example.org", [], True)])
+        [(sid, *_)] = scenario.subscribers
+        sender_fn = stack.functions["SenderFunction"]
+        with sender_fn._environment():
+            sender_fn._load()
+            runtime = subscriber_store.sender_runtime()
+
+        def dies(*args, **kwargs):
+            raise RuntimeError("invocation died before its ledger write")
+
+        runtime.sender.ledger.mark_sent = dies  # SES accepts, then the sender never writes 'sent'
+        article = ArticleSnapshot(slug="settled", title="Settled by SES", tags=[])
+        body = SendBatch(slug="settled", article=article, recipients=[Recipient(sid=sid, reason=EVERYTHING)])
+        stack.client("sqs").send_message(
+            QueueUrl=stack.resource("SendQueue"), MessageBody=body.model_dump_json()
+        )
+        scenario.dispatcher.pump()
+    finally:
+        injector.uninstall()
+    stats = scenario.dispatcher.stats
+    # the message came back after its visibility timeout, well after the 300 s lease had run out...
+    assert stats.by_function["SenderFunction"] == 2
+    assert stats.waited > runtime.sender.lease_seconds
+    # ...but SES's Send event had reached the feedback function first, and the ledger said 'sent'
+    assert stats.by_function["FeedbackFunction"] >= 1
+    assert runtime.sender.ledger.ledger_states("settled", [sid]) == {sid: "sent"}
+    assert [m.article for m in sent_messages(stack)] == ["settled"]
+    assert _queue_counts(stack, "SendQueue") == (0, 0)
+    assert _queue_counts(stack, "SendDeadLetterQueue") == (0, 0)

@@ -13,6 +13,7 @@ from fanout_world import bench
 from hypothesis import given
 from hypothesis import strategies as st
 
+from newsdrop.delivery import ClaimOutcome
 from newsdrop.subscribers import (
     EVERYTHING,
     InvalidEmail,
@@ -463,3 +464,30 @@ def test_bounces_and_complaints_suppress_for_good(world):
     rt.subscribers.release_confirmation(jon, rt.subscribers.get(jon).confirm_sent_at)  # past the cooldown
     assert http(world, "POST", "/subscribers", body={"email": "jon@example.com"})[0] == 202
     assert len(mails_to(world, "jon@example.com")) == before  # suppressed: not even a confirmation
+
+
+def test_a_send_event_settles_a_claim_its_sender_left_behind(world):
+    ledger = world.store.DynamoDeliveryStore(world.session.resource("dynamodb"), world.deliveries_table)
+    ledger.claim("vote-today", "sid-dead", "worker-that-died", now=100, lease_seconds=300)
+    ledger.claim("vote-today", "sid-alive", "worker", now=100, lease_seconds=300)
+    ledger.mark_sent("vote-today", "sid-alive", "worker", "ses-1", now=101)
+
+    def send_event(sid: str, message_id: str, kind: str = "post") -> str:
+        tags = {"kind": [kind], "sid": [sid], "slug": ["vote-today"]}
+        return _sns_envelope(
+            {"eventType": "Send", "mail": {"messageId": message_id, "tags": tags}, "send": {}}
+        )
+
+    bodies = [
+        send_event("sid-dead", "ses-2"),  # accepted, but its sender never wrote 'sent'
+        send_event("sid-alive", "ses-1"),  # the usual case: already 'sent'
+        send_event("sid-nobody", "ses-3"),  # no claim (another stack's email): nothing to do
+        send_event("sid-dead", "ses-4", kind="confirm"),  # not a notification
+    ]
+    response = world.invoke("feedback", feedback_event(world, bodies))
+    assert response["batchItemFailures"] == []
+    states = ledger.ledger_states("vote-today", ["sid-dead", "sid-alive", "sid-nobody"])
+    assert states == {"sid-dead": "sent", "sid-alive": "sent"}
+    # a retry after the lease now skips the recipient instead of mailing them again
+    claim = ledger.claim("vote-today", "sid-dead", "retry", now=100 + 301, lease_seconds=300)
+    assert claim == ClaimOutcome.ALREADY_SENT

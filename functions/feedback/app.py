@@ -1,4 +1,5 @@
-"""SES bounce/complaint events (configuration set -> SNS -> SQS) -> suppress the addresses."""
+"""SES events (configuration set -> SNS -> SQS): Send settles the delivery ledger; bounces and complaints
+suppress the address."""
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import EventType
@@ -9,9 +10,12 @@ from newsdrop.subscriber_store import feedback_runtime
 
 
 def record_handler(record: SQSRecord) -> int:
-    suppressed = feedback_runtime().handle_feedback(record.body)
-    metrics.add_metric(name="AddressesSuppressed", unit=MetricUnit.Count, value=suppressed)
-    return suppressed
+    outcome = feedback_runtime().handle(record.body)
+    if outcome.suppressed:
+        metrics.add_metric(name="AddressesSuppressed", unit=MetricUnit.Count, value=outcome.suppressed)
+    if outcome.accepted_late:  # the sender died between SES accepting and its ledger write
+        metrics.add_metric(name="DeliveriesSettledBySendEvent", unit=MetricUnit.Count, value=1)
+    return outcome.suppressed
 
 
 handler = batch_handler(record_handler, EventType.SQS)

@@ -15,8 +15,11 @@ repeated task or send message finds ledger entries 'sent' (or a live 'sending' l
 the message is retried later rather than dropped). Why nobody is missed: every failure before SES
 accepts releases (or leaves to expire) the claim and fails the SQS message, which comes back until it
 succeeds or lands in the DLQ. The one window left is a crash after SES accepted a message and before
-the ledger says 'sent': the lease expires and that one recipient gets it again (SES has no
-idempotency key); that is the at-least-once end of the trade, chosen over ever skipping anyone.
+the ledger says 'sent'. SES has no idempotency key, so the ledger learns it another way: the
+configuration set publishes a Send event for every accepted email, and the feedback function marks
+that (slug, sid) 'sent' from it, long before the lease (300 s) runs out. Only if that event is also
+late past the lease does that one recipient get it again: the at-least-once end of the trade, chosen
+over ever skipping anyone.
 """
 
 from __future__ import annotations
@@ -469,6 +472,33 @@ def parse_ses_event(event: dict[str, Any]) -> Feedback | None:
         addresses = [r.get("emailAddress", "") for r in complaint.get("complainedRecipients") or []]
         return Feedback("complaint", addresses, sid, True)
     return None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """SES's Send event for one of our notification emails: SES has accepted it for delivery."""
+
+    slug: str
+    sid: str
+    message_id: str
+
+
+def parse_send_event(event: dict[str, Any]) -> Accepted | None:
+    """The Send event the configuration set publishes for every email SES accepts, read from the tags
+    the sender put on it (slugs are tag-safe already: ASCII letters, digits and hyphens)."""
+    if (event.get("eventType") or "").lower() != "send":
+        return None
+    mail = event.get("mail") or {}
+    tags = mail.get("tags") or {}
+
+    def tag(name: str) -> str | None:
+        values = tags.get(name)
+        return values[0] if isinstance(values, list) and values else None
+
+    slug, sid, message_id = tag("slug"), tag("sid"), mail.get("messageId")
+    if tag("kind") != "post" or not slug or not sid or not message_id:
+        return None
+    return Accepted(slug, sid, str(message_id))
 
 
 def addresses_of(feedbacks: Iterable[Feedback]) -> list[str]:

@@ -38,6 +38,7 @@ from newsdrop.delivery import (
     RateLimiter,
     RetryLater,
     Sender,
+    parse_send_event,
     parse_ses_event,
 )
 from newsdrop.email import Mailer, MailSettings, SesMailer
@@ -488,6 +489,26 @@ class DynamoDeliveryStore:
             ExpressionAttributeValues={":failed": "failed", ":r": reason[:200], ":now": int(now)},
         )
 
+    def confirm_accepted(self, slug: str, sid: str, message_id: str, *, now: float) -> bool:
+        """SES's Send event says it accepted this email: a claim still 'sending' (its sender died before
+        writing 'sent') becomes 'sent', so the retry after the lease skips it. True if that happened."""
+        try:
+            self.table.update_item(
+                Key=self._ledger_key(slug, sid),
+                UpdateExpression="SET #st = :sent, message_id = :m, sent_at = :now REMOVE lease_until",
+                ConditionExpression="#st = :sending",
+                ExpressionAttributeNames={"#st": "state"},
+                ExpressionAttributeValues={
+                    ":sent": "sent",
+                    ":sending": "sending",
+                    ":m": message_id,
+                    ":now": int(now),
+                },
+            )
+            return True
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False  # already 'sent' (the usual case), or no such claim
+
     def release(self, slug: str, sid: str, owner: str) -> None:
         """Give a claim back (SES did not accept the message) so a retry needn't wait for the lease."""
         with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
@@ -593,21 +614,6 @@ class SubscriptionRuntime:
             settings = replace(settings, api_base_url=request_base_url)
         return SubscriptionService(self.subscribers, self.mailer, self.signer, settings)
 
-    def handle_feedback(self, body: str) -> int:
-        """One SQS message from the feedback topic: an SNS envelope (or, with raw delivery, the SES
-        event itself). Returns how many subscribers were suppressed."""
-        message = json.loads(body)
-        if isinstance(message, dict) and message.get("Type") == "Notification" and "Message" in message:
-            message = json.loads(message["Message"])
-        feedback = parse_ses_event(message)
-        if feedback is None or not feedback.permanent:
-            logger.info("feedback ignored", extra={"kind": getattr(feedback, "kind", None)})
-            return 0
-        changed = suppress_addresses(self.subscribers, self.signer, feedback.addresses, feedback.kind)
-        if not feedback.addresses and feedback.sid:
-            changed += int(self.subscribers.suppress(feedback.sid, feedback.kind, now=int(time.time())))
-        return changed
-
 
 @cache
 def subscription_runtime() -> SubscriptionRuntime:
@@ -620,7 +626,47 @@ def subscription_runtime() -> SubscriptionRuntime:
     )
 
 
-feedback_runtime = subscription_runtime
+@dataclass
+class FeedbackOutcome:
+    suppressed: int = 0  # addresses suppressed by a permanent bounce or a complaint
+    accepted_late: bool = False  # a Send event closed a claim its sender left 'sending'
+
+
+@dataclass
+class FeedbackRuntime:
+    signer: TokenSigner
+    subscribers: DynamoSubscriberStore
+    deliveries: DynamoDeliveryStore
+
+    def handle(self, body: str) -> FeedbackOutcome:
+        """One SQS message from the feedback topic: an SNS envelope (or, with raw delivery, the SES
+        event itself): a Send event settles the delivery ledger, a bounce or complaint suppresses."""
+        message = json.loads(body)
+        if isinstance(message, dict) and message.get("Type") == "Notification" and "Message" in message:
+            message = json.loads(message["Message"])
+        accepted = parse_send_event(message)
+        if accepted is not None:
+            late = self.deliveries.confirm_accepted(
+                accepted.slug, accepted.sid, accepted.message_id, now=time.time()
+            )
+            return FeedbackOutcome(accepted_late=late)
+        feedback = parse_ses_event(message)
+        if feedback is None or not feedback.permanent:
+            logger.info("feedback ignored", extra={"kind": getattr(feedback, "kind", None)})
+            return FeedbackOutcome()
+        changed = suppress_addresses(self.subscribers, self.signer, feedback.addresses, feedback.kind)
+        if not feedback.addresses and feedback.sid:
+            changed += int(self.subscribers.suppress(feedback.sid, feedback.kind, now=int(time.time())))
+        return FeedbackOutcome(suppressed=changed)
+
+
+@cache
+def feedback_runtime() -> FeedbackRuntime:
+    return FeedbackRuntime(
+        signer=TokenSigner(load_signing_secret()),
+        subscribers=DynamoSubscriberStore(_dynamodb(), os.environ["SUBSCRIBERS_TABLE"]),
+        deliveries=DynamoDeliveryStore(_dynamodb(), os.environ["DELIVERIES_TABLE"]),
+    )
 
 
 @dataclass

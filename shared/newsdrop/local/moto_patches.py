@@ -1,5 +1,5 @@
-"""Work around moto behaviour that makes long local runs quadratic in time and memory, and give the local
-stack a clock it can move forward instead of sleeping.
+"""Work around moto behaviour that makes long local runs quadratic in time and memory, give the local
+stack a clock it can move forward instead of sleeping, and publish the SES events AWS would.
 
 1. TransactWriteItems: moto deep-copies every table a transaction touches, once per item, to roll back on
    failure (O(table) per call), and used to keep every copy alive. Here the copy is replaced by an undo
@@ -20,12 +20,16 @@ stack a clock it can move forward instead of sleeping.
 5. `clock`: moto's SQS reads the time through it, so the local dispatcher can move time forward when
    nothing is visible (a failed message comes back after its visibility timeout, a ChangeMessageVisibility
    is honoured) without real waiting. Only ever moves forward; everything else in moto keeps real time.
+6. SES event publishing: moto has none. For a configuration set named in ``ses_event_destinations``
+   (the local stack registers the template's event destinations), SES v2 SendEmail publishes the Send
+   event SES would (messageId, destination, tags) to the destination's SNS topic.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
+import json
 import threading
 import time
 from typing import Any
@@ -48,6 +52,8 @@ class LocalClock:
 
 
 clock = LocalClock()
+# configuration set name -> [(SNS topic ARN, event types it publishes, lower case)]
+ses_event_destinations: dict[str, list[tuple[str, frozenset[str]]]] = {}
 _transaction = threading.local()  # .log: the undo log of the TransactWriteItems running on this thread
 
 
@@ -114,6 +120,7 @@ def apply() -> None:
         return
     _patch_dynamodb()
     _patch_sqs()
+    _patch_sesv2()
     _applied = True
 
 
@@ -279,3 +286,35 @@ def _patch_sqs() -> None:
 
     sqs.Queue.attributes = property(cheap_attributes)
     sqs.SQSBackend.send_message = send_message
+
+
+def _patch_sesv2() -> None:
+    from moto.sesv2.responses import SESV2Response
+    from moto.sns.models import sns_backends
+
+    send = SESV2Response.send_email
+
+    def send_email(self: SESV2Response) -> str:
+        result = send(self)
+        params = json.loads(self.body)
+        destinations = ses_event_destinations.get(params.get("ConfigurationSetName") or "", [])
+        topics = [topic for topic, types in destinations if "send" in types]
+        if topics:
+            to = params.get("Destination", {})
+            event = {
+                "eventType": "Send",
+                "mail": {
+                    "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+                    "messageId": json.loads(result)["MessageId"],
+                    "source": params.get("FromEmailAddress"),
+                    "destination": [*to.get("ToAddresses", []), *to.get("CcAddresses", [])],
+                    "tags": {t["Name"]: [t["Value"]] for t in params.get("EmailTags", [])},
+                },
+                "send": {},
+            }
+            sns = sns_backends[self.current_account][self.region]
+            for topic in topics:
+                sns.publish(json.dumps(event), arn=topic)
+        return result
+
+    SESV2Response.send_email = send_email

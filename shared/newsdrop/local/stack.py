@@ -207,7 +207,34 @@ class LocalStack:
         self._load_functions()
         self._apply_bucket_settings()
         self._route_s3_notifications()
+        self._route_ses_events()
         return self
+
+    def _route_ses_events(self) -> None:
+        """What moto's CloudFormation skips: SNS subscriptions to queues, and SES configuration-set event
+        destinations (published by ``moto_patches`` on SendEmail)."""
+        sns = self.client("sns")
+        destinations: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        for res in self.cfn["Resources"].values():
+            props = res.get("Properties", {})
+            if res["Type"] == "AWS::SNS::Subscription" and props.get("Protocol") == "sqs":
+                sns.subscribe(
+                    TopicArn=self.resolve(props["TopicArn"]),
+                    Protocol="sqs",
+                    Endpoint=self.resolve(props["Endpoint"]),
+                    Attributes={"RawMessageDelivery": str(props.get("RawMessageDelivery", False)).lower()},
+                )
+            if res["Type"] == "AWS::SES::ConfigurationSetEventDestination":
+                dest = props["EventDestination"]
+                if dest.get("Enabled", True) and "SnsDestination" in dest:
+                    destinations.setdefault(self.resolve(props["ConfigurationSetName"]), []).append(
+                        (
+                            self.resolve(dest["SnsDestination"]["TopicARN"]),
+                            frozenset(t.lower() for t in dest["MatchingEventTypes"]),
+                        )
+                    )
+        moto_patches.ses_event_destinations.clear()  # one local stack per process at a time
+        moto_patches.ses_event_destinations.update(destinations)
 
     def _apply_bucket_settings(self) -> None:
         """Bucket settings moto's CloudFormation ignores but the code relies on (versioned reads)."""
@@ -267,7 +294,13 @@ class LocalStack:
             if res["Type"] != "AWS::Lambda::Function":
                 continue
             conf = lam.get_function_configuration(FunctionName=self.physical[logical_id])
-            env = conf.get("Environment", {}).get("Variables", {}) | self.env_overrides
+            env = conf.get("Environment", {}).get("Variables", {})
+            # moto drops a variable whose Ref names a resource it cannot create (the SES configuration
+            # set): locally that resource's name is its logical id, as in `resolve`
+            for key, value in res["Properties"].get("Environment", {}).get("Variables", {}).items():
+                if key not in env and isinstance(value, dict) and "Ref" in value:
+                    env[key] = self.resolve(value)
+            env = env | self.env_overrides
             self.functions[logical_id] = LocalFunction(
                 logical_id=logical_id,
                 name=conf["FunctionName"],
