@@ -75,9 +75,9 @@ def test_the_pipeline_survives_five_percent_faults_and_killed_invocations(chaos_
     assert after.emails_expected > 50
     assert not after.missing, after.missing[:5]
     assert not after.unexpected, after.unexpected[:5]
-    # The only duplicates allowed are the documented window (delivery.py): SES accepted the message and
-    # the invocation ended before the ledger said 'sent'.
-    assert len(after.duplicates) == after.duplicates_in_window, after.duplicates[:5]
+    # not even where SES accepted a message and the invocation died before the ledger said 'sent':
+    # SES's Send event settled the ledger before the lease ran out (delivery.py)
+    assert not after.duplicates, after.duplicates[:5]
     assert after.dlq_total == 0, after.dead_letters
     # late and replayed events were applied at once, then made canonical by the rebuild they asked for
     assert after.related_ok, after.related_diff
