@@ -13,7 +13,7 @@ def record_handler(record: SQSRecord) -> int:
     outcome = feedback_runtime().handle(record.body)
     if outcome.suppressed:
         metrics.add_metric(name="AddressesSuppressed", unit=MetricUnit.Count, value=outcome.suppressed)
-    if outcome.accepted_late:  # the sender died between SES accepting and its ledger write
+    if outcome.accepted_late:  # before the sender's own write: it died, or lost SES's answer
         metrics.add_metric(name="DeliveriesSettledBySendEvent", unit=MetricUnit.Count, value=1)
     return outcome.suppressed
 

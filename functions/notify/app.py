@@ -24,7 +24,7 @@ def record_handler(record: DynamoDBRecord) -> str:
         snapshot_from_article(article),
         rt.deliveries,
         rt.fanout_queue,
-        followed=rt.subscribers.followed_topics,
+        followed=rt.subscribers.followed_among,
     )
     logger.info("notification job", extra={"slug": article.slug, "outcome": outcome})
     if outcome == "started":

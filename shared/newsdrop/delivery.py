@@ -17,9 +17,10 @@ accepts releases (or leaves to expire) the claim and fails the SQS message, whic
 succeeds or lands in the DLQ. The one window left is a crash after SES accepted a message and before
 the ledger says 'sent'. SES has no idempotency key, so the ledger learns it another way: the
 configuration set publishes a Send event for every accepted email, and the feedback function marks
-that (slug, sid) 'sent' from it, long before the lease (300 s) runs out. Only if that event is also
-late past the lease does that one recipient get it again: the at-least-once end of the trade, chosen
-over ever skipping anyone.
+that (slug, sid) 'sent' from it, usually within seconds; a retry comes 300 s later (a dead sender's
+lease) or at least 30 s later (an SES error whose response was lost releases the claim). Only if the
+event arrives after that retry does that one recipient get it again: the at-least-once end of the
+trade, chosen over ever skipping anyone.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def start_job(
     jobs: JobStore,
     fanout_queue: Queue,
     *,
-    followed: Callable[[], Collection[str]] | None = None,
+    followed: Callable[[Sequence[str]], Collection[str]] | None = None,
     now: int | None = None,
 ) -> str:
     """Idempotent: the job id is the slug. A replay after the tasks went out does nothing; a replay
@@ -185,7 +186,7 @@ def start_job(
             logger.info("job exists, nothing to do", extra={"slug": snapshot.slug})
             return "duplicate"
         snapshot = job.article if job is not None else snapshot
-    tasks = plan_tasks(snapshot, followed() if followed is not None else None)
+    tasks = plan_tasks(snapshot, followed(snapshot.tags) if followed is not None else None)
     fanout_queue.send_all([t.model_dump_json() for t in tasks])
     jobs.mark_job_enqueued(snapshot.slug, len(tasks), now=now)
     logger.info("job started", extra={"slug": snapshot.slug, "tasks": len(tasks), "resumed": not created})

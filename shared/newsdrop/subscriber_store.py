@@ -7,10 +7,10 @@ Subscribers table (pk, sk)
                                  the subscriber id. Items carry the subscriber's topic list so the
                                  fan-out can tell which partition "owns" a subscriber (no duplicates).
                                  No address in here. Written in the same transaction as the profile.
-  ``TOPICS         / FOLLOWED`` the set of topics anyone has ever followed (``*`` aside): notify plans
-                                 fan-out tasks only for an article's tags in it. Added to before the
-                                 index items are written, never removed from (a stale topic costs empty
-                                 fan-out tasks, as before; a missing one would cost emails).
+  ``FOLLOWED       / <t>``      one marker per topic anyone has ever followed (``*`` aside): notify
+                                 plans fan-out tasks only for an article's tags that have one. Written
+                                 before the index items, never deleted (a stale marker costs empty
+                                 fan-out tasks; a missing one would cost emails).
 Deliveries table (pk, sk, TTL ``expires_at``)
   ``JOB#<slug>               / JOB``     one notification job per article (conditional put)
   ``DELIVERY#<slug>#<sid>    / LEDGER``  exactly-once ledger: sending (with lease) -> sent | failed
@@ -55,7 +55,7 @@ from newsdrop.tokens import TokenSigner
 logger = logging.getLogger(__name__)
 
 PROFILE = "PROFILE"
-FOLLOWED_KEY = {"pk": "TOPICS", "sk": "FOLLOWED"}
+FOLLOWED = "FOLLOWED"  # partition of the followed-topic markers
 LEDGER_TTL_SECONDS = 45 * 24 * 3600  # outlives SQS retention (14 days) and stream retention (24 h)
 JOB_TTL_SECONDS = 90 * 24 * 3600
 
@@ -141,17 +141,35 @@ class DynamoSubscriberStore:
                 raise RuntimeError("BatchGetItem left keys unprocessed")
         return found
 
-    def followed_topics(self) -> set[str]:
-        item = self.table.get_item(Key=FOLLOWED_KEY, ConsistentRead=True).get("Item") or {}
-        return set(item.get("topics", ()))
+    def followed_among(self, tags: Sequence[str]) -> set[str]:
+        """The tags someone follows (or ever did): one consistent BatchGetItem of their markers."""
+        followed: set[str] = set()
+        unique = [t for t in dict.fromkeys(tags) if t != EVERYTHING]
+        for start in range(0, len(unique), 100):
+            request = {
+                self.table_name: {
+                    "Keys": [{"pk": FOLLOWED, "sk": t} for t in unique[start : start + 100]],
+                    "ConsistentRead": True,
+                }
+            }
+            for attempt in range(6):
+                resp = self.resource.batch_get_item(RequestItems=request)
+                followed.update(item["sk"] for item in resp["Responses"].get(self.table_name, []))
+                request = resp.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(0.05 * 2**attempt)
+            if request:
+                raise RuntimeError("followed-topic markers left unread")  # the record is retried
+        return followed
 
     def note_followed(self, topics: Iterable[str]) -> None:
-        """Add to the followed-topics set; idempotent, and done before the index items it announces."""
-        new = {t for t in topics if t != EVERYTHING}
+        """Markers for these topics; idempotent, and written before the index items they announce."""
+        new = sorted({t for t in topics if t != EVERYTHING})
         if new:
-            self.table.update_item(
-                Key=FOLLOWED_KEY, UpdateExpression="ADD topics :t", ExpressionAttributeValues={":t": new}
-            )
+            with self.table.batch_writer() as writer:
+                for topic in new:
+                    writer.put_item(Item={"pk": FOLLOWED, "sk": topic})
 
     def page_index(
         self, topic: str, shard: int, cursor: dict[str, Any] | None, limit: int
