@@ -118,13 +118,13 @@ def test_a_failed_queue_message_waits_its_visibility_timeout_before_the_dead_let
     assert _queue_counts(stack, "FanoutDeadLetterQueue") == (1, 0)
 
 
-def test_a_busy_lease_is_retried_after_the_visibility_the_sender_asked_for(stack):
+def _send_to_one_reader(stack, slug: str, set_scene):
+    """One confirmed reader and one SendBatch for them, delivered by the dispatcher until everything is at
+    rest; ``set_scene(runtime, sid)`` runs first, with the sender's runtime. Returns (runtime, sid, stats)."""
     from newsdrop import subscriber_store
     from newsdrop.delivery import ArticleSnapshot, Recipient, SendBatch
     from newsdrop.local.audience import prepare_mail
     from newsdrop.local.faults import ChaosScenario, FaultInjector
-    from newsdrop.local.mail import sent_messages
-    from newsdrop.local.moto_patches import clock
     from newsdrop.subscribers import EVERYTHING
 
     prepare_mail(stack)
@@ -137,24 +137,34 @@ def test_a_busy_lease_is_retried_after_the_visibility_the_sender_asked_for(stack
         with sender_fn._environment():
             sender_fn._load()
             runtime = subscriber_store.sender_runtime()
-        # another sender (whose invocation died) holds the recipient's lease for 300 s
-        runtime.sender.clock = clock.time
-        lease = runtime.sender.lease_seconds
-        runtime.sender.ledger.claim("busy", sid, "other-worker", now=clock.time(), lease_seconds=lease)
-        article = ArticleSnapshot(slug="busy", title="Busy lease", tags=[])
-        body = SendBatch(slug="busy", article=article, recipients=[Recipient(sid=sid, reason=EVERYTHING)])
+        set_scene(runtime, sid)
+        article = ArticleSnapshot(slug=slug, title=slug.title(), tags=[])
+        body = SendBatch(slug=slug, article=article, recipients=[Recipient(sid=sid, reason=EVERYTHING)])
         stack.client("sqs").send_message(
             QueueUrl=stack.resource("SendQueue"), MessageBody=body.model_dump_json()
         )
-
         scenario.dispatcher.pump()
     finally:
         injector.uninstall()
-    stats = scenario.dispatcher.stats
+    return runtime, sid, scenario.dispatcher.stats
+
+
+def test_a_busy_lease_is_retried_after_the_visibility_the_sender_asked_for(stack):
+    from newsdrop.local.mail import sent_messages
+    from newsdrop.local.moto_patches import clock
+
+    def another_sender_holds_the_lease(runtime, sid):  # its invocation died: the lease runs 300 s
+        runtime.sender.clock = clock.time
+        lease = runtime.sender.lease_seconds
+        runtime.sender.ledger.claim("busy", sid, "other-worker", now=clock.time(), lease_seconds=lease)
+
+    runtime, _, stats = _send_to_one_reader(stack, "busy", another_sender_holds_the_lease)
     # first receive: lease busy -> ChangeMessageVisibility(lease + 30 s); second: the lease ran out -> sent
     assert stats.by_function["SenderFunction"] == 2
     visibility = int(stack.cfn["Resources"]["SendQueue"]["Properties"]["VisibilityTimeout"])
-    assert lease < stats.waited < visibility  # the sender's shorter visibility, not the queue's
+    assert (
+        runtime.sender.lease_seconds < stats.waited < visibility
+    )  # the sender's visibility, not the queue's
     assert [m.article for m in sent_messages(stack)] == ["busy"]
     assert _queue_counts(stack, "SendQueue") == (0, 0)
     assert _queue_counts(stack, "SendDeadLetterQueue") == (0, 0)
@@ -162,37 +172,15 @@ def test_a_busy_lease_is_retried_after_the_visibility_the_sender_asked_for(stack
 
 def test_a_sender_that_dies_after_ses_accepted_does_not_mail_twice(stack):
     """The window SES leaves open (no idempotency key): the Send event settles the ledger instead."""
-    from newsdrop import subscriber_store
-    from newsdrop.delivery import ArticleSnapshot, Recipient, SendBatch
-    from newsdrop.local.audience import prepare_mail
-    from newsdrop.local.faults import ChaosScenario, FaultInjector
     from newsdrop.local.mail import sent_messages
-    from newsdrop.subscribers import EVERYTHING
 
-    prepare_mail(stack)
-    injector = FaultInjector(0.0)
-    scenario = ChaosScenario(stack, injector)
-    try:
-        scenario.seed_subscribers([("reader@example.org", [], True)])
-        [(sid, *_)] = scenario.subscribers
-        sender_fn = stack.functions["SenderFunction"]
-        with sender_fn._environment():
-            sender_fn._load()
-            runtime = subscriber_store.sender_runtime()
+    def dies(*args, **kwargs):
+        raise RuntimeError("invocation died before its ledger write")
 
-        def dies(*args, **kwargs):
-            raise RuntimeError("invocation died before its ledger write")
+    def ses_accepts_then_the_sender_dies(runtime, sid):  # it never writes 'sent'
+        runtime.sender.ledger.mark_sent = dies
 
-        runtime.sender.ledger.mark_sent = dies  # SES accepts, then the sender never writes 'sent'
-        article = ArticleSnapshot(slug="settled", title="Settled by SES", tags=[])
-        body = SendBatch(slug="settled", article=article, recipients=[Recipient(sid=sid, reason=EVERYTHING)])
-        stack.client("sqs").send_message(
-            QueueUrl=stack.resource("SendQueue"), MessageBody=body.model_dump_json()
-        )
-        scenario.dispatcher.pump()
-    finally:
-        injector.uninstall()
-    stats = scenario.dispatcher.stats
+    runtime, sid, stats = _send_to_one_reader(stack, "settled", ses_accepts_then_the_sender_dies)
     # the message came back after its visibility timeout, well after the 300 s lease had run out...
     assert stats.by_function["SenderFunction"] == 2
     assert stats.waited > runtime.sender.lease_seconds
