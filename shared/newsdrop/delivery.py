@@ -461,9 +461,7 @@ def parse_ses_event(event: dict[str, Any]) -> Feedback | None:
     """An SES event-publishing record (``eventType``) or identity notification (``notificationType``).
     Permanent bounces and complaints suppress; transient bounces (mailbox full...) are ignored."""
     kind = (event.get("eventType") or event.get("notificationType") or "").lower()
-    mail_tags = (event.get("mail") or {}).get("tags") or {}
-    sid_values = mail_tags.get("sid") or []
-    sid = sid_values[0] if isinstance(sid_values, list) and sid_values else None
+    sid = _mail_tag(event, "sid")
     if kind == "bounce":
         bounce = event.get("bounce") or {}
         addresses = [r.get("emailAddress", "") for r in bounce.get("bouncedRecipients") or []]
@@ -489,17 +487,20 @@ def parse_send_event(event: dict[str, Any]) -> Accepted | None:
     the sender put on it (slugs are tag-safe already: ASCII letters, digits and hyphens)."""
     if (event.get("eventType") or "").lower() != "send":
         return None
-    mail = event.get("mail") or {}
-    tags = mail.get("tags") or {}
-
-    def tag(name: str) -> str | None:
-        values = tags.get(name)
-        return values[0] if isinstance(values, list) and values else None
-
-    slug, sid, message_id = tag("slug"), tag("sid"), mail.get("messageId")
-    if tag("kind") != "post" or not slug or not sid or not message_id:
+    slug, sid, message_id = (
+        _mail_tag(event, "slug"),
+        _mail_tag(event, "sid"),
+        (event.get("mail") or {}).get("messageId"),
+    )
+    if _mail_tag(event, "kind") != "post" or not slug or not sid or not message_id:
         return None
     return Accepted(slug, sid, str(message_id))
+
+
+def _mail_tag(event: dict[str, Any], name: str) -> str | None:
+    """A tag the sender put on the email, as SES events carry them: ``{"mail": {"tags": {name: [value]}}}``."""
+    values = ((event.get("mail") or {}).get("tags") or {}).get(name)
+    return values[0] if isinstance(values, list) and values else None
 
 
 def addresses_of(feedbacks: Iterable[Feedback]) -> list[str]:

@@ -55,6 +55,7 @@ from newsdrop.tokens import TokenSigner
 logger = logging.getLogger(__name__)
 
 PROFILE = "PROFILE"
+MARK_SENT = "SET #st = :sent, message_id = :m, sent_at = :now REMOVE lease_until"
 FOLLOWED = "FOLLOWED"  # partition of the followed-topic markers
 LEDGER_TTL_SECONDS = 45 * 24 * 3600  # outlives SQS retention (14 days) and stream retention (24 h)
 JOB_TTL_SECONDS = 90 * 24 * 3600
@@ -122,46 +123,32 @@ class DynamoSubscriberStore:
         item = self._get_item(sid)
         return _subscriber_from_item(item) if item else None
 
-    def get_many(self, sids: Sequence[str]) -> dict[str, Subscriber]:
+    def _batch_get(self, keys: Sequence[dict[str, str]], *, consistent: bool = False) -> list[dict[str, Any]]:
         """BatchGetItem (100 keys a call), unprocessed keys retried with backoff."""
-        found: dict[str, Subscriber] = {}
-        unique = list(dict.fromkeys(sids))
-        for start in range(0, len(unique), 100):
-            request = {self.table_name: {"Keys": [_profile_key(s) for s in unique[start : start + 100]]}}
+        items: list[dict[str, Any]] = []
+        for start in range(0, len(keys), 100):
+            request = {
+                self.table_name: {"Keys": list(keys[start : start + 100]), "ConsistentRead": consistent}
+            }
             for attempt in range(8):
                 response = self.resource.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self.table_name, []):
-                    sub = _subscriber_from_item(item)
-                    found[sub.sid] = sub
+                items.extend(response.get("Responses", {}).get(self.table_name, []))
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break
                 time.sleep(min(0.05 * 2**attempt, 1.0))
             else:
-                raise RuntimeError("BatchGetItem left keys unprocessed")
-        return found
+                raise RuntimeError("BatchGetItem left keys unprocessed")  # the caller's message is retried
+        return items
+
+    def get_many(self, sids: Sequence[str]) -> dict[str, Subscriber]:
+        subs = map(_subscriber_from_item, self._batch_get([_profile_key(s) for s in dict.fromkeys(sids)]))
+        return {sub.sid: sub for sub in subs}
 
     def followed_among(self, tags: Sequence[str]) -> set[str]:
-        """The tags someone follows (or ever did): one consistent BatchGetItem of their markers."""
-        followed: set[str] = set()
-        unique = [t for t in dict.fromkeys(tags) if t != EVERYTHING]
-        for start in range(0, len(unique), 100):
-            request = {
-                self.table_name: {
-                    "Keys": [{"pk": FOLLOWED, "sk": t} for t in unique[start : start + 100]],
-                    "ConsistentRead": True,
-                }
-            }
-            for attempt in range(6):
-                resp = self.resource.batch_get_item(RequestItems=request)
-                followed.update(item["sk"] for item in resp["Responses"].get(self.table_name, []))
-                request = resp.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-                time.sleep(0.05 * 2**attempt)
-            if request:
-                raise RuntimeError("followed-topic markers left unread")  # the record is retried
-        return followed
+        """The tags someone follows (or ever did): a consistent read of their markers."""
+        keys = [{"pk": FOLLOWED, "sk": t} for t in dict.fromkeys(tags) if t != EVERYTHING]
+        return {item["sk"] for item in self._batch_get(keys, consistent=True)}
 
     def note_followed(self, topics: Iterable[str]) -> None:
         """Markers for these topics; idempotent, and written before the index items they announce."""
@@ -494,7 +481,7 @@ class DynamoDeliveryStore:
     def mark_sent(self, slug: str, sid: str, owner: str, message_id: str, *, now: float) -> None:
         self.table.update_item(
             Key=self._ledger_key(slug, sid),
-            UpdateExpression="SET #st = :sent, message_id = :m, sent_at = :now REMOVE lease_until",
+            UpdateExpression=MARK_SENT,
             ExpressionAttributeNames={"#st": "state"},
             ExpressionAttributeValues={":sent": "sent", ":m": message_id, ":now": int(now)},
         )
@@ -513,7 +500,7 @@ class DynamoDeliveryStore:
         try:
             self.table.update_item(
                 Key=self._ledger_key(slug, sid),
-                UpdateExpression="SET #st = :sent, message_id = :m, sent_at = :now REMOVE lease_until",
+                UpdateExpression=MARK_SENT,
                 ConditionExpression="#st = :sending",
                 ExpressionAttributeNames={"#st": "state"},
                 ExpressionAttributeValues={
