@@ -44,7 +44,7 @@ REGION = "us-east-1"
 SENDER = "news@example.com"
 TOPICS = [f"topic-{n:02d}" for n in range(20)]
 SECRET_PARAMETER = "/newsdrop/bench/signing-secret"
-# the cached per-container runtimes of newsdrop.subscriber_store, cleared between worlds
+# the cached per-container runtimes of newsdrop.notify.store, cleared between worlds
 RUNTIMES = ("subscription_runtime", "notify_runtime", "fanout_runtime", "sender_runtime", "feedback_runtime")
 _TO_RE = re.compile(r"^To: (.+)$", re.M)
 _ARTICLE_RE = re.compile(r"^X-Newsdrop-Article: (.+)$", re.M)
@@ -158,7 +158,7 @@ class World:
         boto3.DEFAULT_SESSION.events.register("after-call", self.counters.after)
         from aws_lambda_powertools.utilities import parameters
 
-        from newsdrop import subscriber_store
+        from newsdrop.notify import store as subscriber_store
 
         parameters.clear_caches()
         for factory in RUNTIMES:
@@ -253,8 +253,8 @@ class World:
         return rows
 
     def put_article(self, slug: str, tags: list[str], *, title: str | None = None) -> dict[str, Any]:
+        from newsdrop.ingest.store import article_to_item
         from newsdrop.models import Article, Tag
-        from newsdrop.storage import article_to_item
 
         article = Article(
             slug=slug,
@@ -407,7 +407,7 @@ class FlakyMailer:
         self.stats = Counter()
 
     def send(self, message):
-        from newsdrop.email import MailThrottled
+        from newsdrop.notify.email import MailThrottled
 
         roll = self.rng.random()
         if roll < self.crash:

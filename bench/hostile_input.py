@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/hostile_input.py
 
-Each case is parsed through ``newsdrop.parsing.parse_article`` (what the ingest handler runs) and its
+Each case is parsed through ``newsdrop.ingest.parsing.parse_article`` (what the ingest handler runs) and its
 outcome and time are printed. The HTML cases repeat one unclosed construct up to ~300 KB and to the 2 MiB
 object limit: time should grow linearly with size (html.parser took minutes on some of them)."""
 
@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 
+from newsdrop.ingest.parsing import parse_article  # noqa: E402
 from newsdrop.models import MAX_OBJECT_BYTES, RejectedInput  # noqa: E402
-from newsdrop.parsing import parse_article  # noqa: E402
 
 
 def yaml_alias_bomb() -> bytes:

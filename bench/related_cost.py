@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from common import bbc_rows  # noqa: E402
 from related_quality import to_article  # noqa: E402
 
-from newsdrop import related  # noqa: E402
+from newsdrop.related import engine as related  # noqa: E402
 
 
 def synthetic_rows(n: int, seed: int = 7) -> list[dict]:

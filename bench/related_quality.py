@@ -13,7 +13,7 @@ handler always uses them); the no-tags figure comes from the in-memory mode, run
 the same articles, which also reports how many lists are identical to the moto run's.
 
 ``--in-memory`` builds each article with the ingest's own code (``parse_article`` + ``build_article``:
-the same plain text, excerpt and real auto tags from ``newsdrop.tagging``) from the same bytes, and feeds
+the same plain text, excerpt and real auto tags from ``newsdrop.ingest.tagging``) from the same bytes, and feeds
 it to ``related.update_for_article`` on ``InMemoryRelatedIndex``.
 
 Dates are 2005-01-01 plus i SECONDS in file order, so ordering is file order while the recency bonus stays
@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from common import bbc_rows  # noqa: E402
 
-from newsdrop import related  # noqa: E402
 from newsdrop.models import Article, RelatedEntry, Tag  # noqa: E402
+from newsdrop.related import engine as related  # noqa: E402
 
 START = datetime(2005, 1, 1, tzinfo=UTC)
 PIPELINE = {"IngestFunction", "RelatedFunction"}
@@ -53,9 +53,9 @@ def markdown(row: dict, i: int) -> bytes:
 
 
 def auto_tagger():
-    """Kept for bench/related_cost.py: ``newsdrop.tagging.auto_tags`` (None if absent)."""
+    """Kept for bench/related_cost.py: ``newsdrop.ingest.tagging.auto_tags`` (None if absent)."""
     try:
-        from newsdrop.tagging import auto_tags
+        from newsdrop.ingest.tagging import auto_tags
     except ImportError:
         return None
     return auto_tags
@@ -82,9 +82,9 @@ def to_article(row: dict, tagger=None) -> Article:
 
 def ingest_articles(rows: list[dict]) -> list[Article]:
     """What the ingest handler would store for each row, built with its own code (slugs included)."""
-    from newsdrop.ingest import build_article
-    from newsdrop.parsing import parse_article
-    from newsdrop.text import slugify
+    from newsdrop.ingest.ingestor import build_article
+    from newsdrop.ingest.parsing import parse_article
+    from newsdrop.ingest.text import slugify
 
     taken: set[str] = set()
     out = []
@@ -149,11 +149,11 @@ def through_handlers(
     rows: list[dict], notifications: bool = False
 ) -> tuple[dict[str, list[RelatedEntry]], dict[str, str], float]:
     """Every article through the real ingest and related handlers on moto, one at a time."""
+    from newsdrop.ingest.store import ArticleStore
     from newsdrop.local.dispatch import Dispatcher
     from newsdrop.local.pipeline import embedded_aws
     from newsdrop.local.stack import LocalStack
-    from newsdrop.related_store import DynamoDBRelatedIndex
-    from newsdrop.storage import ArticleStore
+    from newsdrop.related.store import DynamoDBRelatedIndex
 
     key_category = {object_key(r): r["category"] for r in rows}
     with embedded_aws():

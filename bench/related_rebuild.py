@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from common import DynamoDBCounter  # noqa: E402
 from related_cost import corpus  # noqa: E402
 
-from newsdrop import related  # noqa: E402
+from newsdrop.related import engine as related  # noqa: E402
 
 
 def rebuild_after(store, arts: list, event, counter: DynamoDBCounter) -> tuple[int, int, int, float]:
@@ -57,7 +57,7 @@ def main() -> None:
     import boto3
     from moto import mock_aws
 
-    from newsdrop.related_store import DynamoDBRelatedIndex, create_table
+    from newsdrop.related.store import DynamoDBRelatedIndex, create_table
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="500,2000,10000")

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/tagging.py [--sample 500]
 
-Reads ../shared/data/bbc-news.jsonl in place, tags a seeded random sample through ``newsdrop.tagging``
+Reads ../shared/data/bbc-news.jsonl in place, tags a seeded random sample through ``newsdrop.ingest.tagging``
 (the ingest path's own function) and prints ms per article, ms per 500 words, and the share of articles
 whose tags include their section's topic (business -> Business/Economy, sport -> Sport, ...)."""
 
@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 
-from newsdrop.tagging import auto_tags  # noqa: E402
+from newsdrop.ingest.tagging import auto_tags  # noqa: E402
 
 BBC = ROOT.parent / "shared" / "data" / "bbc-news.jsonl"
 SECTION_TOPICS = {

@@ -61,7 +61,7 @@ def drop(stack, dispatcher):
 
 @pytest.fixture
 def articles(stack):
-    from newsdrop.storage import ArticleStore
+    from newsdrop.ingest.store import ArticleStore
 
     return ArticleStore(stack.resource("ArticlesTable"), stack.session.resource("dynamodb"))
 

@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsdrop.email import (
+from newsdrop.notify.email import (
     MailRejected,
     MailSettings,
     MailThrottled,
@@ -21,7 +21,7 @@ from newsdrop.email import (
     render_confirmation,
     render_notification,
 )
-from newsdrop.tokens import Purpose, TokenSigner
+from newsdrop.notify.tokens import Purpose, TokenSigner
 
 SETTINGS = MailSettings(
     from_address="news@example.com",

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from fanout_world import bench
 
-from newsdrop.delivery import (
+from newsdrop.notify.delivery import (
     ArticleSnapshot,
     ClaimOutcome,
     FanoutTask,
@@ -20,9 +20,9 @@ from newsdrop.delivery import (
     SendBatch,
     run_fanout_task,
 )
-from newsdrop.email import MailRejected, MailThrottled
-from newsdrop.subscribers import SHARDS
-from newsdrop.tokens import Purpose
+from newsdrop.notify.email import MailRejected, MailThrottled
+from newsdrop.notify.subscribers import SHARDS
+from newsdrop.notify.tokens import Purpose
 
 
 @pytest.fixture

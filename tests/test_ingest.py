@@ -233,7 +233,7 @@ def test_one_bad_record_does_not_fail_the_batch(stack, articles):
 
 
 def test_an_aws_failure_is_retried_and_stores_once(stack, dispatcher, articles, monkeypatch):
-    from newsdrop.storage import ArticleStore
+    from newsdrop.ingest.store import ArticleStore
 
     real_save, calls = ArticleStore.save, []
 
@@ -254,7 +254,7 @@ def test_an_aws_failure_is_retried_and_stores_once(stack, dispatcher, articles, 
 
 
 def test_a_drop_that_keeps_failing_reaches_the_dead_letter_queue(stack, dispatcher, monkeypatch):
-    from newsdrop.storage import ArticleStore
+    from newsdrop.ingest.store import ArticleStore
 
     def broken(self, *args, **kwargs):
         raise RuntimeError("table unavailable (simulated)")

@@ -121,11 +121,11 @@ def test_a_failed_queue_message_waits_its_visibility_timeout_before_the_dead_let
 def _send_to_one_reader(stack, slug: str, set_scene):
     """One confirmed reader and one SendBatch for them, delivered by the dispatcher until everything is at
     rest; ``set_scene(runtime, sid)`` runs first, with the sender's runtime. Returns (runtime, sid, stats)."""
-    from newsdrop import subscriber_store
-    from newsdrop.delivery import ArticleSnapshot, Recipient, SendBatch
     from newsdrop.local.audience import prepare_mail
     from newsdrop.local.faults import ChaosScenario, FaultInjector
-    from newsdrop.subscribers import EVERYTHING
+    from newsdrop.notify import store as subscriber_store
+    from newsdrop.notify.delivery import ArticleSnapshot, Recipient, SendBatch
+    from newsdrop.notify.subscribers import EVERYTHING
 
     prepare_mail(stack)
     injector = FaultInjector(0.0)  # no faults: the scenario only wires the sender to the local clock

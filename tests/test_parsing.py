@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from newsdrop.ingest.parsing import decode_text, parse_article
 from newsdrop.models import MAX_OBJECT_BYTES, RejectedInput, RejectReason
-from newsdrop.parsing import decode_text, parse_article
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

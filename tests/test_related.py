@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newsdrop import related
 from newsdrop.models import Article, Tag
+from newsdrop.related import engine as related
 
 _words = str.split
 TOPICS = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from test_related import all_lists, corpus, make, topic
 
-from newsdrop import related
-from newsdrop.related_store import DynamoDBRelatedIndex, create_table
+from newsdrop.related import engine as related
+from newsdrop.related.store import DynamoDBRelatedIndex, create_table
 
 TABLE = "related-test"
 

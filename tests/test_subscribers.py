@@ -13,8 +13,8 @@ from fanout_world import bench
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsdrop.delivery import ClaimOutcome
-from newsdrop.subscribers import (
+from newsdrop.notify.delivery import ClaimOutcome
+from newsdrop.notify.subscribers import (
     EVERYTHING,
     InvalidEmail,
     InvalidTopics,
@@ -24,8 +24,9 @@ from newsdrop.subscribers import (
     match_reason,
     normalize_email,
     normalize_topics,
+    shard_of,
 )
-from newsdrop.tokens import InvalidToken, Purpose, TokenSigner
+from newsdrop.notify.tokens import InvalidToken, Purpose, TokenSigner
 
 # --- addresses and topics ---------------------------------------------------------------------------
 
@@ -85,7 +86,7 @@ def test_topics_are_tag_keys():
         "sport-results",
     ]
     # A followed topic must equal the key the article's tag gets, or the reader never hears of it.
-    from newsdrop.tagging import normalize_tags
+    from newsdrop.ingest.tagging import normalize_tags
 
     for label in ["São Paulo", "#Global News", "AI & Chips", "U.S. Election"]:
         assert normalize_topics([label]) == [normalize_tags([label])[0].key]
@@ -248,9 +249,7 @@ def test_double_opt_in_sends_one_confirmation_and_confirms(world, caplog, capsys
     assert status == 200 and "You are subscribed" in page
     sub = store.get(sid)
     assert sub.status == SubscriberStatus.CONFIRMED and sub.topics == ["politics"] and not sub.everything
-    entries, _ = store.page_index(
-        "politics", __import__("newsdrop.subscribers").subscribers.shard_of(sid), None, 10
-    )
+    entries, _ = store.page_index("politics", shard_of(sid), None, 10)
     assert [e.sid for e in entries] == [sid]
     assert store.followed_among(["economy", "politics", "*"]) == {"politics"}
     # confirming twice is fine; the address was never logged
@@ -337,7 +336,7 @@ def test_preferences_follow_unfollow_and_everything(world):
         body={"follow": ["Economy"], "unfollow": ["politics"], "everything": True},
     )
     assert status == 200 and view["topics"] == ["economy"] and view["everything"] is True
-    from newsdrop.subscribers import shard_of
+    from newsdrop.notify.subscribers import shard_of
 
     shard = shard_of(sid)
     assert [e.sid for e in rt.subscribers.page_index("politics", shard, None, 10)[0]] == []
@@ -372,7 +371,7 @@ def test_one_click_unsubscribe(world):
     )
     assert status == 200 and "unsubscribed" in page
     assert rt.subscribers.get(sid).status == SubscriberStatus.UNSUBSCRIBED
-    from newsdrop.subscribers import shard_of
+    from newsdrop.notify.subscribers import shard_of
 
     assert rt.subscribers.page_index("politics", shard_of(sid), None, 10)[0] == []
     assert (

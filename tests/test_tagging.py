@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from newsdrop.ingest.tagging import auto_tags, normalize_tags, tag_key
 from newsdrop.models import Tag
-from newsdrop.tagging import auto_tags, normalize_tags, tag_key
 
 BBC = Path(__file__).resolve().parents[2] / "shared" / "data" / "bbc-news.jsonl"
 

@@ -16,8 +16,8 @@ def env_vars_read_by(code_dir: Path) -> set[str]:
     names = set()
     handler = (code_dir / "app.py").read_text()
     names |= set(ENV_READ.findall(handler))
-    for module in re.findall(r"from newsdrop\.([a-z_]+) import", handler):
-        path = ROOT / "shared" / "newsdrop" / f"{module}.py"
+    for module in re.findall(r"from newsdrop\.([a-z_.]+) import", handler):
+        path = ROOT / "shared" / "newsdrop" / f"{module.replace('.', '/')}.py"
         if path.exists():
             names |= set(ENV_READ.findall(path.read_text()))
     return names

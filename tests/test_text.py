@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsdrop.sanitize import html_to_text, sanitize_html, sanitize_markdown
-from newsdrop.text import make_excerpt, plain_text, reading_minutes, slugify, word_count
+from newsdrop.ingest.sanitize import html_to_text, sanitize_html, sanitize_markdown
+from newsdrop.ingest.text import make_excerpt, plain_text, reading_minutes, slugify, word_count
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from newsdrop.notify.store import feedback_runtime
 from newsdrop.observability import batch_handler, metrics
-from newsdrop.subscriber_store import feedback_runtime
 
 
 def record_handler(record: SQSRecord) -> int:

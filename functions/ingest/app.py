@@ -2,11 +2,11 @@ import os
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from newsdrop.events import dropped_objects
-from newsdrop.ingest import Ingestor
-from newsdrop.objects import DropBucket
+from newsdrop.ingest.drop_bucket import DropBucket
+from newsdrop.ingest.events import dropped_objects
+from newsdrop.ingest.ingestor import Ingestor
+from newsdrop.ingest.store import ArticleStore
 from newsdrop.observability import logger, metrics, tracer
-from newsdrop.storage import ArticleStore
 
 ingestor = Ingestor(
     ArticleStore(os.environ["ARTICLES_TABLE"]),

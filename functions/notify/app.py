@@ -4,10 +4,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from newsdrop.delivery import snapshot_from_article, start_job
+from newsdrop.ingest.store import article_from_item
+from newsdrop.notify.delivery import snapshot_from_article, start_job
+from newsdrop.notify.store import notify_runtime
 from newsdrop.observability import batch_handler, logger, metrics
-from newsdrop.storage import article_from_item
-from newsdrop.subscriber_store import notify_runtime
 
 
 def record_handler(record: DynamoDBRecord) -> str:

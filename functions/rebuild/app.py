@@ -5,10 +5,10 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from newsdrop.ingest.store import ArticleStore
 from newsdrop.observability import logger, metrics, tracer
-from newsdrop.related import rebuild
-from newsdrop.related_store import DynamoDBRelatedIndex, RebuildRequests
-from newsdrop.storage import ArticleStore
+from newsdrop.related.engine import rebuild
+from newsdrop.related.store import DynamoDBRelatedIndex, RebuildRequests
 
 request_rebuild = RebuildRequests(os.environ["REBUILD_QUEUE_URL"], int(os.environ["REBUILD_DELAY_SECONDS"]))
 index = DynamoDBRelatedIndex(os.environ["RELATED_TABLE"], on_dirty=request_rebuild)

@@ -6,10 +6,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from newsdrop.ingest.store import article_from_item, slug_of_key
 from newsdrop.observability import batch_handler, logger, metrics
-from newsdrop.related import remove_article, update_for_article
-from newsdrop.related_store import DynamoDBRelatedIndex, RebuildRequests
-from newsdrop.storage import article_from_item, slug_of_key
+from newsdrop.related.engine import remove_article, update_for_article
+from newsdrop.related.store import DynamoDBRelatedIndex, RebuildRequests
 
 # Events it cannot apply in publication order (late, changed, removed) ask for a canonical rebuild.
 request_rebuild = RebuildRequests(os.environ["REBUILD_QUEUE_URL"], int(os.environ["REBUILD_DELAY_SECONDS"]))

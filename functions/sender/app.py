@@ -4,9 +4,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from newsdrop.delivery import RetryLater, SendBatch
+from newsdrop.notify.delivery import RetryLater, SendBatch
+from newsdrop.notify.store import sender_runtime
 from newsdrop.observability import batch_handler, logger, metrics
-from newsdrop.subscriber_store import sender_runtime
 
 
 def record_handler(record: SQSRecord) -> int:

@@ -2,7 +2,7 @@
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from newsdrop.email import (
+from newsdrop.notify.email import (
     page_confirm,
     page_confirmed,
     page_invalid_link,
@@ -10,16 +10,16 @@ from newsdrop.email import (
     page_unsubscribe,
     page_unsubscribed,
 )
-from newsdrop.observability import logger, tracer
-from newsdrop.subscriber_store import request_body, subscription_runtime, wants_html
-from newsdrop.subscribers import (
+from newsdrop.notify.store import request_body, subscription_runtime, wants_html
+from newsdrop.notify.subscribers import (
     InvalidEmail,
     InvalidTopics,
     preferences_change,
     preferences_view,
     subscribe_request,
 )
-from newsdrop.tokens import InvalidToken
+from newsdrop.notify.tokens import InvalidToken
+from newsdrop.observability import logger, tracer
 
 app = APIGatewayHttpResolver()
 HTML = "text/html; charset=utf-8"

@@ -130,9 +130,9 @@ def stack_target(args: argparse.Namespace):
 def cmd_reindex(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
-    from newsdrop.related import rebuild
-    from newsdrop.related_store import DynamoDBRelatedIndex
-    from newsdrop.storage import ArticleStore
+    from newsdrop.ingest.store import ArticleStore
+    from newsdrop.related.engine import rebuild
+    from newsdrop.related.store import DynamoDBRelatedIndex
 
     session, outputs = stack_target(args)
     dynamodb = session.resource("dynamodb")

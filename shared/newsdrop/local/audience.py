@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from newsdrop.local.stack import LocalStack
-from newsdrop.subscriber_store import DynamoSubscriberStore
-from newsdrop.subscribers import normalize_email, normalize_topics
-from newsdrop.tokens import TokenSigner
+from newsdrop.notify.store import DynamoSubscriberStore
+from newsdrop.notify.subscribers import normalize_email, normalize_topics
+from newsdrop.notify.tokens import TokenSigner
 
 
 def prepare_mail(stack: LocalStack) -> None:

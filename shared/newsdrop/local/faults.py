@@ -331,7 +331,7 @@ class ChaosScenario:
     def _speed_up(self) -> None:
         """No real sleeping: the sender's throttle backoff is counted, and its lease clock can be moved
         forward (what minutes of waiting for an alarm and an operator would do)."""
-        from newsdrop import subscriber_store
+        from newsdrop.notify import store as subscriber_store
 
         if subscriber_store.sender_runtime.cache_info().currsize:
             sender = subscriber_store.sender_runtime().sender
@@ -347,9 +347,9 @@ class ChaosScenario:
     # -- setup --------------------------------------------------------------------------------------
     def seed_subscribers(self, rows: list[tuple[str, list[str], bool]]) -> int:
         """(email, topics, follows everything), loaded confirmed; no faults (it is set-up, not a function)."""
-        from newsdrop.subscriber_store import DynamoSubscriberStore
-        from newsdrop.subscribers import normalize_email, normalize_topics
-        from newsdrop.tokens import TokenSigner
+        from newsdrop.notify.store import DynamoSubscriberStore
+        from newsdrop.notify.subscribers import normalize_email, normalize_topics
+        from newsdrop.notify.tokens import TokenSigner
 
         stack = self.stack
         secret = stack.client("ssm").get_parameter(
@@ -482,11 +482,11 @@ class ChaosScenario:
 
     # -- the checks ---------------------------------------------------------------------------------
     def check(self) -> Outcome:
+        from newsdrop.ingest.store import ArticleStore
         from newsdrop.local.mail import sent_messages
-        from newsdrop.related import InMemoryRelatedIndex, reindex_all, related_for
-        from newsdrop.related_store import DynamoDBRelatedIndex
-        from newsdrop.storage import ArticleStore
-        from newsdrop.subscribers import match_reason
+        from newsdrop.notify.subscribers import match_reason
+        from newsdrop.related.engine import InMemoryRelatedIndex, reindex_all, related_for
+        from newsdrop.related.store import DynamoDBRelatedIndex
 
         stack, out = self.stack, Outcome()
         ddb = stack.session.resource("dynamodb")
@@ -703,9 +703,9 @@ def readers(
 def published_order(files: list[DropFile]) -> list[DropFile]:
     """Good files in (published, slug) order, undated ones after them, bad ones last: the order
     ``reindex_all`` replays, so a fault-free run and a clean reindex agree list for list."""
+    from newsdrop.ingest.parsing import parse_article
+    from newsdrop.ingest.text import slugify
     from newsdrop.models import RejectedInput
-    from newsdrop.parsing import parse_article
-    from newsdrop.text import slugify
 
     dated, undated, bad = [], [], []
     for f in files:

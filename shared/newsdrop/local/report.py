@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newsdrop.ingest.store import ArticleStore
 from newsdrop.local.stack import LocalStack
-from newsdrop.storage import ArticleStore
 
 
 @dataclass
@@ -68,8 +68,8 @@ def related_lists(stack: LocalStack):
     """slug -> [{slug, title, excerpt}] from the related table, once the stack has one."""
     if "RelatedTable" not in stack.physical:
         return lambda slug: []
-    from newsdrop.related import related_for
-    from newsdrop.related_store import DynamoDBRelatedIndex
+    from newsdrop.related.engine import related_for
+    from newsdrop.related.store import DynamoDBRelatedIndex
 
     index = DynamoDBRelatedIndex(stack.resource("RelatedTable"), stack.session.resource("dynamodb"))
 

@@ -7,6 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from newsdrop.ingest.drop_bucket import DropBucket
+from newsdrop.ingest.parsing import parse_article
+from newsdrop.ingest.store import ArticleStore, StaleWrite
+from newsdrop.ingest.tagging import auto_tags, normalize_tags
+from newsdrop.ingest.text import make_excerpt, plain_text, reading_minutes, slugify, word_count
 from newsdrop.models import (
     MAX_OBJECT_BYTES,
     Article,
@@ -15,11 +20,6 @@ from newsdrop.models import (
     RejectedInput,
     RejectReason,
 )
-from newsdrop.objects import DropBucket
-from newsdrop.parsing import parse_article
-from newsdrop.storage import ArticleStore, StaleWrite
-from newsdrop.tagging import auto_tags, normalize_tags
-from newsdrop.text import make_excerpt, plain_text, reading_minutes, slugify, word_count
 
 SAVE_ATTEMPTS = 5
 

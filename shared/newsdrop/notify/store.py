@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qs
 
-from newsdrop.delivery import (
+from newsdrop.notify.delivery import (
     ArticleSnapshot,
     ClaimOutcome,
     IndexEntry,
@@ -41,8 +41,8 @@ from newsdrop.delivery import (
     parse_send_event,
     parse_ses_event,
 )
-from newsdrop.email import Mailer, MailSettings, SesMailer
-from newsdrop.subscribers import (
+from newsdrop.notify.email import Mailer, MailSettings, SesMailer
+from newsdrop.notify.subscribers import (
     EVERYTHING,
     Subscriber,
     SubscriberStatus,
@@ -50,7 +50,7 @@ from newsdrop.subscribers import (
     shard_of,
     suppress_addresses,
 )
-from newsdrop.tokens import TokenSigner
+from newsdrop.notify.tokens import TokenSigner
 
 logger = logging.getLogger(__name__)
 

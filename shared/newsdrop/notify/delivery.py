@@ -36,9 +36,9 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from newsdrop.email import Mailer, MailRejected, MailSettings, MailThrottled, render_notification
-from newsdrop.subscribers import EVERYTHING, SHARDS, Subscriber, SubscriberStatus, match_reason
-from newsdrop.tokens import Purpose, TokenSigner
+from newsdrop.notify.email import Mailer, MailRejected, MailSettings, MailThrottled, render_notification
+from newsdrop.notify.subscribers import EVERYTHING, SHARDS, Subscriber, SubscriberStatus, match_reason
+from newsdrop.notify.tokens import Purpose, TokenSigner
 
 logger = logging.getLogger(__name__)
 

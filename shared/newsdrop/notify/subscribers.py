@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, Field
 
-from newsdrop.tagging import tag_key
-from newsdrop.tokens import InvalidToken, Purpose, TokenSigner
+from newsdrop.ingest.tagging import tag_key
+from newsdrop.notify.tokens import InvalidToken, Purpose, TokenSigner
 
 if TYPE_CHECKING:
-    from newsdrop.email import Mailer, MailSettings
+    from newsdrop.notify.email import Mailer, MailSettings
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class InvalidTopics(ValueError):
 
 
 def normalize_topic(raw: object) -> str:
-    """A followed topic is a tag key, made exactly as articles' tags are (``newsdrop.tagging.tag_key``):
+    """A followed topic is a tag key, made exactly as articles' tags are (``newsdrop.ingest.tagging.tag_key``):
     ``"Global News"``, ``"#global-news"`` -> ``"global-news"``; ``"São Paulo"`` -> ``"sao-paulo"``."""
     if not isinstance(raw, str):
         raise InvalidTopics("topics must be strings")
@@ -245,7 +245,7 @@ class SubscriptionService:
         self, raw_email: object, raw_topics: object = None, everything: object = None
     ) -> SubscribeOutcome:
         """Start (or restart) a double opt-in. Raises InvalidEmail / InvalidTopics for bad input."""
-        from newsdrop.email import render_confirmation
+        from newsdrop.notify.email import render_confirmation
 
         address = normalize_email(raw_email)
         topics = normalize_topics(raw_topics)

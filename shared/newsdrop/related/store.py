@@ -39,7 +39,7 @@ from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
 from newsdrop.models import RelatedEntry
-from newsdrop.related import Delta, DocRecord, InMemoryRelatedIndex, StatsHead, TermStats
+from newsdrop.related.engine import Delta, DocRecord, InMemoryRelatedIndex, StatsHead, TermStats
 
 SNAPSHOT_SHARD_BYTES = 300_000  # compressed bytes per snapshot item (DynamoDB's item limit is 400 KB)
 _BATCH_GET = 100

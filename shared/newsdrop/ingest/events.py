@@ -7,7 +7,7 @@ from urllib.parse import unquote_plus
 
 from pydantic import BaseModel
 
-from newsdrop.ingest import DroppedObject
+from newsdrop.ingest.ingestor import DroppedObject
 
 
 class _S3Object(BaseModel):

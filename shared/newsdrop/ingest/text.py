@@ -6,7 +6,7 @@ import html
 import re
 import unicodedata
 
-from .sanitize import html_to_text, sanitize_markdown
+from newsdrop.ingest.sanitize import html_to_text, sanitize_markdown
 
 SLUG_MAX = 80
 WORDS_PER_MINUTE = 230

@@ -16,8 +16,7 @@ from typing import Any
 
 import yaml
 
-from .models import MAX_OBJECT_BYTES, ArticleDraft, BodyFormat, RejectedInput, RejectReason
-from .sanitize import (
+from newsdrop.ingest.sanitize import (
     Element,
     MarkupTooComplex,
     element_text,
@@ -26,7 +25,8 @@ from .sanitize import (
     sanitize_html,
     sanitize_markdown,
 )
-from .text import slug_or_empty
+from newsdrop.ingest.text import slug_or_empty
+from newsdrop.models import MAX_OBJECT_BYTES, ArticleDraft, BodyFormat, RejectedInput, RejectReason
 
 MAX_NESTING = 20
 MAX_HTML_ELEMENTS = 50_000  # a real article page has a few thousand

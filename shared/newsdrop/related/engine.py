@@ -1,7 +1,7 @@
 """Related posts: features, scoring and the incremental update, written against a small storage protocol.
 
 Pure domain logic (no boto3). The DynamoDB implementation of :class:`RelatedIndex` is in
-``newsdrop.related_store``; :class:`InMemoryRelatedIndex` here counts items like DynamoDB would bill them.
+``newsdrop.related.store``; :class:`InMemoryRelatedIndex` here counts items like DynamoDB would bill them.
 
 How it works, per new or changed article ``x`` (all work bounded by constants, never by corpus size):
 
@@ -363,11 +363,11 @@ def excerpt_of(article: Article) -> str:
 
 
 def article_text(article: Article) -> str:
-    """The article's plain text (markdown/HTML stripped when ``newsdrop.text`` is available)."""
+    """The article's plain text (markdown/HTML stripped when ``newsdrop.ingest.text`` is available)."""
     if article.body_format == "text":
         return article.body
     try:
-        from newsdrop.text import plain_text
+        from newsdrop.ingest.text import plain_text
     except ImportError:  # pragma: no cover - the colleague's module is not there yet
         return re.sub(r"<[^>]+>|[#*_`>\[\]()]", " ", article.body)
     return plain_text(article.body, article.body_format)

@@ -29,7 +29,7 @@ from string import Template
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
-from newsdrop.subscribers import EVERYTHING
+from newsdrop.notify.subscribers import EVERYTHING
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,9 @@ def _esc(value: str) -> str:
 
 @cache
 def _template(name: str) -> Template:
-    return Template(resources.files("newsdrop").joinpath("templates", name).read_text(encoding="utf-8"))
+    return Template(
+        resources.files("newsdrop.notify").joinpath("templates", name).read_text(encoding="utf-8")
+    )
 
 
 def _render(name: str, **values: Any) -> str:

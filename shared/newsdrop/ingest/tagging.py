@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Set
 
-from .models import Tag
+from newsdrop.models import Tag
 
 MAX_TAGS = 20
 MAX_TAG_CHARS = 50
