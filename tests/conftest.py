@@ -75,3 +75,26 @@ def bbc_articles(limit: int | None = None) -> list[dict]:
     with BBC.open() as f:
         rows = [json.loads(line) for line in f]
     return rows[:limit] if limit else rows
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium (tests/browser.py). Skipped on a machine without it, never in CI."""
+    import os
+
+    from browser import available, chromium
+
+    if not available():
+        if os.environ.get("CI"):
+            pytest.fail("CI must install chromium and chromium-driver (.ci/run does)")
+        pytest.skip("chromium and chromium-driver are not installed")
+    with chromium() as driver:
+        yield driver
+
+
+@pytest.fixture
+def browser_at():
+    """Open Chromium at a given window width: `with browser_at(375) as driver:`."""
+    from browser import chromium
+
+    return chromium
