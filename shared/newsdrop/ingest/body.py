@@ -108,7 +108,7 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
             return image_url(value)
         if attr == "srcset":
             return _srcset(value)
-    if tag == "a" and attr == "href":
+    if attr in ("href", "cite"):  # Ammonia checks href's scheme, but not cite's: both are checked here
         scheme = _scheme(value)
         return value if scheme is None or scheme in LINK_SCHEMES else None
     if attr == "id":
