@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ingest_helpers import ingest_files
+
 VECTORS = [
     json.loads(line)
     for line in (Path(__file__).parent / "data" / "bodies" / "xss_vectors.jsonl").read_text().splitlines()
@@ -106,26 +108,6 @@ def test_the_browser_check_sees_script_run_and_javascript_links(browser, tmp_pat
     assert _scan(browser, tmp_path, "control-4", "<p>plain</p>") == []
 
 
-def ingest_all(stack, files: dict[str, bytes]) -> None:
-    """Upload every file, then hand moto's own S3 notifications to the ingest handler in batches (the
-    related and notification functions, which never see bodies, are left out: they are what made this
-    slow, not ingest)."""
-    s3, sqs = stack.client("s3"), stack.client("sqs")
-    bucket = stack.output("DropBucketName")
-    for key, data in files.items():
-        s3.put_object(Bucket=bucket, Key=key, Body=data)
-    url = sqs.get_queue_url(QueueName="newsdrop-local-s3-notifications")["QueueUrl"]
-    records = []
-    while msgs := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        for m in msgs:
-            records += json.loads(m["Body"]).get("Records", [])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-    assert len(records) == len(files)
-    ingest = stack.functions["IngestFunction"]
-    for start in range(0, len(records), 25):
-        ingest.invoke({"Records": records[start : start + 25]})
-
-
 def test_no_vector_runs_script_after_the_real_ingest(stack, articles, browser, tmp_path):
     prefix = stack.parameters["IncomingPrefix"]
     files, sources = {}, {}
@@ -134,7 +116,7 @@ def test_no_vector_runs_script_after_the_real_ingest(stack, articles, browser, t
             key, data = _file(vector["name"], fmt, vector["payload"])
             files[prefix + key] = data
             sources[prefix + key] = f"{vector['name']}.{fmt}"
-    ingest_all(stack, files)
+    ingest_files(stack, files)
 
     pages: dict[str, list[str]] = {}  # body_html -> the drops that produced it
     for key, source in sources.items():
