@@ -137,3 +137,40 @@ def test_a_reader_sees_the_code_the_editor_wrote(stored, browser, tmp_path):
     assert "a < b & c > d" in text
     cells = [el.text for el in browser.find_elements("css selector", "td")]
     assert cells[:2] == ["Mars", "2"] and "North" in cells
+
+
+def test_the_related_function_reads_stored_text_without_ingests_libraries():
+    """Only ingest carries markdown-it-py, nh3 and selectolax (functions/ingest/requirements.txt): the
+    related and rebuild functions must work from the stored body_html with the standard library."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = """
+import importlib.abc, sys
+class Absent(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("nh3", "markdown_it", "mdurl", "selectolax"):
+            raise ImportError(name + " is not deployed with this function")
+sys.meta_path.insert(0, Absent())
+sys.path[:0] = ["functions/related", "functions/rebuild", "shared"]
+from datetime import datetime, UTC
+from newsdrop.models import Article
+from newsdrop.related.engine import article_text, InMemoryRelatedIndex, update_for_article, related_for
+import newsdrop.ingest.store, newsdrop.related.store
+def article(slug, html):
+    return Article(slug=slug, title=slug.title(), published=datetime(2026, 1, 1, tzinfo=UTC), body="source",
+                   body_format="markdown", body_html=html, excerpt="", word_count=3, reading_minutes=1,
+                   source_key=slug, content_hash=slug)
+a = article("harbour-crane", "<p>The <b>harbour</b> crane &amp; the dock strike.</p><ul><li>cranes</li></ul>")
+print(repr(article_text(a)))
+index = InMemoryRelatedIndex()
+update_for_article(index, a)
+update_for_article(index, article("dock-strike", "<p>Dock strike at the harbour: cranes idle.</p>"))
+print([e.slug for e in related_for(index, "dock-strike")])
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    text, related = out.stdout.strip().split("\n")
+    assert text == repr("The harbour crane & the dock strike.\n\ncranes")
+    assert related == "['harbour-crane']"

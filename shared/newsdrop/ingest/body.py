@@ -52,6 +52,7 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "ol": {"start", "reversed", "type"},
     "li": {"value"},
     "time": {"datetime"},
+    "code": {"class"},  # only "language-x" (a fenced block's language, for highlighters): see the filter
     **{f"h{n}": {"id"} for n in range(1, 7)},  # targets of "#anchor" links
 }
 LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel", "sms"})
@@ -60,6 +61,7 @@ SAFE_DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|jpg|gif|webp|avif);base64,
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _URL_NOISE = re.compile(r"[\t\n\r]")  # browsers drop these anywhere in a URL ("java\tscript:")
 _SAFE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}\Z")
+_LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.\-]{1,40}\Z")
 
 
 def _scheme(url: str) -> str | None:
@@ -113,6 +115,9 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
         return value if scheme is None or scheme in LINK_SCHEMES else None
     if attr == "id":
         return value if _SAFE_ID.match(value) else None
+    if attr == "class":
+        kept = [c for c in value.split() if _LANGUAGE_CLASS.match(c)]
+        return " ".join(kept) or None
     return value
 
 
