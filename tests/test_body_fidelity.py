@@ -81,7 +81,7 @@ def test_markdown_is_stored_as_written_and_rendered_as_meant(stored):
     assert [t.label for t in article.editor_tags] == ["World", "Science"]  # markup gone, no twin
     html = article.body_html
     assert "<code>&lt;br&gt;</code>" in html and "<code>javascript:void(0)</code>" in html
-    assert '<pre><code>&lt;p class="lead"&gt;Hello&lt;/p&gt;\n</code></pre>' in html
+    assert '<pre><code class="language-html">&lt;p class="lead"&gt;Hello&lt;/p&gt;\n</code></pre>' in html
     assert "<pre><code>&lt;b&gt;indented&lt;/b&gt; code keeps its tags\n</code></pre>" in html
     assert "<th>Planet</th>" in html and "<td>2</td>" in html  # (alignment is a style: styles are refused)
     for kept in ("<sup>2</sup>", "<sub>2</sub>", "<s>old</s>", "<mark>marked</mark>", "<s>struck</s>"):
