@@ -54,7 +54,7 @@ def package_size(name: str) -> tuple[int, int] | None:
     return sum(f.stat().st_size for f in files), len(buf.getvalue())
 
 
-def median_seconds(code: str, runs: int) -> float:
+def median_seconds(code: str, runs: int, cwd: Path = ROOT) -> float:
     env = {
         **os.environ,
         "ARTICLES_TABLE": "articles",
@@ -67,7 +67,7 @@ def median_seconds(code: str, runs: int) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=env, capture_output=True)
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=cwd, env=env, capture_output=True)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -77,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument(
+        "--before", type=Path, help="another checkout (e.g. main before issue 12): its handler import, paired"
+    )
     args = parser.parse_args(argv)
     runs = 3 if args.smoke else 15
 
@@ -106,6 +109,13 @@ def main(argv: list[str] | None = None) -> int:
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     print(f"  body libraries loaded by `import app`: {loaded}")
+    if args.before:
+        pairs = [(median_seconds(HANDLER, 1, args.before), median_seconds(HANDLER, 1)) for _ in range(runs)]
+        before = statistics.median(p[0] for p in pairs)
+        after = statistics.median(p[1] for p in pairs)
+        print(
+            f"  paired, alternating: {args.before} {before * 1000:.1f} ms, this checkout {after * 1000:.1f} ms"
+        )
     return 0
 
 

@@ -121,12 +121,18 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
+# An "&" that cannot start a character reference (not followed by a letter, a digit or "#" and a digit)
+# is a literal "&" to every HTML parser. html5ever slows down on long runs of them (2 MiB of "&" or "&#"
+# would take minutes), so they are written as "&amp;" first: the same document, parsed fast.
+_BARE_AMPERSAND = re.compile(r"&(?![A-Za-z0-9]|#[0-9]|#[xX][0-9A-Fa-f])")
+
+
 def sanitize(fragment: str) -> str:
     """The reader's HTML: only the allow-list survives, URLs checked, rel="noopener noreferrer" on links."""
     import nh3
 
     return nh3.clean(
-        fragment,
+        _BARE_AMPERSAND.sub("&amp;", fragment),
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(REMOVED_WITH_CONTENT),
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
@@ -232,6 +238,7 @@ class _Facts:
         self.short_text: dict[int, str] = {}
         self.has_controls: dict[int, bool] = {}
         self.memo: dict[int, bool] = {}
+        self.inside: dict[int, bool] | None = None
         for node in reversed(self.order):
             length, controls, pieces = 0, node.tag in _FORM_CONTROLS, []
             child = node.child
@@ -262,14 +269,19 @@ class _Facts:
         tag = node.tag
         if tag in _ALWAYS_REMOVED:
             return True
-        attrs = node.attributes
-        if _attr(node, "role").lower() in _BOILERPLATE_ROLES or "hidden" in attrs:
+        attrs = node.attributes  # built anew on every access: read it once
+
+        def attr(name: str) -> str:
+            value = attrs.get(name)
+            return value if isinstance(value, str) else ""
+
+        if attr("role").lower() in _BOILERPLATE_ROLES or "hidden" in attrs:
             return True
-        if _attr(node, "aria-hidden").lower() == "true":
+        if attr("aria-hidden").lower() == "true":
             return True
-        if "display:none" in _attr(node, "style").replace(" ", "").lower():
+        if "display:none" in attr("style").replace(" ", "").lower():
             return True
-        if _BOILERPLATE.search(_classes(node)):
+        if _BOILERPLATE.search(f"{attr('class')} {attr('id')}".lower()):
             return True
         key = node.mem_id
         if tag in ("div", "section", "aside", "span", "ul", "p", "table") and key in self.short_text:
@@ -282,12 +294,17 @@ class _Facts:
         return False
 
     def in_boilerplate(self, node: Any) -> bool:
-        parent = node.parent
-        while parent is not None and parent.tag not in ("html", "-document"):
-            if self.is_boilerplate(parent):
-                return True
-            parent = parent.parent
-        return False
+        """Whether an ancestor is boilerplate: one flag per element, inherited top-down (walking the
+        ancestors of every element would be quadratic on deeply nested markup)."""
+        if self.inside is None:
+            self.inside = {}
+            for el in self.order:  # document order: parents first
+                parent = el.parent
+                key = parent.mem_id if parent is not None else None
+                self.inside[el.mem_id] = key in self.inside and (
+                    self.inside[key] or self.is_boilerplate(parent)
+                )
+        return self.inside.get(node.mem_id, False)
 
     def content_root(self, doc: Any) -> Any:
         articles = [n for n in self.order if n.tag == "article" and not self.in_boilerplate(n)]
@@ -396,15 +413,22 @@ def parse_page(source: str) -> Page:
     page.tags = [t for t in keywords.split(",") if t.strip()] + meta.get("article:tag", [])
     page.summary = first("description", "og:description")
 
-    # Decide everything before changing the tree: the facts are keyed by node.
-    doomed = [
-        n
-        for n in root.traverse(include_text=False)
-        if n.mem_id != root.mem_id and n.mem_id in facts.text_len and facts.is_boilerplate(n)
-    ]
-    for node in (h1, byline, *doomed):
-        if node is not None and node.mem_id != root.mem_id and node.parent is not None:
-            node.decompose()
+    # Decide everything before changing the tree (the facts are keyed by node), and remove only the
+    # outermost of what goes: a node inside a removed one is gone with it.
+    dropped = {n.mem_id for n in (h1, byline) if n is not None}
+    doomed, stack = [], [root.child]
+    while stack:
+        node = stack.pop()
+        while node is not None:
+            if node.tag != "-text" and (
+                node.mem_id in dropped or (node.mem_id in facts.text_len and facts.is_boilerplate(node))
+            ):
+                doomed.append(node)
+            elif node.child is not None:
+                stack.append(node.child)
+            node = node.next
+    for node in doomed:
+        node.decompose()
     # Pages that load photos lazily ship the real <img> in <noscript>; parsed with scripting off (as
     # here), its content is markup: keep it, without the wrapper (nh3 parses <noscript> as raw text).
     for wrapper in root.css("noscript"):
