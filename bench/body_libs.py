@@ -77,11 +77,12 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--runs", type=int, default=15, help="fresh interpreters per measurement")
     parser.add_argument(
         "--before", type=Path, help="another checkout (e.g. main before issue 12): its handler import, paired"
     )
     args = parser.parse_args(argv)
-    runs = 3 if args.smoke else 15
+    runs = 3 if args.smoke else args.runs
 
     print(f"{'distribution':16}{'unzipped':>12}{'zipped':>12}{'import (ms)':>14}")
     bare = median_seconds("pass", runs)

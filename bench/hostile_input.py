@@ -43,7 +43,18 @@ MARKDOWN_UNITS = [
     "> ",
     "- ",
 ]
-HTML_UNITS = ["<a b='", "<p>x", "<<x>", "<!--", "</", "<a\n", "<table><td>", "&#", "<noscript><img src=x>"]
+HTML_UNITS = [
+    "<div>",
+    "<a b='",
+    "<p>x",
+    "<<x>",
+    "<!--",
+    "</",
+    "<a\n",
+    "<table><td>",
+    "&#",
+    "<noscript><img src=x>",
+]
 SIZES = [64 * 1024, 512 * 1024, MAX_OBJECT_BYTES]
 
 

@@ -369,7 +369,21 @@ def _page_title(doc: Any) -> str:
     return title
 
 
-def parse_page(source: str) -> Page:
+def _outermost(root: Any, tag: str) -> list[Any]:
+    """The `tag` elements under root that are not inside another one (one walk, no ancestor lookups)."""
+    found, stack = [], [root.child]
+    while stack:
+        node = stack.pop()
+        while node is not None:
+            if node.tag == tag:
+                found.append(node)
+            elif node.child is not None:
+                stack.append(node.child)
+            node = node.next
+    return found
+
+
+def parse_page(source: str, max_elements: int | None = None) -> Page:
     """The article of a saved page: title, byline, date, tags, summary and the article's own markup, with
     navigation, sidebars, subscribe boxes, footers and forms left out. Linear in the page's size."""
     from selectolax.lexbor import LexborHTMLParser
@@ -391,6 +405,8 @@ def parse_page(source: str) -> Page:
         return page
     facts = _Facts(root_node)
     page.elements = len(facts.order)
+    if max_elements is not None and page.elements > max_elements:
+        return page  # the caller refuses it: no need to look for the article
     root = facts.content_root(doc)
 
     h1 = root.css_first("h1")
@@ -431,7 +447,9 @@ def parse_page(source: str) -> Page:
         node.decompose()
     # Pages that load photos lazily ship the real <img> in <noscript>; parsed with scripting off (as
     # here), its content is markup: keep it, without the wrapper (nh3 parses <noscript> as raw text).
-    for wrapper in root.css("noscript"):
+    # Only the outermost: unwrapping nested ones one by one is quadratic in lexbor, and real pages do not
+    # nest them (an inner one stays, and is shown as text by the sanitizer).
+    for wrapper in _outermost(root, "noscript"):
         wrapper.unwrap()
     page.article_html = root.inner_html or ""
     return page

@@ -22,7 +22,12 @@ from newsdrop.ingest.text import html_text, slug_or_empty
 from newsdrop.models import MAX_OBJECT_BYTES, ArticleDraft, BodyFormat, RejectedInput, RejectReason
 
 MAX_NESTING = 20
-MAX_HTML_ELEMENTS = 50_000  # a real article page has a few thousand
+# A real article page has a few thousand elements. HTML5 tree building (lexbor's, and html5ever's in nh3)
+# walks the stack of open elements for each new block, so unclosed nesting costs depth x elements: 78,000
+# nested <div>s (384 KB) took ~90 s here. Tags are counted before any parsing, and 20,000 keeps the worst
+# nesting to a few seconds (bench/hostile_input.py).
+MAX_HTML_ELEMENTS = 20_000
+_START_TAG = re.compile(r"<[A-Za-z]")
 MAX_FRONT_MATTER_CHARS = 64 * 1024
 MAX_TITLE_CHARS = 300
 MAX_AUTHOR_CHARS = 200
@@ -389,11 +394,23 @@ def reader_html(source: str, body_format: BodyFormat) -> str:
     if size > limit:
         # It could not be stored (a DynamoDB item holds 400 KB), so it is not worth rendering either.
         raise RejectedInput(RejectReason.TOO_LARGE, body_too_large(size, limit))
+    if body_format != "text":
+        _refuse_too_many_tags(source)
     if body_format == "markdown":
         return bodies.markdown_html(source)
     if body_format == "html":
         return bodies.sanitize(source)
     return bodies.text_html(source)
+
+
+def _refuse_too_many_tags(source: str) -> None:
+    tags = sum(1 for _ in _START_TAG.finditer(source))
+    if tags > MAX_HTML_ELEMENTS:
+        raise RejectedInput(
+            RejectReason.TOO_COMPLEX,
+            f"The HTML has {tags:,} tags, more than {MAX_HTML_ELEMENTS:,}. Export just the article, not a "
+            "whole site page or feed.",
+        )
 
 
 def body_too_large(size: int, limit: int = MAX_BODY_BYTES) -> str:
@@ -634,7 +651,8 @@ HTML_TITLE_HINT = "Give the page an <h1> headline (or a <title>) for the article
 def _parse_html(text: str) -> ArticleDraft:
     if len(text.encode("utf-8", "replace")) > MAX_BODY_BYTES:
         raise RejectedInput(RejectReason.TOO_LARGE, body_too_large(len(text.encode("utf-8", "replace"))))
-    page = bodies.parse_page(text)
+    _refuse_too_many_tags(text)
+    page = bodies.parse_page(text, MAX_HTML_ELEMENTS)
     if page.elements > MAX_HTML_ELEMENTS:
         raise RejectedInput(
             RejectReason.TOO_COMPLEX,
