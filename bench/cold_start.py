@@ -1,0 +1,133 @@
+"""Cold start: each handler module imported in a fresh process, paired with a bare ``import boto3`` in
+the same run, with and without the Lambda environment; and the size of what each function deploys.
+
+    .venv/bin/python bench/cold_start.py              # 15 rounds, medians
+    .venv/bin/python bench/cold_start.py --smoke      # 3 rounds (CI)
+
+Whole-process wall time (interpreter start included, as on Lambda's init) of ``python -c "import app"``
+against ``python -c "import boto3"``, alternated within each round so machine load hits both alike.
+"Lambda env" adds what the runtime sets (function name, LAMBDA_TASK_ROOT: Powertools' Tracer is then
+on, region, credentials); "no env" has only the template's variables (no region, no credentials: a
+client made at import would fail or reach for the instance metadata endpoint). The size columns come
+from the last ``sam build`` (``make deploy-checks``): layer + function code, zipped as Lambda gets it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from package_size import function_sizes  # noqa: E402
+
+
+def template_env() -> dict[str, dict[str, str]]:
+    """function directory name -> its environment (Globals + own), intrinsics as dummy strings."""
+    import yaml
+
+    from newsdrop.local.sam import _CfnLoader
+
+    tpl = yaml.load((ROOT / "template.yaml").read_text(), Loader=_CfnLoader)  # noqa: S506 (safe subclass)
+    glob = tpl.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    out = {}
+    for res in tpl["Resources"].values():
+        if res.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = res["Properties"]
+        name = Path(str(props.get("CodeUri", ""))).name
+        variables = {**glob, **props.get("Environment", {}).get("Variables", {})}
+        env = {}
+        for key, value in variables.items():
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                env[key] = str(value)
+            elif key.endswith(("_SECONDS", "_WORKER")):
+                env[key] = "0"
+            elif key.endswith("_URL"):
+                env[key] = "https://sqs.eu-west-1.amazonaws.com/123456789012/dummy"
+            else:
+                env[key] = f"dummy-{key.lower()}"
+        out[name] = env
+    return out
+
+
+def lambda_env(name: str) -> dict[str, str]:
+    return {
+        "AWS_LAMBDA_FUNCTION_NAME": f"newsdrop-{name}",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "LAMBDA_TASK_ROOT": str(ROOT / "functions" / name),
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        "AWS_REGION": "eu-west-1",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "ASIADUMMY",
+        "AWS_SECRET_ACCESS_KEY": "dummy",
+        "AWS_SESSION_TOKEN": "dummy",
+        "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
+        "_HANDLER": "app.handler",
+    }
+
+
+def base_env() -> dict[str, str]:
+    """The parent's PATH and Python settings only: no AWS variables leak in from this shell."""
+    keep = ("PATH", "HOME", "LANG", "PYENV_VERSION", "VIRTUAL_ENV")
+    return {k: v for k, v in os.environ.items() if k in keep} | {"PYTHONPATH": str(ROOT / "shared")}
+
+
+def timed(python: str, code: str, env: dict[str, str], cwd: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run([python, "-c", code], env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rounds", type=int, default=15)
+    p.add_argument("--smoke", action="store_true", help="3 rounds, for CI")
+    p.add_argument("--python", default=sys.executable, help="interpreter (default: this one)")
+    p.add_argument("--only", help="comma-separated function names")
+    args = p.parse_args(argv)
+    rounds = 3 if args.smoke else args.rounds
+
+    envs = template_env()
+    names = sorted(n for n in envs if (ROOT / "functions" / n / "app.py").exists())
+    if args.only:
+        names = [n for n in names if n in args.only.split(",")]
+    sizes = function_sizes()
+    print(
+        f"{rounds} rounds, medians, {args.python} ({sys.version.split()[0] if args.python == sys.executable else ''})"
+    )
+    print(
+        "| function | no env: ms / boto3 ms | ratio | Lambda env: ms / boto3 ms | ratio | deployed unzipped | zipped |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    worst = 0.0
+    for name in names:
+        cells = []
+        for with_lambda in (False, True):
+            env = base_env() | envs[name] | (lambda_env(name) if with_lambda else {})
+            fdir = ROOT / "functions" / name
+            ours, bare = [], []
+            for _ in range(rounds):
+                bare.append(timed(args.python, "import boto3", env, fdir))
+                ours.append(timed(args.python, "import app", env, fdir))
+            h, b = statistics.median(ours), statistics.median(bare)
+            worst = max(worst, h / b)
+            cells += [f"{h * 1e3:,.0f} / {b * 1e3:,.0f}", f"{h / b:.2f}x"]
+        raw, packed = sizes.get(name, (None, None))
+        size = [f"{raw / 1e6:.1f} MB", f"{packed / 1e6:.1f} MB"] if raw else ["no build", "no build"]
+        print(f"| {name} | " + " | ".join(cells + size) + " |", flush=True)
+    print(f"\nworst ratio {worst:.2f}x (target <= 1.5x)")
+    if not sizes:
+        print("sizes: no `sam build` output in .aws-sam/build (run `make deploy-checks`)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
