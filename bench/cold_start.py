@@ -2,7 +2,11 @@
 the same run, with and without the Lambda environment; and the size of what each function deploys.
 
     .venv/bin/python bench/cold_start.py              # 15 rounds, medians
-    .venv/bin/python bench/cold_start.py --smoke      # 3 rounds (CI)
+    .venv/bin/python bench/cold_start.py --smoke      # 1 round (CI)
+    # as deployed: Python 3.13, the built layer (make deploy-checks), boto3 where /var/runtime has it
+    PYENV_VERSION=3.13.0 python3.13 -m pip install --target /tmp/runtime-sdk boto3==1.44.8
+    PYENV_VERSION=3.11.7:3.13.0 .venv/bin/python bench/cold_start.py --python python3.13 \
+        --layer .aws-sam/build/NewsdropLayer/python --sdk /tmp/runtime-sdk [--strip-pyc]
 
 Whole-process wall time (interpreter start included, as on Lambda's init) of ``python -c "import app"``
 against ``python -c "import boto3"``, alternated within each round so machine load hits both alike.
@@ -74,10 +78,23 @@ def lambda_env(name: str) -> dict[str, str]:
     }
 
 
-def base_env() -> dict[str, str]:
-    """The parent's PATH and Python settings only: no AWS variables leak in from this shell."""
+def base_env(layer: Path | None = None, sdk: Path | None = None) -> dict[str, str]:
+    """The parent's PATH and Python settings only: no AWS variables leak in from this shell. With a
+    built layer: the layer then the SDK on the path, as Lambda orders /opt/python and /var/runtime."""
     keep = ("PATH", "HOME", "LANG", "PYENV_VERSION", "VIRTUAL_ENV")
-    return {k: v for k, v in os.environ.items() if k in keep} | {"PYTHONPATH": str(ROOT / "shared")}
+    path = [str(layer), *([str(sdk)] if sdk else [])] if layer else [str(ROOT / "shared")]
+    return {k: v for k, v in os.environ.items() if k in keep} | {"PYTHONPATH": os.pathsep.join(path)}
+
+
+def without_bytecode(layer: Path) -> Path:
+    """A copy of the layer with no .pyc, as shared/Makefile used to ship it (and Lambda's /opt is
+    read-only, so every cold start compiles again: PYTHONDONTWRITEBYTECODE keeps that true here)."""
+    import shutil
+    import tempfile
+
+    copy = Path(tempfile.mkdtemp(prefix="layer-nopyc-")) / "python"
+    shutil.copytree(layer, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
 
 
 def timed(python: str, code: str, env: dict[str, str], cwd: Path) -> float:
@@ -89,11 +106,18 @@ def timed(python: str, code: str, env: dict[str, str], cwd: Path) -> float:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rounds", type=int, default=15)
-    p.add_argument("--smoke", action="store_true", help="3 rounds, for CI")
+    p.add_argument("--smoke", action="store_true", help="1 round, for CI")
     p.add_argument("--python", default=sys.executable, help="interpreter (default: this one)")
     p.add_argument("--only", help="comma-separated function names")
+    p.add_argument("--layer", type=Path, help="a built layer's python/ folder instead of shared/")
+    p.add_argument("--sdk", type=Path, help="folder with boto3 for --python (Lambda's /var/runtime)")
+    p.add_argument(
+        "--strip-pyc", action="store_true", help="the layer without its .pyc (see without_bytecode)"
+    )
     args = p.parse_args(argv)
-    rounds = 3 if args.smoke else args.rounds
+    rounds = 1 if args.smoke else args.rounds
+    layer = without_bytecode(args.layer) if args.layer and args.strip_pyc else args.layer
+    extra = {"PYTHONDONTWRITEBYTECODE": "1"} if args.strip_pyc else {}
 
     envs = template_env()
     names = sorted(n for n in envs if (ROOT / "functions" / n / "app.py").exists())
@@ -111,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         cells = []
         for with_lambda in (False, True):
-            env = base_env() | envs[name] | (lambda_env(name) if with_lambda else {})
+            env = base_env(layer, args.sdk) | extra | envs[name] | (lambda_env(name) if with_lambda else {})
             fdir = ROOT / "functions" / name
             ours, bare = [], []
             for _ in range(rounds):
