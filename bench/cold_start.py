@@ -3,10 +3,13 @@ the same run, with and without the Lambda environment; and the size of what each
 
     .venv/bin/python bench/cold_start.py              # 15 rounds, medians
     .venv/bin/python bench/cold_start.py --smoke      # 1 round (CI)
-    # as deployed: Python 3.13, the built layer (make deploy-checks), boto3 where /var/runtime has it
-    PYENV_VERSION=3.13.0 python3.13 -m pip install --target /tmp/runtime-sdk boto3==1.44.8
-    PYENV_VERSION=3.11.7:3.13.0 .venv/bin/python bench/cold_start.py --python python3.13 \
-        --layer .aws-sam/build/NewsdropLayer/python --sdk /tmp/runtime-sdk [--strip-pyc]
+    # as deployed: Python 3.13, the layer as shared/Makefile builds it (for this machine's CPU: the
+    # arm64 build cannot load here), boto3 where /var/runtime has it; --strip-pyc: without its .pyc
+    export PYENV_VERSION=3.11.7:3.13.0
+    make -C shared build-NewsdropLayer ARTIFACTS_DIR=/tmp/layer-x86 PLATFORM=manylinux2014_x86_64
+    python3.13 -m pip install --target /tmp/runtime-sdk boto3==1.44.8
+    .venv/bin/python bench/cold_start.py --python python3.13 --layer /tmp/layer-x86/python \
+        --sdk /tmp/runtime-sdk [--strip-pyc]
 
 Whole-process wall time (interpreter start included, as on Lambda's init) of ``python -c "import app"``
 against ``python -c "import boto3"``, alternated within each round so machine load hits both alike.
@@ -116,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     rounds = 1 if args.smoke else args.rounds
+    args.layer = args.layer.resolve() if args.layer else None
+    args.sdk = args.sdk.resolve() if args.sdk else None
     layer = without_bytecode(args.layer) if args.layer and args.strip_pyc else args.layer
     extra = {"PYTHONDONTWRITEBYTECODE": "1"} if args.strip_pyc else {}
 
@@ -124,9 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         names = [n for n in names if n in args.only.split(",")]
     sizes = function_sizes()
-    print(
-        f"{rounds} rounds, medians, {args.python} ({sys.version.split()[0] if args.python == sys.executable else ''})"
+    version = subprocess.run([args.python, "-V"], capture_output=True, text=True).stdout.strip()
+    where = (
+        f"layer {args.layer}{' without .pyc' if args.strip_pyc else ''}" if args.layer else "shared/ (venv)"
     )
+    print(f"{rounds} rounds, medians; {version}; newsdrop from {where}")
     print(
         "| function | no env: ms / boto3 ms | ratio | Lambda env: ms / boto3 ms | ratio | deployed unzipped | zipped |"
     )
