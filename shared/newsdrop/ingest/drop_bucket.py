@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 REPORT_SUFFIX = ".reject.json"  # beside the quarantined original
@@ -13,7 +12,15 @@ REPORT_SUFFIX = ".reject.json"  # beside the quarantined original
 
 class DropBucket:
     def __init__(self, s3: Any | None = None):
-        self.s3 = s3 or boto3.client("s3")
+        self._s3 = s3
+
+    @property
+    def s3(self) -> Any:
+        if self._s3 is None:  # on first use: a handler imports without touching AWS
+            from newsdrop import aws
+
+            self._s3 = aws.client("s3")
+        return self._s3
 
     def read(self, bucket: str, key: str, version_id: str | None, limit: int) -> bytes:
         """At most `limit` + 1 bytes: enough to tell "too large" without trusting the event's size."""

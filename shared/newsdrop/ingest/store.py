@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
@@ -72,8 +71,21 @@ class StaleWrite(Exception):
 
 class ArticleStore:
     def __init__(self, table_name: str, dynamodb: Any | None = None):
-        self.table = (dynamodb or boto3.resource("dynamodb")).Table(table_name)
-        self._client = self.table.meta.client
+        self.table_name = table_name
+        self._dynamodb = dynamodb
+        self._table: Any | None = None
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:  # on first use: a handler imports without touching AWS
+            from newsdrop import aws
+
+            self._table = (self._dynamodb or aws.resource("dynamodb")).Table(self.table_name)
+        return self._table
+
+    @property
+    def _client(self) -> Any:
+        return self.table.meta.client
 
     def get_article(self, slug: str) -> Article | None:
         item = self.table.get_item(Key=article_key(slug), ConsistentRead=True).get("Item")
