@@ -31,7 +31,12 @@ IMPORTS = {
     "selectolax": "import selectolax.lexbor",
 }
 IMPORTS["justhtml"] = "import justhtml"
-HANDLER = "import sys; sys.path[:0] = ['functions/ingest', 'shared']; import app"  # what Lambda does on a cold start: import the handler module
+# What Lambda does on a cold start: import the handler module, with the checkout's own `shared/` (the
+# editable install's finder is set aside, so --before really imports the other checkout's code).
+HANDLER = (
+    "import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]; "
+    "sys.path[:0] = ['functions/ingest', 'shared']; import app"
+)
 FIRST_BODIES = (
     HANDLER + "; from newsdrop.ingest.parsing import parse_article; "
     "parse_article(b'# T\\n\\nSome *text* with [a link](https://x.example).', 'a.md'); "
