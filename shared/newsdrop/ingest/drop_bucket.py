@@ -7,6 +7,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+REPORT_SUFFIX = ".reject.json"  # beside the quarantined original
+
 
 class DropBucket:
     def __init__(self, s3: Any | None = None):
@@ -42,7 +44,7 @@ class DropBucket:
         self.s3.copy_object(Bucket=bucket, Key=target, CopySource=source, MetadataDirective="COPY")
         self.s3.put_object(
             Bucket=bucket,
-            Key=f"{target}.reject.json",
+            Key=f"{target}{REPORT_SUFFIX}",
             Body=json.dumps(report, indent=2, ensure_ascii=False).encode(),
             ContentType="application/json",
         )
