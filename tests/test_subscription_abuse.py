@@ -238,8 +238,12 @@ bodies = st.one_of(
     st.fixed_dictionaries(
         {"email": st.one_of(st.text(max_size=40), st.emails(), json_values), "topics": json_values}
     ).map(json.dumps),
-    st.integers(1, 20_000).map(lambda n: "[" * n),
-    st.integers(1, 20_000).map(lambda n: '{"a":' * n),
+    st.tuples(st.sampled_from(["[", '{"a":', '{"email":[', "[1,"]), st.integers(1, 20_000)).map(
+        lambda t: t[0] * t[1]
+    ),
+    st.tuples(st.sampled_from(["[", '{"a":']), st.integers(900, 20_000), st.text(max_size=5)).map(
+        lambda t: t[0] * t[1] + t[2]
+    ),
     st.binary(max_size=60).map(lambda b: "email=" + quote(b) + "&topics=" + quote(b[::-1])),
     st.sampled_from(["email=%ff", "email=%ZZ", "%", "&&&=", "email=a%40b.example&" * 200]),
 )
