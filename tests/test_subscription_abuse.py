@@ -542,3 +542,91 @@ def test_the_confirmed_page_links_to_a_manage_token_with_a_lifetime(world):
     expiry = int(token.split(".")[3])
     assert time.time() + 80 * 86400 < expiry <= time.time() + 90 * 86400 + 5
     assert len(sent_mails()) == 1
+
+
+# --- 8, in a real browser: the pages cannot be framed, and still work under their CSP ---------------------
+
+
+@pytest.fixture
+def gateway(world):
+    """A local stand-in for API Gateway: HTTP requests become HTTP API events for the subscribe handler.
+    ``/outer`` is another page that frames ``/unsubscribe`` (``&plain=1`` drops the page's own headers,
+    the control that shows a frame would load)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import urlsplit
+
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _serve(self, method):
+            url = urlsplit(self.path)
+            if url.path == "/outer":
+                body = "".join(
+                    f'<iframe id="f{n}" src="/unsubscribe?{url.query}{extra}"></iframe>'
+                    for n, extra in enumerate(["", "&plain=1"])
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            length = int(self.headers.get("content-length") or 0)
+            raw = self.rfile.read(length).decode() if length else None
+            query = url.query.replace("&plain=1", "")
+            event = http_event(
+                method,
+                url.path,
+                query=query,
+                headers={k.lower(): v for k, v in self.headers.items()},
+                body=raw,
+                source_ip="127.0.0.1",
+            )
+            with lock:
+                response = world.invoke("subscribe", event, drive=False)
+            self.send_response(response["statusCode"])
+            for name, value in response["headers"].items():
+                if "plain=1" in url.query and name in ("Content-Security-Policy", "X-Frame-Options"):
+                    continue
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(response["body"].encode())
+
+        def do_GET(self):
+            self._serve("GET")
+
+        def do_POST(self):
+            self._serve("POST")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_token_pages_cannot_be_framed_and_work_under_their_csp(world, gateway, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    sid = confirmed(world, "framed@example.com")
+    token = world.runtime().signer.mint(Purpose.UNSUBSCRIBE, sid)
+    browser.get(f"{gateway}/outer?token={token}")
+
+    def frame_text(n: int) -> str:
+        return browser.execute_script(
+            "try { return document.getElementById(arguments[0]).contentDocument.body.innerText || 'empty' }"
+            " catch (e) { return 'blocked' }",
+            f"f{n}",
+        )
+
+    WebDriverWait(browser, 20).until(lambda d: "Unsubscribe" in frame_text(1))  # the control frame loads
+    assert "Stop getting emails" not in frame_text(0)  # ours is refused by frame-ancestors 'none'
+    # top level, under its CSP, the page's form still posts and unsubscribes
+    browser.get(f"{gateway}/unsubscribe?token={token}")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, 20).until(lambda d: "You are unsubscribed" in d.page_source)
+    assert world.runtime().subscribers.get(sid).status == SubscriberStatus.UNSUBSCRIBED
