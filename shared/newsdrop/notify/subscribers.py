@@ -7,8 +7,9 @@ without AWS:
 * an address is stored once, under ``subscriber_id = HMAC(secret, normalized address)``; every other
   record (topic index, delivery ledger, queue messages, logs) refers to that id only;
 * nothing but the confirmation mail goes to an unconfirmed address, and at most one confirmation per
-  ``cooldown`` per address, whoever asks; the answer to the caller is the same whatever happened, so
-  the endpoint does not tell who is subscribed;
+  ``cooldown`` per address and a few per mailbox and domain (``limits``), whoever asks; the API only
+  validates and queues, so its answer is the same, after the same work, whatever happened: the endpoint
+  does not tell who is subscribed;
 * suppressed addresses (hard bounce, complaint) are never mailed again, not even a confirmation;
   unsubscribed people can sign up again, through a fresh double opt-in.
 """
