@@ -136,6 +136,7 @@ class World:
         self.fanout_url, self.fanout_dlq = self._queue("newsdrop-fanout", redrive)
         self.send_url, self.send_dlq = self._queue("newsdrop-send", redrive)
         self.feedback_url, self.feedback_dlq = self._queue("newsdrop-feedback", redrive)
+        self.mail_request_url, _ = self._queue("newsdrop-mail-requests", redrive)
         self.session.client("ssm").put_parameter(
             Name=SECRET_PARAMETER, Type="SecureString", Value=uuid.uuid4().hex + uuid.uuid4().hex
         )
@@ -152,6 +153,7 @@ class World:
                 "API_BASE_URL": "https://api.news.example.com",
                 "SEND_QUEUE_URL": self.send_url,
                 "FANOUT_QUEUE_URL": self.fanout_url,
+                "MAIL_REQUEST_QUEUE_URL": self.mail_request_url,
             }
         )
         self.counters = Counters()

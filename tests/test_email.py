@@ -67,7 +67,7 @@ def test_notification_is_multipart_alternative_with_list_unsubscribe():
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
     for body in (text, html):
-        assert "https://news.example.com/articles/rates-rise" in body
+        assert "https://news.example.com/rates-rise/" in body
         assert "The bank moved for the third time." in body
     assert "you follow Economy &amp; Markets" in html and "you follow Economy & Markets" in text
     assert https.replace("&", "&amp;") in html or https in html
@@ -88,7 +88,7 @@ def test_markup_in_titles_is_escaped():
     )
     html = msg.get_body(("html",)).get_content()
     assert "<script>" not in html and "<img" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;quotes&#34;" in html
     assert msg["Subject"] == '<script>alert(1)</script> & "quotes"'  # a header is plain text, not markup
 
 
@@ -185,3 +185,96 @@ def test_ses_errors_become_throttled_rejected_or_transient(code, text, expected)
             OutgoingEmail("ann@example.org", raw, {"sid": SID})
         )
         assert sent == "abc"
+
+
+# --- headers: well-formed for every parser, whatever the names and titles -----------------------------
+
+HOSTILE_SETTINGS = MailSettings(
+    from_address="news@example.com",
+    site_base_url="https://news.example.com",
+    api_base_url="https://api.news.example.com",
+    site_name="Ünïcödé News, Inc.",
+)
+ENCODED_WORD_TITLE = "=?UTF-8?Q?=0D=0ABcc:_victim@evil.example?="
+
+
+def every_kind_of_email(settings: MailSettings, title: str = "Rates rise") -> list[OutgoingEmail]:
+    from newsdrop.notify.email import render_manage_link
+
+    return [
+        render_notification(
+            settings,
+            article(title=title),
+            "ann@example.org",
+            "economy",
+            unsubscribe_token=SIGNER.mint(Purpose.UNSUBSCRIBE, SID),
+            manage_token=SIGNER.mint(Purpose.MANAGE, SID, ttl_seconds=60),
+        ),
+        render_confirmation(
+            settings, "ann@example.org", confirm_url="https://a/confirm?token=x", topics=[], everything=True
+        ),
+        render_manage_link(
+            settings, "ann@example.org", manage_url="https://a/preferences?token=x", ttl_days=7
+        ),
+    ]
+
+
+def assert_no_header_defects(raw: bytes) -> email.message.EmailMessage:
+    msg = parse(raw)
+    assert msg.defects == []
+    for name, value in msg.items():  # each header parsed by the standard library's header model
+        assert value.defects == (), (name, str(value), value.defects)
+    for part in msg.walk():
+        assert part.defects == []
+    return msg
+
+
+@pytest.mark.parametrize("settings_", [SETTINGS, HOSTILE_SETTINGS], ids=["plain", "unicode-comma"])
+def test_every_header_of_every_email_parses_without_defects(settings_):
+    for message in every_kind_of_email(settings_):
+        msg = assert_no_header_defects(message.raw)
+        [sender] = msg["From"].addresses  # one mailbox, not "=?utf-8?...?= News" and " Inc. <...>"
+        assert sender.display_name == settings_.site_name and sender.addr_spec == "news@example.com"
+        [recipient] = msg["To"].addresses
+        assert recipient.addr_spec == "ann@example.org"
+
+
+def test_encoded_word_syntax_in_a_title_stays_literal_text():
+    for message in every_kind_of_email(SETTINGS, title=ENCODED_WORD_TITLE)[:1]:
+        msg = assert_no_header_defects(message.raw)
+        subject = str(msg["Subject"])
+        # what a client shows is the literal text (with an invisible word joiner), never a decoded CR/LF
+        assert "\r" not in subject and "\n" not in subject and "Bcc" in subject
+        assert subject.replace("\u2060", "") == ENCODED_WORD_TITLE
+        assert "victim@evil.example" not in str(msg.get("Bcc", ""))
+        # decoding the subject once more, as a careless client would, still yields no line break
+        from email.header import decode_header, make_header
+
+        assert "\n" not in str(make_header(decode_header(subject)))
+
+
+def test_encoded_word_syntax_in_a_sender_name_makes_no_second_mailbox():
+    settings_ = MailSettings(
+        from_address="news@example.com",
+        site_base_url="https://news.example.com",
+        api_base_url="https://api.news.example.com",
+        site_name=ENCODED_WORD_TITLE,
+    )
+    for message in every_kind_of_email(settings_):
+        msg = assert_no_header_defects(message.raw)
+        [sender] = msg["From"].addresses
+        assert sender.addr_spec == "news@example.com" and "\n" not in sender.display_name
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=1, max_size=120))
+def test_no_site_name_or_title_gives_a_defective_header(text):
+    settings_ = MailSettings(
+        from_address="news@example.com",
+        site_base_url="https://news.example.com",
+        api_base_url="https://api.news.example.com",
+        site_name=text,
+    )
+    for message in every_kind_of_email(settings_, title=text):
+        msg = assert_no_header_defects(message.raw)
+        assert len(msg["From"].addresses) == 1

@@ -4,7 +4,7 @@ from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from newsdrop.notify.delivery import FanoutTask, run_fanout_task
-from newsdrop.notify.store import fanout_runtime
+from newsdrop.notify.wiring import fanout_runtime
 from newsdrop.observability import batch_handler, logger
 
 

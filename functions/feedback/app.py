@@ -5,7 +5,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from newsdrop.notify.store import feedback_runtime
+from newsdrop.notify.wiring import feedback_runtime
 from newsdrop.observability import batch_handler, metrics
 
 

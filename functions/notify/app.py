@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from newsdrop.ingest.store import article_from_item
 from newsdrop.notify.delivery import snapshot_from_article, start_job
-from newsdrop.notify.store import notify_runtime
+from newsdrop.notify.wiring import notify_runtime
 from newsdrop.observability import batch_handler, logger, metrics
 
 

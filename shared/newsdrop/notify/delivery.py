@@ -37,7 +37,14 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from newsdrop.notify.email import Mailer, MailRejected, MailSettings, MailThrottled, render_notification
-from newsdrop.notify.subscribers import EVERYTHING, SHARDS, Subscriber, SubscriberStatus, match_reason
+from newsdrop.notify.subscribers import (
+    EVERYTHING,
+    MANAGE_TTL_SECONDS,
+    SHARDS,
+    Subscriber,
+    SubscriberStatus,
+    match_reason,
+)
 from newsdrop.notify.tokens import Purpose, TokenSigner
 
 logger = logging.getLogger(__name__)
@@ -423,7 +430,7 @@ class Sender:
             sub.email,
             reason,
             unsubscribe_token=self.signer.mint(Purpose.UNSUBSCRIBE, sub.sid),
-            manage_token=self.signer.mint(Purpose.MANAGE, sub.sid),
+            manage_token=self.signer.mint(Purpose.MANAGE, sub.sid, ttl_seconds=MANAGE_TTL_SECONDS),
             tags={"kind": "post", "sid": sub.sid, "slug": _tag_value(batch.slug)},
             labels=batch.article.labels,
         )

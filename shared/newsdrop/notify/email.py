@@ -7,25 +7,25 @@ SES (v2 ``SendEmail`` with ``Content.Raw``) and turns its errors into three kind
 and anything else (transient: retry later).
 
 Untrusted text (titles, excerpts, topic labels) never reaches a header unflattened (no CR/LF/control
-characters survive ``header_text``) and never reaches HTML unescaped (every ``*_html`` template field is
-``html.escape``d here, URLs included).
+characters or encoded-word openers survive ``header_text``; addresses are ``email.headerregistry.Address``
+objects folded by the standard library) and never reaches HTML unescaped (the templates are Jinja2 with
+autoescape on for every ``.html`` file).
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import Header
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, make_msgid
 from functools import cache
-from importlib import resources
-from string import Template
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 MAX_SUBJECT_CHARS = 160
 _WIRE_POLICY = SMTP.clone(max_line_length=998)
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 # --- settings -------------------------------------------------------------------------------------
@@ -43,7 +44,7 @@ _WIRE_POLICY = SMTP.clone(max_line_length=998)
 @dataclass(frozen=True)
 class MailSettings:
     from_address: str
-    site_base_url: str  # the public site: article links are <site>/articles/<slug>
+    site_base_url: str  # the reader site: article pages live at <site>/<slug>/
     api_base_url: str  # where /confirm, /preferences and /unsubscribe are served
     site_name: str = "Newsdrop"
     from_name: str | None = None
@@ -54,7 +55,7 @@ class MailSettings:
         return f"{self.api_base_url.rstrip('/')}{path}?{urlencode({'token': token})}"
 
     def article_url(self, slug: str) -> str:
-        return f"{self.site_base_url.rstrip('/')}/articles/{quote(slug, safe='')}"
+        return f"{self.site_base_url.rstrip('/')}/{quote(slug, safe='')}/"
 
 
 @dataclass(frozen=True)
@@ -73,39 +74,49 @@ class ArticleView(Protocol):
 # --- sanitizing -----------------------------------------------------------------------------------
 
 _WS_RE = re.compile(r"\s+")
+# "=?" opens an RFC 2047 encoded word: a title "=?UTF-8?Q?=0D=0ABcc:...?=" would be decoded by mail clients
+# (and by Python's own address parser) into a line break and a Bcc. An invisible WORD JOINER between the two
+# characters keeps the text as it reads and makes it no encoded word for anyone.
+_ENCODED_WORD_OPEN = "=?"
+_NEUTRAL_OPEN = "=\u2060?"
+_KEPT_FORMAT = frozenset("\u200d\u2060")  # ZWJ (emoji sequences) and our own word joiner
 
 
 def header_text(value: str, limit: int = MAX_SUBJECT_CHARS) -> str:
     """One line of plain text fit for a header: control/format characters and line breaks of every
-    kind (CR, LF, U+2028, NEL...) become spaces, runs of space collapse, long values are cut."""
+    kind (CR, LF, U+2028, NEL...) become spaces, runs of space collapse, long values are cut, and
+    encoded-word syntax is neutralised."""
     cleaned = "".join(
-        " " if unicodedata.category(ch)[0] in "CZ" and ch != "\u200d" else ch  # keep ZWJ (emoji)
-        for ch in value
+        " " if unicodedata.category(ch)[0] in "CZ" and ch not in _KEPT_FORMAT else ch for ch in value
     )
     cleaned = _WS_RE.sub(" ", cleaned).strip()
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1].rstrip() + "\u2026"
-    return cleaned
+    return cleaned.replace(_ENCODED_WORD_OPEN, _NEUTRAL_OPEN)
 
 
 def body_text(value: str) -> str:
     """Plain text for a body paragraph: one paragraph, no control characters."""
-    return header_text(value, limit=2000)
-
-
-def _esc(value: str) -> str:
-    return html.escape(value, quote=True)
+    cleaned = "".join(" " if unicodedata.category(ch)[0] in "CZ" and ch != "\u200d" else ch for ch in value)
+    cleaned = _WS_RE.sub(" ", cleaned).strip()
+    return cleaned if len(cleaned) <= 2000 else cleaned[:1999].rstrip() + "\u2026"
 
 
 @cache
-def _template(name: str) -> Template:
-    return Template(
-        resources.files("newsdrop.notify").joinpath("templates", name).read_text(encoding="utf-8")
+def _jinja():
+    """Jinja2 with autoescape for every .html template (imported on first render, not at cold start)."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
     )
 
 
 def _render(name: str, **values: Any) -> str:
-    return _template(name).substitute(**values)
+    return _jinja().get_template(name).render(**values)
 
 
 def _topic_label(key: str, labels: dict[str, str] | None) -> str:
@@ -121,6 +132,18 @@ def reason_text(reason: str, site_name: str, labels: dict[str, str] | None = Non
 # --- MIME -----------------------------------------------------------------------------------------
 
 
+def _address_header(name: str, address: Address) -> str:
+    """An address header folded by the standard library's header model (RFC 5322 + RFC 2047): a display
+    name with a comma and non-ASCII letters becomes one encoded word, not two mailboxes."""
+    header = SMTP.header_factory(name, address)
+    return header.fold(policy=SMTP).split(":", 1)[1].strip()
+
+
+def _mailbox(display_name: str | None, addr_spec: str) -> Address:
+    local, _, domain = addr_spec.rpartition("@")
+    return Address(display_name=display_name or "", username=local, domain=domain)
+
+
 def _build(
     settings: MailSettings,
     recipient: str,
@@ -130,10 +153,9 @@ def _build(
     extra_headers: dict[str, str],
 ) -> bytes:
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = formataddr(
-        (header_text(settings.from_name or settings.site_name, 80), settings.from_address)
-    )
-    msg["To"] = recipient
+    sender = _mailbox(header_text(settings.from_name or settings.site_name, 80), settings.from_address)
+    msg.set_raw("From", _address_header("From", sender))
+    msg.set_raw("To", _address_header("To", _mailbox(None, recipient)))
     # folded here (RFC 2047 words of <= 75 chars, lines <= 78) because the message is written with the
     # 998-char line limit below; header_text has removed every line break and control character already
     msg.set_raw("Subject", _folded("Subject", header_text(subject)))
@@ -146,6 +168,10 @@ def _build(
     # bodies were encoded under SMTP (quoted-printable lines <= 76); headers are written with the RFC 5322
     # limit so a long List-Unsubscribe URL stays one plain ASCII value instead of becoming RFC 2047 words
     return msg.as_bytes(policy=_WIRE_POLICY)
+
+
+def _common(settings: MailSettings) -> dict[str, str]:
+    return {"site_name": settings.site_name, "site_url": settings.site_base_url}
 
 
 def render_notification(
@@ -161,58 +187,41 @@ def render_notification(
 ) -> OutgoingEmail:
     """The new-post email for one recipient (their own unsubscribe and manage links)."""
     title = header_text(article.title, limit=300)
-    excerpt = body_text(article.excerpt or "")
-    article_url = settings.article_url(article.slug)
     unsubscribe_url = settings.link("/unsubscribe", unsubscribe_token)
-    manage_url = settings.link("/preferences", manage_token)
-    why = reason_text(reason, settings.site_name, labels)
     kicker = "New post" if reason == EVERYTHING else f"New in {_topic_label(reason, labels)}"
-    text = _render(
-        "notification.txt",
-        site_name=settings.site_name,
-        title_text=title,
-        excerpt_text=excerpt,
-        article_url=article_url,
-        reason_text=why,
-        manage_url=manage_url,
-        unsubscribe_url=unsubscribe_url,
-    )
-    content = _render(
-        "notification_content.html",
-        kicker_html=_esc(header_text(kicker, 80)),
-        title_html=_esc(title),
-        excerpt_html=_esc(excerpt),
-        article_url_html=_esc(article_url),
-    )
-    footer = _render(
-        "notification_footer.html",
-        reason_html=_esc(why),
-        manage_url_html=_esc(manage_url),
-        unsubscribe_url_html=_esc(unsubscribe_url),
-    )
-    html_body = _render(
-        "email_layout.html",
-        subject_html=_esc(title),
-        preheader_html=_esc(excerpt[:140]),
-        site_url_html=_esc(settings.site_base_url),
-        site_name_html=_esc(settings.site_name),
-        content_html=content,
-        footer_html=footer,
-    )
+    values = {
+        **_common(settings),
+        "subject": title,
+        "title": title,
+        "excerpt": body_text(article.excerpt or ""),
+        "article_url": settings.article_url(article.slug),
+        "reason": reason_text(reason, settings.site_name, labels),
+        "kicker": header_text(kicker, 80),
+        "manage_url": settings.link("/preferences", manage_token),
+        "unsubscribe_url": unsubscribe_url,
+    }
     mailto = settings.unsubscribe_mailto or settings.from_address
     mailto_url = (
         f"mailto:{mailto}?{urlencode({'subject': f'unsubscribe {unsubscribe_token}'}, quote_via=quote)}"
     )
     headers = {
-        # RFC 2369 + RFC 8058: the https URI is what mailbox providers POST to for one-click unsubscribe
+        # RFC 2369 + RFC 8058: the https URI is what mailbox providers POST to for one-click unsubscribe;
+        # the mailto: one reaches the SES receipt rule and the unsubscribe-mail function
         "List-Unsubscribe": f"<{unsubscribe_url}>, <{mailto_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "List-Id": f"{header_text(settings.site_name, 60)} new posts <new-posts.{_list_domain(settings)}>",
+        "List-Id": f"{_list_label(settings)} <new-posts.{_list_domain(settings)}>",
         "Precedence": "bulk",
         "X-Newsdrop-Article": _tag_safe(article.slug),
         "Auto-Submitted": "auto-generated",
     }
-    raw = _build(settings, recipient, f"{title}", text, html_body, headers)
+    raw = _build(
+        settings,
+        recipient,
+        title,
+        _render("notification.txt", **values),
+        _render("notification.html", **values),
+        headers,
+    )
     return OutgoingEmail(recipient=recipient, raw=raw, tags=tags or {})
 
 
@@ -230,33 +239,40 @@ def render_confirmation(
     else:
         names = [_topic_label(t, None) for t in topics[:10]]
         topics_text = ", ".join(names) + (" and more" if len(topics) > 10 else "")
-    text = _render(
-        "confirmation.txt",
-        site_name=settings.site_name,
-        topics_text=topics_text,
-        confirm_url=confirm_url,
-        ttl_hours=ttl_hours,
-    )
-    content = _render(
-        "confirmation_content.html",
-        site_name_html=_esc(settings.site_name),
-        topics_html=_esc(topics_text),
-        confirm_url_html=_esc(confirm_url),
-        ttl_hours=ttl_hours,
-    )
-    footer = _render("confirmation_footer.html", site_name_html=_esc(settings.site_name))
     subject = f"Confirm your subscription to {settings.site_name}"
-    html_body = _render(
-        "email_layout.html",
-        subject_html=_esc(subject),
-        preheader_html="One click and you are in.",
-        site_url_html=_esc(settings.site_base_url),
-        site_name_html=_esc(settings.site_name),
-        content_html=content,
-        footer_html=footer,
+    values = {
+        **_common(settings),
+        "subject": subject,
+        "topics_text": topics_text,
+        "confirm_url": confirm_url,
+        "ttl_hours": ttl_hours,
+    }
+    raw = _build(
+        settings,
+        recipient,
+        subject,
+        _render("confirmation.txt", **values),
+        _render("confirmation.html", **values),
+        {"Auto-Submitted": "auto-generated"},
     )
-    raw = _build(settings, recipient, subject, text, html_body, {"Auto-Submitted": "auto-generated"})
     return OutgoingEmail(recipient=recipient, raw=raw, tags={"kind": "confirm"})
+
+
+def render_manage_link(
+    settings: MailSettings, recipient: str, *, manage_url: str, ttl_days: int
+) -> OutgoingEmail:
+    """A fresh link to the preferences page, for a subscriber whose old one expired."""
+    subject = f"Manage your subscription to {settings.site_name}"
+    values = {**_common(settings), "subject": subject, "manage_url": manage_url, "ttl_days": ttl_days}
+    raw = _build(
+        settings,
+        recipient,
+        subject,
+        _render("manage_link.txt", **values),
+        _render("manage_link.html", **values),
+        {"Auto-Submitted": "auto-generated"},
+    )
+    return OutgoingEmail(recipient=recipient, raw=raw, tags={"kind": "manage"})
 
 
 def _tag_safe(value: str) -> str:
@@ -272,15 +288,11 @@ def _list_domain(settings: MailSettings) -> str:
     return settings.from_address.rpartition("@")[2] or "localhost"
 
 
-def render_page(settings: MailSettings, title: str, body_html: str) -> str:
-    """A small HTML page for the subscriber endpoints; ``body_html`` must already be escaped."""
-    return _render(
-        "page.html",
-        title_html=_esc(title),
-        site_name_html=_esc(settings.site_name),
-        site_url_html=_esc(settings.site_base_url),
-        body_html=body_html,
-    )
+def _list_label(settings: MailSettings) -> str:
+    """List-Id's phrase, kept to plain ASCII words (few clients decode an encoded word there)."""
+    label = unicodedata.normalize("NFKD", header_text(f"{settings.site_name} new posts", 60))
+    words = "".join(ch if ch.isascii() and (ch.isalnum() or ch in " -_.") else " " for ch in label)
+    return _WS_RE.sub(" ", words).strip() or "new posts"
 
 
 # --- sending --------------------------------------------------------------------------------------
@@ -338,92 +350,62 @@ class SesMailer:
 
 
 # --- pages of the subscriber endpoints --------------------------------------------------------------
+# Every page is sent with ``newsdrop.notify.http.PAGE_HEADERS`` (no-store, no-referrer, CSP, no framing).
+
+
+def _page(settings: MailSettings, name: str, title: str, **values: Any) -> str:
+    return _render(name, **_common(settings), title=title, **values)
+
+
+def _self_action(token: str | None) -> str:
+    return "?" + urlencode({"token": token or ""})
 
 
 def page_invalid_link(settings: MailSettings) -> str:
-    return render_page(
-        settings,
-        "This link does not work",
-        (
-            "<p>The link is invalid or has expired. Confirmation links work for 72 hours: "
-            "subscribe again on the site to get a fresh one.</p>"
-        ),
+    return _page(
+        settings, "page_invalid_link.html", "This link does not work", manage_link_action="/preferences/link"
     )
+
+
+def page_link_sent(settings: MailSettings) -> str:
+    return _page(settings, "page_link_sent.html", "Check your inbox")
 
 
 def page_confirm(settings: MailSettings, token: str | None) -> str:
     # A button, not the link itself: mail scanners fetch every link in a message, and a GET that
     # confirmed would let them opt in an address whose owner never asked.
-    action = _esc("?" + urlencode({"token": token or ""}))
-    return render_page(
-        settings,
-        "Confirm your subscription",
-        (
-            f"<p>Get an email when a new post is published on {_esc(settings.site_name)}?</p>"
-            f'<form method="post" action="{action}"><button type="submit">Yes, subscribe me</button></form>'
-            '<p class="muted">Did not ask for this? Close this page: nothing will be sent.</p>'
-        ),
-    )
+    return _page(settings, "page_confirm.html", "Confirm your subscription", action=_self_action(token))
 
 
 def page_confirmed(settings: MailSettings, manage_token: str) -> str:
-    manage = _esc(settings.link("/preferences", manage_token))
-    return render_page(
+    return _page(
         settings,
+        "page_confirmed.html",
         "You are subscribed",
-        (
-            "<p>Thanks! You will get an email when a new post is published on "
-            f"{_esc(settings.site_name)}.</p>"
-            f'<p><a href="{manage}">Choose your topics</a></p>'
-        ),
+        manage_url=settings.link("/preferences", manage_token),
     )
 
 
 def page_unsubscribe(settings: MailSettings, token: str | None) -> str:
-    action = _esc("?" + urlencode({"token": token or ""}))
-    return render_page(
-        settings,
-        "Unsubscribe",
-        (
-            f"<p>Stop getting emails about new posts on {_esc(settings.site_name)}?</p>"
-            f'<form method="post" action="{action}">'
-            '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-            '<button type="submit">Unsubscribe</button></form>'
-        ),
-    )
+    return _page(settings, "page_unsubscribe.html", "Unsubscribe", action=_self_action(token))
 
 
 def page_unsubscribed(settings: MailSettings) -> str:
-    return render_page(
-        settings,
-        "You are unsubscribed",
-        (
-            "<p>You will not get any more emails about new posts. Changed your mind? Subscribe again on the "
-            "site at any time.</p>"
-        ),
-    )
+    return _page(settings, "page_unsubscribed.html", "You are unsubscribed")
 
 
 def page_preferences(
     settings: MailSettings, subscriber: Any, token: str | None, unsubscribe_token: str, *, saved: bool = False
 ) -> str:
-    if subscriber.status != "confirmed":
-        return render_page(
-            settings, "Your subscription", "<p>This address is not subscribed at the moment.</p>"
-        )
-    action = _esc("?" + urlencode({"token": token or ""}))
-    checked = " checked" if subscriber.everything else ""
-    topics = _esc(", ".join(subscriber.topics))
-    unsubscribe = _esc(settings.link("/unsubscribe", unsubscribe_token))
-    return render_page(
+    subscribed = subscriber.status == "confirmed"
+    return _page(
         settings,
-        "Your topics",
-        (
-            ("<p><strong>Saved.</strong></p>" if saved else "") + f'<form method="post" action="{action}">'
-            f'<label><input type="checkbox" name="everything" value="on"{checked}> Every new post</label>'
-            '<label for="topics">Posts tagged with (comma separated):</label>'
-            f'<input type="text" id="topics" name="topics" value="{topics}">'
-            '<p><button type="submit">Save</button></p></form>'
-            f'<p class="muted"><a href="{unsubscribe}">Unsubscribe from everything</a></p>'
-        ),
+        "page_preferences.html",
+        "Your topics" if subscribed else "Your subscription",
+        subscribed=subscribed,
+        saved=saved,
+        action=_self_action(token),
+        everything=subscriber.everything,
+        topics=", ".join(subscriber.topics),
+        unsubscribe_url=settings.link("/unsubscribe", unsubscribe_token),
     )

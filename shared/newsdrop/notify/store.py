@@ -1,12 +1,14 @@
 """DynamoDB, SQS and secret access for subscribers and deliveries (all the AWS calls of notifications).
 
-Subscribers table (pk, sk)
+Subscribers table (pk, sk, TTL ``expires_at``: pending profiles and limit items)
   ``SUB#<sid>      / PROFILE``  the only record that holds the address (status, topics, timestamps, v)
   ``TOPIC#<t>#<nn> / <sid>``    topic index, one item per (followed topic, confirmed subscriber);
                                  ``t`` is a tag key or ``*`` (everything), ``nn`` one of SHARDS shards of
                                  the subscriber id. Items carry the subscriber's topic list so the
                                  fan-out can tell which partition "owns" a subscriber (no duplicates).
                                  No address in here. Written in the same transaction as the profile.
+  ``LIMIT#...      / ...``      limit counters and token buckets (``DynamoLimits``), keys are keyed
+                                 hashes of the client IP, mailbox or domain; all expire (TTL)
   ``FOLLOWED       / <t>``      one marker per topic anyone has ever followed (``*`` aside): notify
                                  plans fan-out tasks only for an article's tags that have one. Written
                                  before the index items, never deleted (a stale marker costs empty
@@ -19,38 +21,27 @@ Deliveries table (pk, sk, TTL ``expires_at``)
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import os
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import cache
 from typing import Any
-from urllib.parse import parse_qs
 
 from newsdrop.notify.delivery import (
     ArticleSnapshot,
     ClaimOutcome,
     IndexEntry,
     JobRecord,
-    RateLimiter,
-    RetryLater,
-    Sender,
-    parse_send_event,
-    parse_ses_event,
 )
-from newsdrop.notify.email import Mailer, MailSettings, SesMailer
+from newsdrop.notify.limits import Bucket
 from newsdrop.notify.subscribers import (
+    CONFIRM_TTL_SECONDS,
     EVERYTHING,
+    MailRequest,
     Subscriber,
     SubscriberStatus,
-    SubscriptionService,
     shard_of,
-    suppress_addresses,
 )
-from newsdrop.notify.tokens import TokenSigner
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +179,7 @@ class DynamoSubscriberStore:
                     "SET email = :e, pending_topics = :t, pending_everything = :all, confirm_sent_at = :now,"
                     " updated_at = :now, created_at = if_not_exists(created_at, :now), #s = :pending,"
                     " topics = if_not_exists(topics, :empty), everything = if_not_exists(everything, :f),"
-                    " v = if_not_exists(v, :zero) + :one"
+                    " v = if_not_exists(v, :zero) + :one, expires_at = :exp"
                 ),
                 ConditionExpression=(
                     "attribute_not_exists(pk)"
@@ -203,6 +194,8 @@ class DynamoSubscriberStore:
                     ":pending": "pending",
                     ":unsub": "unsubscribed",
                     ":cutoff": now - cooldown,
+                    # an address nobody confirms is forgotten once its link has expired (DynamoDB TTL)
+                    ":exp": now + CONFIRM_TTL_SECONDS,
                     ":empty": [],
                     ":f": False,
                     ":zero": 0,
@@ -233,6 +226,7 @@ class DynamoSubscriberStore:
         new_topics: list[str],
         everything: bool,
         sid: str,
+        remove: str = "",
     ) -> bool:
         """Update the profile (optimistic on ``v``) and rewrite its topic-index items, all or nothing."""
         names = {"#s": "status"}
@@ -240,7 +234,7 @@ class DynamoSubscriberStore:
             "Update": {
                 "TableName": self.table_name,
                 "Key": _profile_key(sid),
-                "UpdateExpression": f"SET {set_expr}, v = v + :one",
+                "UpdateExpression": f"SET {set_expr}, v = v + :one" + (f" REMOVE {remove}" if remove else ""),
                 "ConditionExpression": "v = :v",
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": {**values, ":v": item.get("v", 0), ":one": 1},
@@ -305,6 +299,7 @@ class DynamoSubscriberStore:
                 new_topics=sub.pending_topics,
                 everything=sub.pending_everything,
                 sid=sid,
+                remove="expires_at",  # a confirmed subscriber is kept until they leave
             )
             if ok:
                 return self.get(sid)
@@ -352,6 +347,8 @@ class DynamoSubscriberStore:
                 new_topics=[],
                 everything=False,
                 sid=sid,
+                # a suppressed address is remembered (never mail it again), even one that was pending
+                remove="expires_at" if status == SubscriberStatus.SUPPRESSED else "",
             )
             if ok:
                 return True
@@ -561,206 +558,93 @@ class SqsQueue:
         return calls
 
 
-# --- wiring (once per container) ------------------------------------------------------------------
-#
-# Every notifications function gets the same environment from the template:
-#   SUBSCRIBERS_TABLE, DELIVERIES_TABLE, SIGNING_SECRET_PARAMETER, SENDER_ADDRESS, SITE_BASE_URL,
-#   SEND_QUEUE_URL, FANOUT_QUEUE_URL (required); PUBLIC_API_BASE_URL (custom domain) or API_BASE_URL
-#   (the HTTP API's URL; the subscribe function uses the request's host instead), SITE_NAME, SENDER_NAME,
-#   UNSUBSCRIBE_MAILTO, SES_CONFIGURATION_SET, SEND_RATE_PER_WORKER (optional).
-# Clients are made on first use, so importing a handler makes no AWS call.
+class DynamoLimits:
+    """``limits.Limits`` on the subscribers table: each check is one or two conditional writes, no read."""
 
+    def __init__(self, dynamodb_resource, table_name: str):
+        self.table = dynamodb_resource.Table(table_name)
+        self.client = dynamodb_resource.meta.client
 
-def load_signing_secret() -> bytes:
-    """The HMAC key: the SSM SecureString named by SIGNING_SECRET_PARAMETER, read (decrypted) once per
-    container through the Powertools parameters cache."""
-    from aws_lambda_powertools.utilities import parameters
-
-    value = parameters.get_parameter(os.environ["SIGNING_SECRET_PARAMETER"], decrypt=True, max_age=24 * 3600)
-    return value.encode() if isinstance(value, str) else bytes(value)
-
-
-def mail_settings_from_env() -> MailSettings:
-    env = os.environ
-    return MailSettings(
-        from_address=env["SENDER_ADDRESS"],
-        from_name=env.get("SENDER_NAME") or None,
-        site_name=env.get("SITE_NAME") or "Newsdrop",
-        site_base_url=env["SITE_BASE_URL"],
-        api_base_url=env.get("PUBLIC_API_BASE_URL") or env.get("API_BASE_URL") or "",
-        unsubscribe_mailto=env.get("UNSUBSCRIBE_MAILTO") or None,
-        configuration_set=env.get("SES_CONFIGURATION_SET") or None,
-    )
-
-
-def _dynamodb():
-    from newsdrop import aws
-
-    return aws.resource("dynamodb")
-
-
-def _client(service: str):
-    from newsdrop import aws
-
-    return aws.client(service)
-
-
-@dataclass
-class SubscriptionRuntime:
-    settings: MailSettings
-    signer: TokenSigner
-    subscribers: DynamoSubscriberStore
-    mailer: Mailer
-
-    def subscription_service(self, request_base_url: str | None = None) -> SubscriptionService:
-        """API_BASE_URL wins; without it, links point back at the host the request came to."""
-        settings = self.settings
-        if not settings.api_base_url and request_base_url:
-            settings = replace(settings, api_base_url=request_base_url)
-        return SubscriptionService(self.subscribers, self.mailer, self.signer, settings)
-
-
-@cache
-def subscription_runtime() -> SubscriptionRuntime:
-    settings = mail_settings_from_env()
-    return SubscriptionRuntime(
-        settings=settings,
-        signer=TokenSigner(load_signing_secret()),
-        subscribers=DynamoSubscriberStore(_dynamodb(), os.environ["SUBSCRIBERS_TABLE"]),
-        mailer=SesMailer(_client("sesv2"), configuration_set=settings.configuration_set),
-    )
-
-
-@dataclass
-class FeedbackOutcome:
-    suppressed: int = 0  # addresses suppressed by a permanent bounce or a complaint
-    accepted_late: bool = False  # a Send event closed a claim its sender left 'sending'
-
-
-@dataclass
-class FeedbackRuntime:
-    signer: TokenSigner
-    subscribers: DynamoSubscriberStore
-    deliveries: DynamoDeliveryStore
-
-    def handle(self, body: str) -> FeedbackOutcome:
-        """One SQS message from the feedback topic: an SNS envelope (or, with raw delivery, the SES
-        event itself): a Send event settles the delivery ledger, a bounce or complaint suppresses."""
-        message = json.loads(body)
-        if isinstance(message, dict) and message.get("Type") == "Notification" and "Message" in message:
-            message = json.loads(message["Message"])
-        accepted = parse_send_event(message)
-        if accepted is not None:
-            late = self.deliveries.confirm_accepted(
-                accepted.slug, accepted.sid, accepted.message_id, now=time.time()
+    def take(self, key: str, bucket: Bucket, *, now: float) -> bool:
+        """A token bucket kept as one number, its *theoretical arrival time* (GCRA): each request moves it
+        ``interval`` later; a request is allowed while it stays within ``burst`` intervals of now."""
+        item_key = {"pk": f"LIMIT#{bucket.name}#{key}", "sk": "BUCKET"}
+        expires = int(now + bucket.burst * bucket.interval) + 60
+        try:  # an idle (or new) bucket is full: start it again from now
+            self.table.update_item(
+                Key=item_key,
+                UpdateExpression="SET tat = :next, expires_at = :exp",
+                ConditionExpression="attribute_not_exists(tat) OR tat < :now",
+                ExpressionAttributeValues={
+                    ":next": _dec(now + bucket.interval),
+                    ":now": _dec(now),
+                    ":exp": expires,
+                },
             )
-            return FeedbackOutcome(accepted_late=late)
-        feedback = parse_ses_event(message)
-        if feedback is None or not feedback.permanent:
-            logger.info("feedback ignored", extra={"kind": getattr(feedback, "kind", None)})
-            return FeedbackOutcome()
-        changed = suppress_addresses(self.subscribers, self.signer, feedback.addresses, feedback.kind)
-        if not feedback.addresses and feedback.sid:
-            changed += int(self.subscribers.suppress(feedback.sid, feedback.kind, now=int(time.time())))
-        return FeedbackOutcome(suppressed=changed)
-
-
-@cache
-def feedback_runtime() -> FeedbackRuntime:
-    return FeedbackRuntime(
-        signer=TokenSigner(load_signing_secret()),
-        subscribers=DynamoSubscriberStore(_dynamodb(), os.environ["SUBSCRIBERS_TABLE"]),
-        deliveries=DynamoDeliveryStore(_dynamodb(), os.environ["DELIVERIES_TABLE"]),
-    )
-
-
-@dataclass
-class NotifyRuntime:
-    subscribers: DynamoSubscriberStore
-    deliveries: DynamoDeliveryStore
-    fanout_queue: SqsQueue
-
-
-@cache
-def notify_runtime() -> NotifyRuntime:
-    return NotifyRuntime(
-        subscribers=DynamoSubscriberStore(_dynamodb(), os.environ["SUBSCRIBERS_TABLE"]),
-        deliveries=DynamoDeliveryStore(_dynamodb(), os.environ["DELIVERIES_TABLE"]),
-        fanout_queue=SqsQueue(_client("sqs"), os.environ["FANOUT_QUEUE_URL"]),
-    )
-
-
-@dataclass
-class FanoutRuntime:
-    subscribers: DynamoSubscriberStore
-    send_queue: SqsQueue
-    fanout_queue: SqsQueue
-
-
-@cache
-def fanout_runtime() -> FanoutRuntime:
-    sqs = _client("sqs")
-    return FanoutRuntime(
-        subscribers=DynamoSubscriberStore(_dynamodb(), os.environ["SUBSCRIBERS_TABLE"]),
-        send_queue=SqsQueue(sqs, os.environ["SEND_QUEUE_URL"]),
-        fanout_queue=SqsQueue(sqs, os.environ["FANOUT_QUEUE_URL"]),
-    )
-
-
-@dataclass
-class SenderRuntime:
-    sender: Sender
-    sqs: Any
-    queue_url: str
-
-    def retry_soon(self, receipt_handle: str, exc: RetryLater) -> None:
-        """Make a partly handled message visible again after a short jittered backoff instead of the
-        queue's full visibility timeout (throttling clears in seconds); best effort."""
+            return True
+        except self.client.exceptions.ConditionalCheckFailedException:
+            pass
         try:
-            self.sqs.change_message_visibility(
-                QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=exc.retry_after
+            self.table.update_item(
+                Key=item_key,
+                UpdateExpression="SET tat = tat + :i, expires_at = :exp",
+                ConditionExpression="tat <= :limit",
+                ExpressionAttributeValues={
+                    ":i": _dec(bucket.interval),
+                    ":limit": _dec(now + (bucket.burst - 1) * bucket.interval),
+                    ":exp": expires,
+                },
             )
-        except Exception:  # the message still comes back, later
-            logger.warning("could not shorten the visibility timeout", exc_info=True)
+            return True
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+
+    def count(self, key: str, window: int, limit: int, *, now: float) -> bool:
+        start = int(now // window * window)
+        try:
+            self.table.update_item(
+                Key={"pk": f"LIMIT#W{window}#{key}", "sk": str(start)},
+                UpdateExpression="ADD n :one SET expires_at = :exp",
+                ConditionExpression="attribute_not_exists(n) OR n < :limit",
+                ExpressionAttributeValues={":one": 1, ":limit": limit, ":exp": start + window + 60},
+            )
+            return True
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
 
 
-@cache
-def sender_runtime() -> SenderRuntime:
-    settings = mail_settings_from_env()
-    dynamodb = _dynamodb()
-    rate = float(os.environ.get("SEND_RATE_PER_WORKER") or 0)
-    sender = Sender(
-        profiles=DynamoSubscriberStore(dynamodb, os.environ["SUBSCRIBERS_TABLE"]),
-        ledger=DynamoDeliveryStore(dynamodb, os.environ["DELIVERIES_TABLE"]),
-        mailer=SesMailer(_client("sesv2"), configuration_set=settings.configuration_set),
-        signer=TokenSigner(load_signing_secret()),
-        settings=settings,
-        limiter=RateLimiter(rate) if rate > 0 else None,
-    )
-    return SenderRuntime(sender=sender, sqs=_client("sqs"), queue_url=os.environ["SEND_QUEUE_URL"])
+def _dec(value: float) -> Decimal:
+    return Decimal(str(round(value, 3)))
 
 
-# --- HTTP edge helpers ------------------------------------------------------------------------------
+class SqsMailRequestQueue:
+    """The confirmations queue: every accepted sign-up or link request, whatever its address."""
+
+    def __init__(self, client, url: str):
+        self.client = client
+        self.url = url
+
+    def put(self, request: MailRequest) -> None:
+        self.client.send_message(QueueUrl=self.url, MessageBody=request.model_dump_json())
 
 
-def request_body(event: Any) -> dict[str, Any] | None:
-    """A JSON object or an HTML form post as a dict (forms get ``_form: True``); None if unreadable."""
-    raw = event.decoded_body or ""
-    content_type = (event.headers or {}).get("content-type", "")
-    if "application/x-www-form-urlencoded" in content_type:
-        fields = parse_qs(raw, keep_blank_values=True)
-        return {"_form": True, **{k: v[-1] for k, v in fields.items()}}
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
+_MOVED_TO_WIRING = {
+    "subscription_runtime",
+    "feedback_runtime",
+    "notify_runtime",
+    "fanout_runtime",
+    "sender_runtime",
+    "confirmations_runtime",
+    "unsubscribe_mail_runtime",
+    "load_signing_secret",
+    "mail_settings_from_env",
+}
 
 
-def wants_html(event: Any) -> bool:
-    headers = event.headers or {}
-    return "text/html" in headers.get("accept", "") or "application/x-www-form-urlencoded" in headers.get(
-        "content-type", ""
-    )
+def __getattr__(name: str) -> Any:
+    """The runtimes moved to ``newsdrop.notify.wiring``; old imports of them still resolve."""
+    if name in _MOVED_TO_WIRING:
+        from newsdrop.notify import wiring
+
+        return getattr(wiring, name)
+    raise AttributeError(name)

@@ -7,8 +7,9 @@ without AWS:
 * an address is stored once, under ``subscriber_id = HMAC(secret, normalized address)``; every other
   record (topic index, delivery ledger, queue messages, logs) refers to that id only;
 * nothing but the confirmation mail goes to an unconfirmed address, and at most one confirmation per
-  ``cooldown`` per address, whoever asks; the answer to the caller is the same whatever happened, so
-  the endpoint does not tell who is subscribed;
+  ``cooldown`` per address and a few per mailbox and domain (``limits``), whoever asks; the API only
+  validates and queues, so its answer is the same, after the same work, whatever happened: the endpoint
+  does not tell who is subscribed;
 * suppressed addresses (hard bounce, complaint) are never mailed again, not even a confirmation;
   unsubscribed people can sign up again, through a fresh double opt-in.
 """
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 from pydantic import BaseModel, Field
 
 from newsdrop.ingest.tagging import tag_key
+from newsdrop.notify.limits import Bucket, LimitPolicy, Limits, canonical_mailbox
 from newsdrop.notify.tokens import InvalidToken, Purpose, TokenSigner
 
 if TYPE_CHECKING:
@@ -39,12 +41,10 @@ MAX_TOPICS = 40  # a preferences change (profile + old and new index items) fits
 SHARDS = 16  # topic-index partitions per topic; fixed: changing it means re-writing the index
 CONFIRM_TTL_SECONDS = 72 * 3600
 CONFIRM_COOLDOWN_SECONDS = 15 * 60
+MANAGE_TTL_SECONDS = 90 * 24 * 3600  # every notification carries a fresh one
+MANAGE_LINK_TTL_DAYS = 7  # the link mailed on request
 
 # --- addresses ------------------------------------------------------------------------------------
-
-_LOCAL_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-_LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_TLD_RE = re.compile(r"^([a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
 
 
 class InvalidEmail(ValueError):
@@ -52,12 +52,12 @@ class InvalidEmail(ValueError):
 
 
 def normalize_email(raw: object) -> str:
-    """Validate and normalize an address (``Ann@Example.COM `` -> ``ann@example.com``).
-
-    Deliberately strict: a dot-atom local part (no quoted strings, comments or display names), an
-    internationalized domain converted to its ASCII form, and nothing that could smuggle a header
-    (CR/LF, commas, angle brackets). The whole address is lowercased: local parts are case-insensitive
-    at every mailbox provider that matters, and one person must map to one subscriber id.
+    """Validate and normalize an address (``Ann@Example.COM `` -> ``ann@example.com``) with
+    ``email-validator``: RFC 5322 dot-atom local parts only (no quoted strings, comments or display
+    names, so nothing that could smuggle a header), domains by IDNA 2008 (``faß.example`` stays
+    ``faß``, as ``xn--fa-hia.example``, not IDNA 2003's ``fass.example``), a real-looking domain. The local
+    part is lowercased: it is case-insensitive at every mailbox provider that matters, and one person must
+    map to one subscriber id. ASCII local parts only: SES does not send to SMTPUTF8 mailboxes.
     """
     if not isinstance(raw, str):
         raise InvalidEmail("email must be a string")
@@ -66,27 +66,15 @@ def normalize_email(raw: object) -> str:
         raise InvalidEmail("email is required")
     if len(value) > 254:
         raise InvalidEmail("email is too long")
-    if value.count("@") != 1:
-        raise InvalidEmail("email must look like name@example.com")
-    local, domain = value.split("@")
-    if not local or len(local) > 64 or not local.isascii() or not _LOCAL_RE.match(local):
-        raise InvalidEmail("the part before @ is not valid")
-    domain = domain.rstrip(".")
+    from email_validator import EmailNotValidError, validate_email  # first use, not cold start
+
     try:
-        ascii_domain = (
-            domain.encode("idna").decode("ascii").lower() if not domain.isascii() else domain.lower()
-        )
-    except UnicodeError as exc:
-        raise InvalidEmail("the domain is not valid") from exc
-    labels = ascii_domain.split(".")
-    if (
-        len(labels) < 2
-        or not all(_LABEL_RE.match(label) for label in labels)
-        or not _TLD_RE.match(labels[-1])
-    ):
-        raise InvalidEmail("the domain is not valid")
-    normalized = f"{local.lower()}@{ascii_domain}"
-    if len(normalized) > 254:
+        result = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise InvalidEmail("email must look like name@example.com") from None
+    local, _, domain = result.ascii_email.rpartition("@")
+    normalized = f"{local.lower()}@{domain.lower()}"
+    if len(local) > 64 or len(normalized) > 254:  # RFC 5321's limits, which SES enforces
         raise InvalidEmail("email is too long")
     return normalized
 
@@ -210,6 +198,23 @@ class SubscribeOutcome(StrEnum):
     CONFIRMATION_SENT = "confirmation_sent"
     COOLDOWN = "cooldown"  # pending, a confirmation went out recently
     NOTHING_TO_DO = "nothing_to_do"  # already confirmed, or suppressed
+    LIMITED = "limited"  # the mailbox or its domain had its allowance of confirmations
+
+
+class MailRequestQueue(Protocol):
+    """Where the API puts every accepted sign-up and link request; the confirmations function sends."""
+
+    def put(self, request: MailRequest) -> None: ...
+
+
+class MailRequest(BaseModel):
+    """One queued request for an email. Carries the address (nowhere else but the profile does): the
+    queue is encrypted and keeps messages a day."""
+
+    kind: str  # "confirm" | "manage"
+    email: str
+    topics: list[str] = Field(default_factory=list)
+    everything: bool = False
 
 
 @dataclass(frozen=True)
@@ -221,6 +226,14 @@ class PreferencesChange:
 
 
 class SubscriptionService:
+    """The double opt-in, split where the timing of the answer could tell who is subscribed:
+
+    * the API side (``request_subscription``, ``request_manage_link``) validates and queues; it does
+      exactly the same work whoever the address belongs to;
+    * the queue side (``subscribe``, ``send_manage_link``) reads the subscriber, applies the cooldown and
+      the mailbox and domain limits, and sends the email, or not.
+    """
+
     def __init__(
         self,
         repo: SubscriberRepo,
@@ -230,6 +243,9 @@ class SubscriptionService:
         *,
         clock=time.time,
         cooldown: int = CONFIRM_COOLDOWN_SECONDS,
+        queue: MailRequestQueue | None = None,
+        limits: Limits | None = None,
+        policy: LimitPolicy | None = None,
     ):
         self.repo = repo
         self.mailer = mailer
@@ -237,21 +253,61 @@ class SubscriptionService:
         self.settings = settings
         self.clock = clock
         self.cooldown = cooldown
+        self.queue = queue
+        self.limits = limits
+        self.policy = policy or LimitPolicy()
 
     def _now(self) -> int:
         return int(self.clock())
 
+    # --- the API side ---
+    def request_subscription(
+        self, raw_email: object, raw_topics: object = None, everything: object = None
+    ) -> None:
+        """Validate and queue a sign-up. Raises InvalidEmail / InvalidTopics for bad input."""
+        address, topics, follow_all = _subscription_input(raw_email, raw_topics, everything)
+        self._queue().put(MailRequest(kind="confirm", email=address, topics=topics, everything=follow_all))
+
+    def request_manage_link(self, raw_email: object) -> None:
+        """Validate and queue "email me a fresh link"; a stranger's address costs the same as a subscriber's."""
+        self._queue().put(MailRequest(kind="manage", email=normalize_email(raw_email)))
+
+    def allow_client(self, client: str, bucket: Bucket) -> bool:
+        """The per-client token bucket (the API's, before anything else)."""
+        if self.limits is None:
+            return True
+        return self.limits.take(self.signer.keyed_ref("client", client), bucket, now=self.clock())
+
+    def _queue(self) -> MailRequestQueue:
+        if self.queue is None:
+            raise RuntimeError("no mail request queue wired")
+        return self.queue
+
+    # --- the queue side ---
+    def handle(self, request: MailRequest) -> SubscribeOutcome:
+        if request.kind == "manage":
+            return self.send_manage_link(request.email)
+        return self.subscribe(request.email, request.topics, request.everything)
+
+    def _allow_mail(self, address: str, now: int) -> bool:
+        if self.limits is None:
+            return True
+        mailbox = canonical_mailbox(address)
+        domain = mailbox.rpartition("@")[2]
+        return self.limits.count(
+            self.signer.keyed_ref("mailbox", mailbox), 24 * 3600, self.policy.mailbox_per_day, now=now
+        ) and self.limits.count(
+            self.signer.keyed_ref("domain", domain), 3600, self.policy.domain_per_hour, now=now
+        )
+
     def subscribe(
         self, raw_email: object, raw_topics: object = None, everything: object = None
     ) -> SubscribeOutcome:
-        """Start (or restart) a double opt-in. Raises InvalidEmail / InvalidTopics for bad input."""
+        """Start (or restart) a double opt-in: one confirmation email, unless a cooldown or a limit says
+        no. Raises InvalidEmail / InvalidTopics for bad input."""
         from newsdrop.notify.email import render_confirmation
 
-        address = normalize_email(raw_email)
-        topics = normalize_topics(raw_topics)
-        if everything is not None and not isinstance(everything, bool):
-            raise InvalidTopics("everything must be true or false")
-        follow_all = bool(everything) or not topics  # no topics named: every new post
+        address, topics, follow_all = _subscription_input(raw_email, raw_topics, everything)
         sid = self.signer.subscriber_id(address)
         now = self._now()
         if not self.repo.claim_confirmation(
@@ -266,6 +322,10 @@ class SubscriptionService:
             )
             logger.info("subscribe request", extra={"sid": sid[:12], "outcome": outcome.value})
             return outcome
+        if not self._allow_mail(address, now):
+            self.repo.release_confirmation(sid, now)
+            logger.info("subscribe request", extra={"sid": sid[:12], "outcome": "limited"})
+            return SubscribeOutcome.LIMITED
         confirm_token = self.signer.mint(Purpose.CONFIRM, sid, ttl_seconds=CONFIRM_TTL_SECONDS, now=now)
         message = render_confirmation(
             self.settings,
@@ -283,6 +343,31 @@ class SubscriptionService:
         logger.info("subscribe request", extra={"sid": sid[:12], "outcome": "confirmation_sent"})
         return SubscribeOutcome.CONFIRMATION_SENT
 
+    def send_manage_link(self, raw_email: object) -> SubscribeOutcome:
+        """A fresh manage link, to a confirmed subscriber only (nobody else learns anything either way)."""
+        from newsdrop.notify.email import render_manage_link
+
+        address = normalize_email(raw_email)
+        sid = self.signer.subscriber_id(address)
+        now = self._now()
+        current = self.repo.get(sid)
+        if current is None or current.status != SubscriberStatus.CONFIRMED:
+            return SubscribeOutcome.NOTHING_TO_DO
+        if not self._allow_mail(address, now):
+            return SubscribeOutcome.LIMITED
+        token = self.signer.mint(Purpose.MANAGE, sid, ttl_seconds=MANAGE_LINK_TTL_DAYS * 24 * 3600, now=now)
+        self.mailer.send(
+            render_manage_link(
+                self.settings,
+                current.email,
+                manage_url=self.settings.link("/preferences", token),
+                ttl_days=MANAGE_LINK_TTL_DAYS,
+            )
+        )
+        logger.info("manage link sent", extra={"sid": sid[:12]})
+        return SubscribeOutcome.CONFIRMATION_SENT
+
+    # --- the links ---
     def check_confirm(self, token: str | None) -> str:
         return self.signer.verify(token, Purpose.CONFIRM, now=self._now())
 
@@ -295,7 +380,7 @@ class SubscriptionService:
         return subscriber
 
     def preferences(self, token: str | None) -> Subscriber:
-        sid = self.signer.verify(token, Purpose.MANAGE)
+        sid = self.signer.verify(token, Purpose.MANAGE, now=self._now())
         subscriber = self.repo.get(sid)
         if subscriber is None:
             raise InvalidToken("unknown subscriber")
@@ -331,10 +416,22 @@ class SubscriptionService:
         logger.info("unsubscribed", extra={"sid": sid[:12], "changed": changed})
 
     def manage_token(self, sid: str) -> str:
-        return self.signer.mint(Purpose.MANAGE, sid)
+        """Manage links expire (they open a page that shows the masked address and changes topics);
+        every notification carries a fresh one, and ``request_manage_link`` mails one on request."""
+        return self.signer.mint(Purpose.MANAGE, sid, ttl_seconds=MANAGE_TTL_SECONDS, now=self._now())
 
     def unsubscribe_token(self, sid: str) -> str:
         return self.signer.mint(Purpose.UNSUBSCRIBE, sid)
+
+
+def _subscription_input(
+    raw_email: object, raw_topics: object, everything: object
+) -> tuple[str, list[str], bool]:
+    address = normalize_email(raw_email)
+    topics = normalize_topics(raw_topics)
+    if everything is not None and not isinstance(everything, bool):
+        raise InvalidTopics("everything must be true or false")
+    return address, topics, bool(everything) or not topics  # no topics named: every new post
 
 
 def suppress_addresses(

@@ -53,6 +53,10 @@ class TokenSigner:
         """128-bit keyed hash of the normalized address: stable, unguessable, reveals nothing."""
         return hmac.new(self._id_key, normalized_email.encode(), hashlib.sha256).hexdigest()[:32]
 
+    def keyed_ref(self, kind: str, value: str) -> str:
+        """A keyed hash for the limit counters (client IPs, mailboxes, domains): countable, not readable."""
+        return hmac.new(self._id_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
     # --- tokens -----------------------------------------------------------------------------------
     def _sign(self, message: str) -> str:
         digest = hmac.new(self._token_key, message.encode(), hashlib.sha256).digest()

@@ -1,0 +1,190 @@
+"""Floods against the subscriber API, through the handlers on template.yaml deployed into moto.
+
+    .venv/bin/python bench/subscribe_abuse.py [--flood 1000] [--timing 200] [--smoke]
+
+Prints, for a flood of sign-ups from one client and for plus-address variants of one mailbox (each from a
+client of its own, as a botnet would send them): requests answered 202 and refused (429), confirmation
+emails sent, and the success rate of the one-click unsubscribe POSTs that mailbox providers send during the
+flood (every tenth request, from the flooding client itself). Then the time the subscribe handler takes
+to answer for a new address and for an already-subscribed one (in-process moto: the figures are moto's,
+not Lambda's; the tests prove the two do the same AWS calls, this shows the distributions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+for key, value in {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}.items():
+    os.environ[key] = value
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+
+
+def _ip(n: int) -> str:
+    return f"10.{n // 62500 % 250}.{n // 250 % 250}.{n % 250 + 1}"
+
+
+class Bench:
+    def __init__(self, readers: int):
+        import logging
+        import warnings
+
+        from subscriber_stack import SubscriberStack
+
+        from newsdrop.local.stack import LocalStack
+
+        logging.getLogger("moto").setLevel(logging.ERROR)
+        warnings.simplefilter("ignore")
+        self.world = SubscriberStack(
+            LocalStack(
+                env_overrides={"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"}
+            ).deploy()
+        )
+        self.readers = self._readers(readers)
+        self.next_reader = 0
+
+    def _readers(self, n: int) -> list[str]:
+        """Confirmed subscribers whose one-click unsubscribe links the 'mailbox providers' POST."""
+        from newsdrop.local.audience import seed_subscribers
+        from newsdrop.notify.tokens import Purpose
+
+        seed_subscribers(self.world.stack, str(n))
+        signer = self.world.runtime().signer
+        return [
+            signer.mint(Purpose.UNSUBSCRIBE, signer.subscriber_id(f"reader{i:06d}@example.org"))
+            for i in range(n)
+        ]
+
+    def post(self, path: str, body: str, *, ip: str, content_type="application/json", query="") -> int:
+        from subscriber_stack import http_event
+
+        event = http_event(
+            "POST", path, query=query, headers={"content-type": content_type}, body=body, source_ip=ip
+        )
+        return self.world.invoke("subscribe", event, drive=False)["statusCode"]
+
+    def unsubscribe(self, ip: str) -> bool:
+        token = self.readers[self.next_reader % len(self.readers)]
+        self.next_reader += 1
+        status = self.post(
+            "/unsubscribe",
+            "List-Unsubscribe=One-Click",
+            ip=ip,
+            content_type="application/x-www-form-urlencoded",
+            query=f"token={token}",
+        )
+        return status == 200
+
+    def flood(self, label: str, addresses: list[str], ips: list[str]) -> dict:
+        from subscriber_stack import sent_mails
+
+        before = len(sent_mails())
+        answers: dict[int, int] = {}
+        unsubscribes = ok = 0
+        for n, (address, ip) in enumerate(zip(addresses, ips, strict=True)):
+            status = self.post("/subscribers", json.dumps({"email": address}), ip=ip)
+            answers[status] = answers.get(status, 0) + 1
+            if n % 10 == 9:
+                unsubscribes += 1
+                ok += self.unsubscribe(ip)
+            if n % 50 == 49:
+                self.world.dispatcher.pump()  # the confirmations function drains the queue as it would
+        self.world.dispatcher.pump()
+        sent = len(sent_mails()) - before
+        result = {
+            "scenario": label,
+            "requests": len(addresses),
+            "accepted_202": answers.get(202, 0),
+            "refused_429": answers.get(429, 0),
+            "other": {k: v for k, v in answers.items() if k not in (202, 429)},
+            "confirmations_sent": sent,
+            "one_click_unsubscribes": unsubscribes,
+            "one_click_success_rate": ok / unsubscribes if unsubscribes else 1.0,
+        }
+        print(
+            f"{label}: {len(addresses)} requests, {result['accepted_202']} answered 202, "
+            f"{result['refused_429']} refused (429), {sent} confirmation emails sent; one-click unsubscribe "
+            f"during the flood: {ok}/{unsubscribes} ({100 * result['one_click_success_rate']:.0f}%)"
+        )
+        return result
+
+    def timing(self, samples: int) -> dict:
+        from newsdrop.notify.subscribers import SubscriberStatus
+
+        existing = [f"reader{i:06d}@example.org" for i in range(len(self.readers))]
+        rt = self.world.runtime()
+        existing = [
+            a
+            for a in existing
+            if rt.subscribers.get(rt.signer.subscriber_id(a)).status == SubscriberStatus.CONFIRMED
+        ]
+        times: dict[str, list[float]] = {"new": [], "subscribed": []}
+        for n in range(samples):  # interleaved, so that drift on a shared machine hits both alike
+            for kind in ("new", "subscribed"):
+                address = f"timing{n}@example.net" if kind == "new" else existing[n % len(existing)]
+                start = time.perf_counter()
+                status = self.post(
+                    "/subscribers", json.dumps({"email": address}), ip=_ip(500_000 + 2 * n + (kind == "new"))
+                )
+                times[kind].append((time.perf_counter() - start) * 1000)
+                assert status == 202, status
+            if n % 50 == 49:
+                self.world.dispatcher.pump()
+        out = {}
+        for kind, values in times.items():
+            q = statistics.quantiles(values, n=10)
+            out[kind] = {"median_ms": statistics.median(values), "p10_ms": q[0], "p90_ms": q[-1]}
+            print(
+                f"subscribe answer, {kind} address: median {out[kind]['median_ms']:.1f} ms, "
+                f"p10 {q[0]:.1f} ms, p90 {q[-1]:.1f} ms over {samples} requests (in-process moto)"
+            )
+        return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--flood", type=int, default=1000)
+    parser.add_argument("--timing", type=int, default=200)
+    parser.add_argument("--smoke", action="store_true", help="smallest sizes (CI)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.smoke:
+        args.flood, args.timing = 50, 20
+    from moto import mock_aws
+
+    with mock_aws():
+        bench = Bench(readers=2 * (args.flood // 10) + min(args.timing, 200))
+        one_client = bench.flood(
+            "one client, distinct addresses",
+            [f"person{n}@domain{n % 97}.example" for n in range(args.flood)],
+            [_ip(1)] * args.flood,
+        )
+        one_mailbox = bench.flood(
+            "one mailbox, +tag variants, one client each",
+            [f"victim+{n}@example.com" for n in range(args.flood)],
+            [_ip(10_000 + n) for n in range(args.flood)],
+        )
+        timing = bench.timing(args.timing)
+    if args.json:
+        print(json.dumps({"one_client": one_client, "one_mailbox": one_mailbox, "timing": timing}))
+
+
+if __name__ == "__main__":
+    main()

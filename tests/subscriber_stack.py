@@ -1,0 +1,121 @@
+"""The subscriber API and its queue consumers on template.yaml deployed into moto: the subscriber tests'
+harness (``world``) and the abuse bench's. Invoking a function drives every event it causes (the mail
+request queue to the confirmations function) before returning, as a deployed stack would shortly after."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+from contextlib import contextmanager
+from typing import Any
+
+from newsdrop.local.audience import prepare_mail
+from newsdrop.local.dispatch import Dispatcher
+from newsdrop.local.stack import LocalStack
+
+FUNCTIONS = {
+    "subscribe": "SubscribeFunction",
+    "confirmations": "ConfirmationsFunction",
+    "feedback": "FeedbackFunction",
+    "unsubscribe_mail": "UnsubscribeMailFunction",
+    "sender": "SenderFunction",
+}
+
+
+class SubscriberStack:
+    def __init__(self, stack: LocalStack):
+        self.stack = stack
+        prepare_mail(stack)
+        self.dispatcher = Dispatcher(stack)
+        self.session = stack.session
+        self.ddb = stack.client("dynamodb")
+        self.subscribers_table = stack.resource("SubscribersTable")
+        self.deliveries_table = stack.resource("DeliveriesTable")
+        self.feedback_url = stack.resource("FeedbackQueue")
+        self.mail_request_url = stack.resource("MailRequestQueue")
+
+    def invoke(self, name: str, event: dict[str, Any], *, drive: bool = True) -> Any:
+        response = self.stack.functions[FUNCTIONS[name]].invoke(event)
+        if drive:
+            self.dispatcher.pump()
+        return response
+
+    @contextmanager
+    def env_of(self, name: str):
+        with self.stack.functions[FUNCTIONS[name]]._environment():
+            yield
+
+    def runtime(self):
+        """The subscribe function's runtime (its store, signer and settings), built as it builds it."""
+        from newsdrop.notify import wiring
+
+        with self.env_of("subscribe"):
+            wiring.subscription_runtime.cache_clear()
+            return wiring.subscription_runtime()
+
+    def queue_arn(self, url: str) -> str:
+        return self.stack.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+
+
+def http_event(
+    method: str,
+    path: str,
+    *,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+    body: str | None = None,
+    base64: bool = False,
+    source_ip: str = "192.0.2.1",
+) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload 2.0) event, as the NotificationsApi sends it."""
+    from urllib.parse import parse_qsl
+
+    params: dict[str, str] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        params[key] = f"{params[key]},{value}" if key in params else value  # how API Gateway joins repeats
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {"host": "api.news.example.com", **(headers or {})},
+        "queryStringParameters": params or None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "api",
+            "domainName": "api.news.example.com",
+            "domainPrefix": "api",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": "pytest",
+            },
+            "requestId": "req",
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "time": "05/Jan/2026:10:00:00 +0000",
+            "timeEpoch": 1767607200000,
+        },
+        "body": body,
+        "isBase64Encoded": base64,
+    }
+
+
+def sent_mails() -> list[email.message.EmailMessage]:
+    from moto.backends import get_backend
+
+    sent = get_backend("ses")["123456789012"]["us-east-1"].sent_messages
+    return [email.message_from_string(m.raw_data, policy=email.policy.default) for m in sent]
+
+
+def mails_to(address: str) -> list[email.message.EmailMessage]:
+    return [m for m in sent_mails() if m["To"].addresses[0].addr_spec == address]
+
+
+def response_json(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"])
