@@ -176,7 +176,10 @@ def test_no_auto_tag_repeats_an_editor_tag_in_another_form():
         "Nicolás Maduro spoke in Caracas. Maduro said elections in Venezuela would be fair. The US and the "
         "UK called for observers. Maduro rejected the call, and the US embassy said nothing."
     )
-    keys = {t.key for t in auto_tags("Maduro rejects observers for Venezuela vote", text, exclude={"Maduro", "USA"})}
+    keys = {
+        t.key
+        for t in auto_tags("Maduro rejects observers for Venezuela vote", text, exclude={"Maduro", "USA"})
+    }
     assert "nicolas-maduro" not in keys and "maduro" not in keys
     assert "united-states" not in keys and "usa" not in keys
     assert "venezuela" in keys  # what the editor did not say is still tagged

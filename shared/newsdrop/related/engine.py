@@ -558,9 +558,7 @@ def pair_score(x: DocRecord, y: DocRecord, plain: float, expanded: float, tag_bo
     pair whose plain cosine reaches ``EXPAND_TRUST``: two documents that share little text but whose
     neighbourhoods look alike ("Dayton Hamfest" and "The Dayton Gun 'Buy Back'") are not related."""
     trust = min(1.0, plain / EXPAND_TRUST) if EXPAND_TRUST > 0 else 1.0
-    return _round(
-        (1 - EXPAND_MIX) * plain + EXPAND_MIX * expanded * trust + tag_bonus + _recency_bonus(x, y)
-    )
+    return _round((1 - EXPAND_MIX) * plain + EXPAND_MIX * expanded * trust + tag_bonus + _recency_bonus(x, y))
 
 
 def _post(
