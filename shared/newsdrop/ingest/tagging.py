@@ -536,6 +536,16 @@ _NEVER_ALONE |= _NUMBER_WORDS
 _TRAILING_GROUPS = set(
     _words_of("MPs MEPs MSPs Ministers Officials Fans Players Members Supporters Soldiers")
 )
+# Capitalized stop words that are never part of a name, even mid-sentence ("in May", "said I").
+_NOT_NAME_PARTS = _NUMBER_WORDS | set(
+    _words_of(
+        """I It He She They We You His Her Their Our Your My Monday Tuesday Wednesday Thursday Friday
+        Saturday Sunday January February March April May June July August September October November
+        December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec GMT BST EST CET Reuters AFP Police"""
+    )
+)
+# Where a story was told, not what it is about.
+_ATTRIBUTION = re.compile(r"^(?:BBC (?:News|Sport|Radio|Online|Scotland|Wales)\b|Press Association$)")
 _CONNECTORS = {
     "of",
     "de",
@@ -577,13 +587,17 @@ class _Candidate:
         self.in_title = False
 
 
-def _runs(text: str) -> Iterable[tuple[list[str], bool, int]]:
-    """Runs of capitalized words: (words, started a sentence, character offset)."""
+def _runs(text: str) -> Iterable[tuple[list[str], bool, int, bool]]:
+    """Runs of capitalized words: (words, started a sentence, character offset, fragment).
+
+    A fragment follows a capitalized stop word in mid-sentence ("the Just Add Monsters studio", "told
+    The Times"): the stop word was part of a longer name, so what follows is only a piece of it."""
     run: list[str] = []
     run_initial = False
     run_start = 0
     pending: list[str] = []  # connectors waiting for a capitalized word ("Bank of England")
     sentence_start = True
+    run_fragment = after_break = False
     for m in _TOKEN.finditer(text):
         token = m.group(0)
         first = token[0]
@@ -596,36 +610,41 @@ def _runs(text: str) -> Iterable[tuple[list[str], bool, int]]:
                 opens_sentence = word in _NUMBER_WORDS and not run and sentence_start
                 if word in _TITLES or word in _BREAK or opens_sentence or _CONTRACTION.search(word):
                     if run:
-                        yield run, run_initial, run_start
+                        yield run, run_initial, run_start, run_fragment
                     run, pending = [], []
+                    if not sentence_start and word in _BREAK and word not in _NOT_NAME_PARTS:
+                        after_break = True
+                        sentence_start = False
+                        continue
                 elif len(run) < _MAX_WORDS:
                     if not run:
-                        run_initial, run_start = sentence_start, m.start()
+                        run_initial, run_start, run_fragment = sentence_start, m.start(), after_break
                     run.extend(pending)
                     pending = []
                     run.append(word)
                 if possessive and run:
-                    yield run, run_initial, run_start
+                    yield run, run_initial, run_start, run_fragment
                     run, pending = [], []
             elif run and word in _CONNECTORS and not pending:
                 pending = [word]
             else:
                 if run:
-                    yield run, run_initial, run_start
+                    yield run, run_initial, run_start, run_fragment
                 run, pending = [], []
-            sentence_start = False
+            sentence_start = after_break = False
             continue
+        after_break = False
         if run and not pending and token.isdigit() and len(token) <= 2 and len(run) < _MAX_WORDS:
             run.append(token)  # "Channel 4", "Formula 1"
             sentence_start = False
             continue
         if run:
-            yield run, run_initial, run_start
+            yield run, run_initial, run_start, run_fragment
         run, pending = [], []
         if first in _SENTENCE_END:
             sentence_start = True
     if run:
-        yield run, run_initial, run_start
+        yield run, run_initial, run_start, run_fragment
 
 
 def _merge(host: _Candidate, other: _Candidate) -> None:
@@ -651,7 +670,9 @@ def _entities(title: str, text: str) -> list[tuple[float, int, str]]:
         cand.count += weight + (0.5 if offset < lead_end and cand.count == 0 else 0)
         cand.initial_only = cand.initial_only and initial
 
-    for words, initial, offset in _runs(text):
+    for words, initial, offset, fragment in _runs(text):
+        if fragment:
+            continue
         for word in words:
             if word in DEMONYMS:
                 add(DEMONYMS[word], 0.6, False, offset)
@@ -699,6 +720,9 @@ def _entities(title: str, text: str) -> list[tuple[float, int, str]]:
     # Other single words: names only if seen mid-sentence (or known), and not a common word.
     for label, cand in list(candidates.items()):
         if label in known:
+            continue
+        if _ATTRIBUTION.match(label):
+            del candidates[label]
             continue
         if _CODE.search(label) or (_ACRONYM.match(label) and not _DOTTED.match(label.rstrip("."))):
             del candidates[label]  # a code or an acronym nobody has vouched for: not a subject we can name

@@ -62,12 +62,11 @@ CANDIDATES = 60  # candidates fetched and scored exactly
 OFFER_MAX = 20  # at most this many candidates' lists read to offer the new article to
 EXPAND_NEIGHBOURS = 10  # pseudo-relevance feedback: nearest candidates averaged into the query
 EXPAND_BETA = 2.0
-EXPAND_MIX = 0.5  # weight of the expanded cosine in the ranking score
+EXPAND_MIX = 0.25  # weight of the expanded cosine in the ranking score
 EXPAND_TERMS = 80  # terms kept in a document's stored expanded vector
 IDF_POWER = 0.3
 TF_K1 = 0.0  # BM25 saturation constant (0: square root)
-EXPAND_TRUST = 0.0  # the expanded cosine counts in full only from this plain cosine up (0: always)
-EXTRA_STOP = 0
+EXPAND_TRUST = 0.15  # the expanded cosine counts in full only from this plain cosine up (0: always)
 TAG_WEIGHT = 0.1  # bonus * cosine of the tag-key sets
 RECENCY_WEIGHT = 0.05  # bonus * exp(-|days apart| / RECENCY_DAYS): a tie-breaker, never a reason
 RECENCY_DAYS = 60.0
@@ -94,6 +93,7 @@ STOP_WORDS = frozenset(
     friday saturday sunday"""
     )
 )
+# Words of discussion threads that say nothing of the subject ("Re: ...", "thanks, anyone know?").
 FORUM_STOP = frozenset(
     _words(
         """re fw fwd writes wrote article articles post posted posting thanks thank anyone anybody know
@@ -104,6 +104,7 @@ FORUM_STOP = frozenset(
     find found give given done point right actually probably maybe perhaps etc ie eg"""
     )
 )
+STOP_WORDS = STOP_WORDS | FORUM_STOP
 _SUFFIXES = (
     ("ational", "ate"),
     ("ization", "ize"),
@@ -142,7 +143,7 @@ def tokens(text: str) -> list[str]:
         word = raw.strip("'-")
         if word.endswith("'s"):
             word = word[:-2]
-        if len(word) < 2 or word in STOP_WORDS or word.isdigit() or (EXTRA_STOP and word in FORUM_STOP):
+        if len(word) < 2 or word in STOP_WORDS or word.isdigit():
             continue
         out.append(stem(word))
     return out
