@@ -501,6 +501,7 @@ _BREAK = set(
     Anyone Anybody Everyone Everybody Someone Somebody Nobody Anything Everything Something Nothing None
     Yeah Hi Hello Dear Ok OK Okay Sorry Note PS Re Fw Fwd Subject From Sender Organization Summary Lines
     Regards Cheers Hmm Oh Wow Why Whatever Perhaps Maybe Actually Basically Anyway Sure True False
+    With Know Gonna Wanna Said Says Get Got Make Take Give
     """.split()  # noqa: SIM905
 )
 # Titles before a name: dropped, and they split "Prime Minister Tony Blair" -> "Tony Blair".
@@ -544,6 +545,20 @@ _NOT_NAME_PARTS = _NUMBER_WORDS | set(
         December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec GMT BST EST CET Reuters AFP Police"""
     )
 )
+# Party and position words that qualify a name without being part of it.
+_DESCRIPTORS = set(
+    _words_of(
+        """Tory Tories Labour Conservative Liberal Democrat Republican Democrat Green Nationalist Unionist
+        Fly-half Scrum-half Winger Prop Hooker Lock Flanker Centre Full-back Wing Forward Keeper Striker
+        Vice-President Vice-Chairman Ex-President Ex-Minister Former Veteran Rookie Midfielder Defender"""
+    )
+)
+
+
+def _is_descriptor(word: str) -> bool:
+    return word in _DESCRIPTORS or word in _TITLES or word.rsplit("-", 1)[-1] in _TITLES
+
+
 # Where a story was told, not what it is about.
 _ATTRIBUTION = re.compile(r"^(?:BBC (?:News|Sport|Radio|Online|Scotland|Wales)\b|Press Association$)")
 _CONNECTORS = {
@@ -684,6 +699,15 @@ def _entities(title: str, text: str) -> list[tuple[float, int, str]]:
             if len(words) >= 3 and (words[0] in DEMONYMS or words[0].lower() in lowercase):
                 # "Italian Potito Starace", "Scrum-half Matt Dawson"
                 words = words[1:]
+            # Descriptors around a name: "Tory Neil Hamilton", "Vice-President Dick Cheney", "London Tory"
+            while len(words) > 1 and _is_descriptor(words[0]):
+                words = words[1:]
+            while len(words) > 1 and _is_descriptor(words[-1]):
+                words = words[:-1]
+            while words and words[0] in _CONNECTORS:  # "(House) of Commons" -> not "of Commons"
+                words = words[1:]
+            if not words:
+                continue
             while len(words) > 1 and words[-1] in _TRAILING_GROUPS:
                 words = words[:-1]
             phrase = " ".join(words)
