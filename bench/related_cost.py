@@ -134,10 +134,10 @@ def main() -> None:
     ap.add_argument("--sizes", default="500,1000,2000,10000")
     ap.add_argument("--measure", type=int, default=100)
     ap.add_argument("--large", choices=("20news", "synthetic"), default="20news", help="text above 2,127")
-    ap.add_argument("--smoke", action="store_true", help="CI: one size of 200 articles, 20 measured")
+    ap.add_argument("--smoke", action="store_true", help="CI: one size of 100 articles, 10 measured")
     args = ap.parse_args()
     if args.smoke:
-        args.sizes, args.measure = "200", 20
+        args.sizes, args.measure = "100", 10
     print(
         f"{'corpus':>7} | {'reads/art':>9} {'writes/art':>10} {'items/art':>9} {'ms/art':>7} | "
         f"{'full items':>10} {'full s':>8} | {'items %':>7} {'time %':>7}"

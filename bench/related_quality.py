@@ -52,7 +52,7 @@ from newsdrop.related import engine as related  # noqa: E402
 START = datetime(2005, 1, 1, tzinfo=UTC)
 PIPELINE = {"IngestFunction", "RelatedFunction"}
 ENV = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
-SMOKE_LIMIT = 150
+SMOKE_LIMIT = 40
 
 
 def read_corpus(path: Path, order: str = "file", seed: int = 0, limit: int | None = None) -> list[dict]:
@@ -294,10 +294,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--in-memory", action="store_true", help="skip moto: the fast tuning mode")
     ap.add_argument("--no-tags", action="store_true", help="also report Newsdrop without tags (in memory)")
     ap.add_argument("--with-notifications", action="store_true", help="also drive notify/fanout (slow)")
-    ap.add_argument("--smoke", action="store_true", help=f"CI: {SMOKE_LIMIT} shuffled articles, in memory")
+    ap.add_argument(
+        "--smoke", action="store_true", help=f"CI: {SMOKE_LIMIT} shuffled articles through the handlers"
+    )
     args = ap.parse_args(argv)
     if args.smoke:
-        args.order, args.limit, args.in_memory = "shuffle", min(args.limit or SMOKE_LIMIT, SMOKE_LIMIT), True
+        args.order, args.limit = "shuffle", min(args.limit or SMOKE_LIMIT, SMOKE_LIMIT)
     if not args.corpus.exists():
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
         return 2
