@@ -1,29 +1,40 @@
-"""Related posts quality on the BBC corpus: same-category precision@5 of every article's final stored
-list after ingesting the articles one at a time in file order (incremental), with and without tags.
+"""Related posts quality on any {id, category, title, body} JSONL corpus: same-category precision@5 of
+every article's final stored list after ingesting the articles one at a time (incremental), next to
+peers computed on the same articles in the same run.
 
-    .venv/bin/python bench/related_quality.py [--limit N]              # default: the real handlers on moto
-    .venv/bin/python bench/related_quality.py --in-memory [--limit N]  # fast, for tuning
+    .venv/bin/python bench/related_quality.py [--corpus PATH] [--order file|shuffle] [--seed N]
+                                              [--in-memory] [--limit N] [--smoke]
+
+``--corpus`` defaults to ../shared/data/bbc-news.jsonl (read in place: third-party text, never copied into
+the repo); ``../shared/data/20news-train.jsonl`` is the second visible corpus. ``--order shuffle --seed N``
+ingests in a seeded random order (``--limit`` then keeps the first N of that order, so a subset mixes the
+categories); ``file`` keeps the file's order.
 
 Default mode: ``template.yaml`` deployed into in-process moto (``LocalStack``); each article is put as
-Markdown with YAML front matter under ``incoming/`` in the drop bucket and ``Dispatcher.pump()`` drives
-the ingest function (S3 event) and the related function (DynamoDB stream) exactly as the template wires
-them, one article at a time. The lists are then read back from the related table (what the page reads)
-and mapped to BBC categories through each stored article's ``source_key``. That run scores with tags (the
-handler always uses them); the no-tags figure comes from the in-memory mode, run in the same process on
-the same articles, which also reports how many lists are identical to the moto run's.
+Markdown with YAML front matter under ``incoming/`` in the drop bucket and ``Dispatcher.pump()`` drives the
+ingest function (S3 event) and the related function (DynamoDB stream) exactly as the template wires them,
+one article at a time; the lists are read back from the related table and compared with the in-memory
+run's. ``--in-memory`` skips moto: each article is built with the ingest's own code (``parse_article`` +
+``build_article``: the same plain text, excerpt and real auto tags) from the same bytes and fed to
+``related.update_for_article`` on ``InMemoryRelatedIndex`` (the tests hold that this gives the same lists).
 
-``--in-memory`` builds each article with the ingest's own code (``parse_article`` + ``build_article``:
-the same plain text, excerpt and real auto tags from ``newsdrop.ingest.tagging``) from the same bytes, and feeds
-it to ``related.update_for_article`` on ``InMemoryRelatedIndex``.
+Peers, batch (they see the whole corpus at once, which the incremental path never does), on the same
+title + plain text, top 5 by cosine, no threshold:
 
-Dates are 2005-01-01 plus i SECONDS in file order, so ordering is file order while the recency bonus stays
-neutral (file order is grouped by category: a recency bonus that favoured neighbours in the file would
-be an artefact). The corpus is read in place (copyrighted: never copied into the repo)."""
+- random: 5 other articles drawn with the seed;
+- TF-IDF cosine (scikit-learn ``TfidfVectorizer``, English stop words, sublinear tf);
+- the same with the title repeated 3 times;
+- LSA-100: truncated SVD of that TF-IDF matrix to 100 dimensions, cosine.
+
+scikit-learn is the bench's own optional dependency (``pip install -e '.[bench]'``); without it the peers
+are skipped with a note. Dates are 2005-01-01 plus i seconds in ingest order, so the recency bonus stays
+neutral. The last line printed is ``P@5 <value>`` for Newsdrop (incremental, tags on)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -33,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import bbc_rows  # noqa: E402
+from common import BBC  # noqa: E402
 
 from newsdrop.models import Article, RelatedEntry, Tag  # noqa: E402
 from newsdrop.related import engine as related  # noqa: E402
@@ -41,23 +52,32 @@ from newsdrop.related import engine as related  # noqa: E402
 START = datetime(2005, 1, 1, tzinfo=UTC)
 PIPELINE = {"IngestFunction", "RelatedFunction"}
 ENV = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
+SMOKE_LIMIT = 40
+
+
+def read_corpus(path: Path, order: str = "file", seed: int = 0, limit: int | None = None) -> list[dict]:
+    """The corpus rows in ingest order (read in place)."""
+    with path.open(encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    if order == "shuffle":
+        random.Random(seed).shuffle(rows)
+    return rows[:limit] if limit else rows
 
 
 def object_key(row: dict) -> str:
-    return f"incoming/bbc-{row['id'].replace('/', '-')}.md"
+    return "incoming/" + "".join(ch if ch.isalnum() else "-" for ch in row["id"]) + ".md"
 
 
 def markdown(row: dict, i: int) -> bytes:
     date = (START + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return f"---\ntitle: {json.dumps(row['title'])}\ndate: {date}\n---\n{row['body']}\n".encode()
+    title = row["title"].strip() or "(untitled)"
+    return f"---\ntitle: {json.dumps(title)}\ndate: {date}\n---\n{row['body']}\n".encode()
 
 
 def auto_tagger():
-    """Kept for bench/related_cost.py: ``newsdrop.ingest.tagging.auto_tags`` (None if absent)."""
-    try:
-        from newsdrop.ingest.tagging import auto_tags
-    except ImportError:
-        return None
+    """``newsdrop.ingest.tagging.auto_tags`` (bench/related_cost.py tags every article with it)."""
+    from newsdrop.ingest.tagging import auto_tags
+
     return auto_tags
 
 
@@ -66,7 +86,7 @@ def to_article(row: dict, tagger=None) -> Article:
     title, body = row["title"], row["body"]
     tags: list[Tag] = list(tagger(title, body)) if tagger is not None else []
     return Article(
-        slug=row["id"].replace("/", "-"),
+        slug=row["id"].replace("/", "-").replace(".", "-"),
         title=title,
         published=START,
         body=body,
@@ -78,6 +98,21 @@ def to_article(row: dict, tagger=None) -> Article:
         source_key=f"{row['id']}.txt",
         content_hash=row["id"],
     )
+
+
+def accepted(rows: list[dict]) -> list[dict]:
+    """The rows the ingest accepts (a post with no body or control characters is quarantined there)."""
+    from newsdrop.ingest.parsing import parse_article
+    from newsdrop.models import RejectedInput
+
+    out = []
+    for i, row in enumerate(rows):
+        try:
+            parse_article(markdown(row, i), object_key(row))
+        except RejectedInput:
+            continue
+        out.append(row)
+    return out
 
 
 def ingest_articles(rows: list[dict]) -> list[Article]:
@@ -101,30 +136,34 @@ def ingest_articles(rows: list[dict]) -> list[Article]:
     return out
 
 
-def precision(lists: dict[str, list[RelatedEntry]], category: dict[str, str]) -> tuple[float, float, float]:
-    """precision@5 (an empty slot counts as a miss), average list length, share of empty lists."""
+def precision(lists: dict[str, list], category: dict[str, str]) -> tuple[float, float, float]:
+    """precision@5 (an empty slot counts as a miss), mean list length, share of empty lists.
+
+    ``lists`` maps a slug to its related entries (RelatedEntry or plain slugs)."""
     hits = shown = empty = 0
     for slug, cat in category.items():
-        entries = lists.get(slug, [])
-        hits += sum(category.get(e.slug) == cat for e in entries)
+        entries = [getattr(e, "slug", e) for e in lists.get(slug, [])][: related.LIST_SIZE]
+        hits += sum(category.get(e) == cat for e in entries)
         shown += len(entries)
         empty += not entries
-    n = len(category)
+    n = len(category) or 1
     return hits / (related.LIST_SIZE * n), shown / n, empty / n
 
 
-def report(label: str, lists, category, seconds: float, extra: str = "") -> None:
+def report(label: str, lists, category, seconds: float | None = None, extra: str = "") -> float:
     p5, avg_len, empty = precision(lists, category)
     n = len(category)
+    timing = f"  {seconds:.0f} s ({1000 * seconds / n:.1f} ms/article)" if seconds is not None else ""
     print(
-        f"{label:<26} articles={n}  precision@5={p5:.4f}  avg list={avg_len:.2f}  empty={100 * empty:.1f}%  "
-        f"{seconds:.0f} s ({1000 * seconds / n:.1f} ms/article){extra}",
+        f"{label:<28} articles={n}  P@5={p5:.4f}  mean list={avg_len:.2f}  empty={100 * empty:.1f}%"
+        f"{timing}{extra}",
         flush=True,
     )
+    return p5
 
 
 def run_in_memory(
-    articles: list[Article], use_tags: bool
+    articles: list[Article], use_tags: bool = True
 ) -> tuple[dict, float, related.InMemoryRelatedIndex]:
     index = related.InMemoryRelatedIndex()
     t0 = time.perf_counter()
@@ -133,18 +172,80 @@ def run_in_memory(
     return dict(index.lists), time.perf_counter() - t0, index
 
 
-def in_memory(rows: list[dict], articles: list[Article], tags: tuple[bool, ...] = (False, True)) -> dict:
-    category = {a.slug: r["category"] for a, r in zip(articles, rows, strict=True)}
-    results = {}
-    n = len(articles)
-    for use_tags in tags:
-        lists, seconds, index = run_in_memory(articles, use_tags)
-        cost = f"  items/article read={index.reads / n:.1f} written={index.writes / n:.1f}"
-        report(f"in-memory tags={'on' if use_tags else 'off'}", lists, category, seconds, cost)
-        results[use_tags] = lists
-    return results
+# --- peers ------------------------------------------------------------------------------------------------
+def _top_k(matrix, k: int) -> list[list[int]]:
+    """Row-wise top-k cosine neighbours of L2-normalised rows (self excluded), in chunks."""
+    import numpy as np
+
+    n = matrix.shape[0]
+    out: list[list[int]] = []
+    for start in range(0, n, 500):
+        block = matrix[start : start + 500] @ matrix.T
+        block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
+        for i in range(block.shape[0]):
+            block[i, start + i] = -np.inf
+        k_eff = min(k, n - 1)
+        if k_eff <= 0:
+            out.extend([] for _ in range(block.shape[0]))
+            continue
+        part = np.argpartition(-block, k_eff - 1, axis=1)[:, :k_eff]
+        for i, idx in enumerate(part):
+            out.append([int(j) for j in sorted(idx, key=lambda j: (-block[i, j], j))])
+    return out
 
 
+def peers(articles: list[Article], seed: int) -> dict[str, dict[str, list[str]]] | None:
+    try:
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.preprocessing import normalize
+    except ImportError:
+        print("(peers skipped: scikit-learn is not installed; pip install -e '.[bench]')", flush=True)
+        return None
+    slugs = [a.slug for a in articles]
+    texts = [related.article_text(a) for a in articles]
+    k = related.LIST_SIZE
+    rng = random.Random(seed)
+    out: dict[str, dict[str, list[str]]] = {
+        "random": {s: rng.sample([o for o in slugs if o != s], min(k, len(slugs) - 1)) for s in slugs}
+    }
+    if len(articles) < 3:
+        return out
+
+    def vectorize(title_times: int):
+        vec = TfidfVectorizer(stop_words="english", sublinear_tf=True)
+        return vec.fit_transform(
+            [(a.title + "\n") * title_times + t for a, t in zip(articles, texts, strict=True)]
+        )
+
+    plain = vectorize(1)
+    out["TF-IDF cosine"] = {slugs[i]: [slugs[j] for j in nn] for i, nn in enumerate(_top_k(plain, k))}
+    titled = vectorize(3)
+    out["TF-IDF, title x3"] = {slugs[i]: [slugs[j] for j in nn] for i, nn in enumerate(_top_k(titled, k))}
+    dims = min(100, plain.shape[1] - 1, len(articles) - 1)
+    lsa = normalize(TruncatedSVD(n_components=dims, random_state=seed).fit_transform(plain))
+    out["LSA-100 (batch)"] = {slugs[i]: [slugs[j] for j in nn] for i, nn in enumerate(_top_k(lsa, k))}
+    return out
+
+
+def compare_with_peers(articles: list[Article], category: dict[str, str], seed: int) -> float | None:
+    t0 = time.perf_counter()
+    peer_lists = peers(articles, seed)
+    if peer_lists is None:
+        return None
+    best = 0.0
+    for label, lists in peer_lists.items():
+        p5 = report(f"peer: {label}", lists, category)
+        if label != "random":
+            best = max(best, p5)
+    print(
+        f"(peers computed in {time.perf_counter() - t0:.0f} s; best non-random peer P@5 {best:.4f})",
+        flush=True,
+    )
+    return best
+
+
+# --- the real handlers --------------------------------------------------------------------------------------
 def through_handlers(
     rows: list[dict], notifications: bool = False
 ) -> tuple[dict[str, list[RelatedEntry]], dict[str, str], float]:
@@ -184,29 +285,49 @@ def through_handlers(
     return lists, category, seconds
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--limit", type=int)
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=BBC, help="JSONL of {id, category, title, body}")
+    ap.add_argument("--order", choices=("file", "shuffle"), default="file")
+    ap.add_argument("--seed", type=int, default=0, help="shuffle seed (and the random peer's)")
+    ap.add_argument("--limit", type=int, help="only the first N articles of the chosen order")
     ap.add_argument("--in-memory", action="store_true", help="skip moto: the fast tuning mode")
-    ap.add_argument("--smoke", action="store_true", help="40 articles through the handlers (CI)")
+    ap.add_argument("--no-tags", action="store_true", help="also report Newsdrop without tags (in memory)")
+    ap.add_argument("--with-notifications", action="store_true", help="also drive notify/fanout (slow)")
     ap.add_argument(
-        "--with-notifications", action="store_true", help="also drive the notify/fanout functions (slow)"
+        "--smoke", action="store_true", help=f"CI: {SMOKE_LIMIT} shuffled articles through the handlers"
     )
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     if args.smoke:
-        args.limit = 40
-    rows = bbc_rows(args.limit)
+        args.order, args.limit = "shuffle", min(args.limit or SMOKE_LIMIT, SMOKE_LIMIT)
+    if not args.corpus.exists():
+        print(f"corpus not found: {args.corpus}", file=sys.stderr)
+        return 2
+    read = read_corpus(args.corpus, args.order, args.seed, args.limit)
+    rows = accepted(read)
+    print(
+        f"corpus {args.corpus.name}: {len(rows)} articles ({len(read) - len(rows)} rejected by the ingest), "
+        f"order={args.order} seed={args.seed}",
+        flush=True,
+    )
     articles = ingest_articles(rows)
-    if args.in_memory:
-        in_memory(rows, articles)
-        return
-    lists, category, seconds = through_handlers(rows, args.with_notifications)
-    report("handlers on moto tags=on", lists, category, seconds)
-    mem = in_memory(rows, articles)
-    same = sum(mem[True].get(a.slug, []) == lists.get(a.slug, []) for a in articles)
-    print(f"in-memory tags=on lists identical to the moto run's: {same}/{len(articles)}")
-    print("(tags=off: in-memory only; the handler always scores with tags)")
+    category = {a.slug: r["category"] for a, r in zip(articles, rows, strict=True)}
+    compare_with_peers(articles, category, args.seed)
+    n = len(articles)
+    if args.no_tags:
+        lists, seconds, index = run_in_memory(articles, use_tags=False)
+        report("Newsdrop in-memory tags=off", lists, category, seconds)
+    lists, seconds, index = run_in_memory(articles)
+    cost = f"  items/article read={index.reads / n:.1f} written={index.writes / n:.1f}"
+    p5 = report("Newsdrop in-memory", lists, category, seconds, cost)
+    if not args.in_memory:
+        moto_lists, moto_category, moto_seconds = through_handlers(rows, args.with_notifications)
+        p5 = report("Newsdrop handlers on moto", moto_lists, moto_category, moto_seconds)
+        same = sum(lists.get(a.slug, []) == moto_lists.get(a.slug, []) for a in articles)
+        print(f"in-memory lists identical to the moto run's: {same}/{n}")
+    print(f"P@5 {p5:.4f}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

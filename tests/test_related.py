@@ -252,3 +252,35 @@ def test_order_key_sorts_by_utc_time_then_slug():
     assert key("2025-01-01T09:00:00", "a") == key("2025-01-01T09:00:00+00:00", "a")  # naive is UTC
     assert key("2025-01-01T09:00:00+00:00", "a") < key("2025-01-01T09:00:00+00:00", "a-b")
     assert key("not a date", "a") > key("2999-01-01T00:00:00+00:00", "z")
+
+
+# --- relevance wiring --------------------------------------------------------------------------------
+def test_reply_prefixes_and_forum_chatter_do_not_make_posts_related():
+    """Forum posts all start "Re:" and end "thanks, anyone know?": those words are no evidence."""
+    chatter = _words("re thanks anyone know please writes wrote article posted question")
+    arts = []
+    for i in range(12):
+        name = list(TOPICS)[i % 4]
+        art = make(f"{name}-{i:02d}", name, seed=100 + i, hours=i)
+        body = art.body + " " + " ".join(random.Random(i).choice(chatter) for _ in range(60))
+        arts.append(art.model_copy(update={"title": "Re: " + art.title, "body": body}))
+    index = ingest(arts)
+    for slug, entries in index.lists.items():
+        assert entries and all(topic(e.slug) == topic(slug) for e in entries), (slug, entries)
+    assert not {"re", "thank", "anyone", "writ"} & set(
+        related.term_frequencies("Re: thanks anyone", "writes")
+    )
+
+
+def test_expansion_only_reorders_pairs_that_share_text():
+    """Two posts whose neighbourhoods look alike but which share almost no text of their own
+    ("Dayton Hamfest" and "The Dayton Gun 'Buy Back'") must not outrank a post that shares real text."""
+    x = related.DocRecord("x", "x", "", "2024-03-01T00:00:00+00:00", [], {}, [], "f")
+    y = related.DocRecord("y", "y", "", "2024-03-01T00:00:00+00:00", [], {}, [], "f")
+    drifted = related.pair_score(x, y, plain=related.MIN_SCORE + 0.002, expanded=0.73, tag_bonus=0.0)
+    thread = related.pair_score(x, y, plain=0.29, expanded=0.35, tag_bonus=0.0)
+    assert thread > drifted
+    # and among pairs that do share text, expansion still counts
+    assert related.pair_score(x, y, plain=0.3, expanded=0.8, tag_bonus=0.0) > related.pair_score(
+        x, y, plain=0.3, expanded=0.2, tag_bonus=0.0
+    )

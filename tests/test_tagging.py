@@ -106,3 +106,86 @@ def test_bbc_articles_get_sensible_tags():
         }[row["category"]]
         with_topic += bool(labels & expected)
     assert with_topic >= 0.7 * len(sample)
+
+
+# --- automatic tags are subjects ------------------------------------------------------------------------
+FORUM_POST = (
+    "I'm looking for a monitor for my Mac. I've tried two and I'd like a third opinion. You'll say the "
+    "Apple one is best, but I don't trust it. We can't agree. My S3 card and the EISA bus are fine, "
+    "the seller rated it Grade B. Anyone who knows the Apple monitors, please write. I'm grateful. "
+    "They say Apple will ship a new one. It's cheap. None of them are in stock. Me neither."
+)
+
+
+def test_contractions_pronouns_and_codes_are_never_tags():
+    keys = {t.key for t in auto_tags("Which monitor for a Mac?", FORUM_POST)}
+    for junk in ("i-m", "i-ve", "i-d", "you-ll", "don-t", "can-t", "it", "me", "none", "they", "we"):
+        assert junk not in keys
+    for code in ("s3", "eisa", "grade-b", "grade"):
+        assert code not in keys
+    assert "apple" in keys  # the real subject survives
+
+
+def test_abbreviations_keep_their_dots():
+    text = (
+        "Shares rose in the U.S. on Tuesday while the U.K. market fell. Traders in the U.S. said the "
+        "U.K. figures were weak. Analysts in the U.S. expect more."
+    )
+    labels = {t.label for t in auto_tags("Markets split", text)}
+    assert "United States" in labels and "United Kingdom" in labels
+    assert not {label for label in labels if label.endswith(("U.S", "U.K"))}
+
+
+def test_unknown_dotted_abbreviation_keeps_final_dot():
+    text = "The N.F.U. warned farmers. Later the N.F.U. said prices would fall, and the N.F.U. met again."
+    labels = {t.label for t in auto_tags("Farm prices", text)}
+    assert "N.F.U." in labels
+
+
+def test_one_form_per_entity():
+    text = (
+        "The Winter Olympics open in Turin next week. Organisers of the Winter Olympic Games said tickets "
+        "sold well. Athletes arrive for the Winter Olympics on Monday. Venezuelan president Nicolás Maduro "
+        "spoke in Caracas. Maduro said the country would send skiers. Critics of Maduro disagreed."
+    )
+    tags = auto_tags("Maduro backs skiers as Winter Olympic Games near", text)
+    keys = [t.key for t in tags]
+    assert keys.count("winter-olympics") == 1 and "winter-olympic-games" not in keys
+    assert "nicolas-maduro" in keys and "maduro" not in keys
+
+
+def test_liberal_democrats_in_any_form_are_one_tag():
+    text = "The Lib Dems said the plan was unfair. A Lib Dem spokesman added that the Liberal Democrats would vote."
+    keys = [t.key for t in auto_tags("Lib Dems oppose plan", text)]
+    assert keys.count("liberal-democrats") == 1
+    assert "lib-dem" not in keys and "lib-dems" not in keys
+
+
+def test_number_words_start_names_but_not_sentences():
+    text = (
+        "Wales face Ireland in the Six Nations on Saturday. The Six Nations decider is sold out. "
+        "Two players are injured. Three more are doubtful for the Six Nations game."
+    )
+    labels = {t.label for t in auto_tags("Wales ready for Six Nations decider", text)}
+    assert "Six Nations" in labels
+    assert not labels & {"Nations", "Two", "Three"}
+
+
+def test_no_auto_tag_repeats_an_editor_tag_in_another_form():
+    text = (
+        "Nicolás Maduro spoke in Caracas. Maduro said elections in Venezuela would be fair. The US and the "
+        "UK called for observers. Maduro rejected the call, and the US embassy said nothing."
+    )
+    keys = {
+        t.key
+        for t in auto_tags("Maduro rejects observers for Venezuela vote", text, exclude={"Maduro", "USA"})
+    }
+    assert "nicolas-maduro" not in keys and "maduro" not in keys
+    assert "united-states" not in keys and "usa" not in keys
+    assert "venezuela" in keys  # what the editor did not say is still tagged
+
+
+def test_region_and_faith_adjectives_become_their_subject():
+    text = "European ministers met in Brussels. European leaders said the European budget was agreed."
+    labels = {t.label for t in auto_tags("European budget deal", text)}
+    assert "Europe" in labels and "European" not in labels

@@ -330,6 +330,65 @@ Wall Street=Wall Street
 Nasa;NASA=Nasa
 AI;A.I.=Artificial Intelligence
 G7;G8;G20=G20
+E.U.=European Union
+Olympics;Olympic Games;Olympic=Olympics
+Winter Olympics;Winter Olympic Games;Winter Games=Winter Olympics
+Paralympics;Paralympic Games=Paralympics
+Lib Dems;Lib Dem;Liberal Democrats;Liberal Democrat=Liberal Democrats
+Labour Party=Labour Party
+Conservative Party;Tory Party=Conservative Party
+BBC=BBC
+CNN=CNN
+ITV=ITV
+ESPN=ESPN
+FBI=FBI
+CIA=CIA
+NSA=NSA
+KGB=KGB
+ACLU=ACLU
+BATF;ATF=BATF
+FDA=FDA
+SEC=SEC
+FTC=FTC
+IRS=IRS
+NRA=NRA
+NHL=NHL
+NBA=NBA
+NFL=NFL
+MLB=MLB
+FA=Football Association
+IAAF=IAAF
+RFU=Rugby Football Union
+IBM=IBM
+BT=BT
+GM=General Motors
+BNP=BNP
+UKIP=UKIP
+SNP=SNP
+OECD=OECD
+CBI=CBI
+TUC=TUC
+FTSE=FTSE
+BMW=BMW
+EMI=EMI
+AOL=AOL
+MTV=MTV
+NASA=Nasa
+"""
+# Adjectives and peoples that name a region or a faith: the tag is the subject, not the adjective.
+_SUBJECT_ADJECTIVES = """
+European;Europeans=Europe
+Asian;Asians=Asia
+African;Africans=Africa
+Arab;Arabs;Arabic=Arab world
+Jewish;Jews;Jew=Judaism
+Christian;Christians=Christianity
+Muslim;Muslims;Moslem;Moslems;Islamic=Islam
+Catholic;Catholics=Catholic Church
+Buddhist;Buddhists=Buddhism
+Hindu;Hindus=Hinduism
+Sikh;Sikhs=Sikhism
+Mormon;Mormons=Mormonism
 """
 
 # Topic -> keywords (lowercase; a trailing * matches any ending).
@@ -389,6 +448,11 @@ def _build_gazetteer() -> tuple[dict[str, str], dict[str, str], set[str]]:
         aliases, label = line.split("=")
         for alias in aliases.split(";"):
             names[alias] = label
+    for line in _SUBJECT_ADJECTIVES.strip().splitlines():
+        aliases, label = line.split("=")
+        names.setdefault(label, label)
+        for alias in aliases.split(";"):
+            demonyms[alias] = label
     return names, demonyms, places
 
 
@@ -413,6 +477,8 @@ def _topic_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
 
 _TOPIC_RE, _TOPIC_GROUPS = _topic_pattern()
 
+_words_of = str.split  # word lists written as prose
+
 # --- entity extraction --------------------------------------------------------------------------------------
 
 # Words that start sentences (or are dates/titles) without naming anything: they end a capitalized run.
@@ -422,7 +488,7 @@ _BREAK = set(
     But And Or Nor So Yet For If When While Where What Which Who Whom Whose Why How As At By In On Of To
     Up Out Off Over Under After Before Since Until During Despite Although Though Because However Also
     Meanwhile Now Then Still Even Just Only Some Many Much More Most Other Others Another Each Every All
-    Both Few Several No Not Yes One Two Three Four Five Six Seven Eight Nine Ten First Second Third Last
+    Both Few Several No Not Yes First Second Third Last
     Such Earlier Later Today Tonight Yesterday Tomorrow Monday Tuesday Wednesday Thursday Friday Saturday
     Sunday January February March April May June July August September October November December Jan Feb
     Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Please Thanks Click Read Watch Listen Share Subscribe
@@ -431,6 +497,11 @@ _BREAK = set(
     Would Should Might Must Shall Speaking Asked Writing Having Being Given Following Instead Overall
     Unless Whether Last Next Analysts Experts Officials Sources Critics Supporters Fans Police Reuters AFP
     GMT BST EST CET Double Triple Single
+    Me Him Them Us Mine Yours Ours Theirs Myself Yourself Himself Herself Itself Ourselves Themselves
+    Anyone Anybody Everyone Everybody Someone Somebody Nobody Anything Everything Something Nothing None
+    Yeah Hi Hello Dear Ok OK Okay Sorry Note PS Re Fw Fwd Subject From Sender Organization Summary Lines
+    Regards Cheers Hmm Oh Wow Why Whatever Perhaps Maybe Actually Basically Anyway Sure True False
+    With Know Gonna Wanna Said Says Get Got Make Take Give
     """.split()  # noqa: SIM905
 )
 # Titles before a name: dropped, and they split "Prime Minister Tony Blair" -> "Tony Blair".
@@ -459,6 +530,37 @@ _NEVER_ALONE = _BREAK | set(
     TV DVD CD PC GDP CEO MP MPs PM BST GMT EST
     """.split()  # noqa: SIM905
 )
+# Number words start a name mid-sentence ("the Six Nations", "Three Gorges Dam"), never a sentence.
+_NUMBER_WORDS = set(_words_of("One Two Three Four Five Six Seven Eight Nine Ten"))
+_NEVER_ALONE |= _NUMBER_WORDS
+# A group of people after a name is not part of it: "Labour MPs" -> "Labour".
+_TRAILING_GROUPS = set(
+    _words_of("MPs MEPs MSPs Ministers Officials Fans Players Members Supporters Soldiers")
+)
+# Capitalized stop words that are never part of a name, even mid-sentence ("in May", "said I").
+_NOT_NAME_PARTS = _NUMBER_WORDS | set(
+    _words_of(
+        """I It He She They We You His Her Their Our Your My Monday Tuesday Wednesday Thursday Friday
+        Saturday Sunday January February March April May June July August September October November
+        December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec GMT BST EST CET Reuters AFP Police"""
+    )
+)
+# Party and position words that qualify a name without being part of it.
+_DESCRIPTORS = set(
+    _words_of(
+        """Tory Tories Labour Conservative Liberal Democrat Republican Democrat Green Nationalist Unionist
+        Fly-half Scrum-half Winger Prop Hooker Lock Flanker Centre Full-back Wing Forward Keeper Striker
+        Vice-President Vice-Chairman Ex-President Ex-Minister Former Veteran Rookie Midfielder Defender"""
+    )
+)
+
+
+def _is_descriptor(word: str) -> bool:
+    return word in _DESCRIPTORS or word in _TITLES or word.rsplit("-", 1)[-1] in _TITLES
+
+
+# Where a story was told, not what it is about.
+_ATTRIBUTION = re.compile(r"^(?:BBC (?:News|Sport|Radio|Online|Scotland|Wales)\b|Press Association$)")
 _CONNECTORS = {
     "of",
     "de",
@@ -480,6 +582,13 @@ _TOKEN = re.compile(r"[^\W\d_](?:[\w&]|['\u2019.\-](?=[^\W_]))*|\d[\w.,%]*|\n|[^
 _SENTENCE_END = set('.!?:;\n"\u201c\u2018(\u2014\u2013-\u2022*#>|')
 _MAX_WORDS = 5
 _VERBISH = re.compile(r"(?:ing|ed|ly)$")
+# "I'm", "You'll", "Don't", "Who've": a pronoun or verb with its contraction never names a subject.
+_CONTRACTION = re.compile(r"['\u2019](?:m|d|ll|ve|re|t)$|n['\u2019]t$", re.IGNORECASE)
+# "U.S", "U.K", "E.U" as the token pattern leaves them: the abbreviation gets its final dot back.
+_DOTTED = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]$")
+# Codes, not subjects: "S3", "486DX", "C650", "Grade B" (unless the gazetteer knows them: "G20").
+_CODE = re.compile(r"\d|(?:^|\s)[A-Za-z]$")
+_ACRONYM = re.compile(r"^[A-Z0-9&\-]{2,}s?$")
 
 
 class _Candidate:
@@ -493,52 +602,71 @@ class _Candidate:
         self.in_title = False
 
 
-def _runs(text: str) -> Iterable[tuple[list[str], bool, int]]:
-    """Runs of capitalized words: (words, started a sentence, character offset)."""
+def _runs(text: str) -> Iterable[tuple[list[str], bool, int, bool]]:
+    """Runs of capitalized words: (words, started a sentence, character offset, fragment).
+
+    A fragment follows a capitalized stop word in mid-sentence ("the Just Add Monsters studio", "told
+    The Times"): the stop word was part of a longer name, so what follows is only a piece of it."""
     run: list[str] = []
     run_initial = False
     run_start = 0
     pending: list[str] = []  # connectors waiting for a capitalized word ("Bank of England")
     sentence_start = True
+    run_fragment = after_break = False
     for m in _TOKEN.finditer(text):
         token = m.group(0)
         first = token[0]
         if first.isalpha():
             possessive = token.endswith(("'s", "\u2019s"))
             word = token[:-2] if possessive else token.rstrip("'\u2019")
+            if _DOTTED.match(word) and text[m.end() : m.end() + 1] == ".":
+                word += "."
             if word[0].isupper():
-                if word in _TITLES or word in _BREAK:
+                opens_sentence = word in _NUMBER_WORDS and not run and sentence_start
+                if word in _TITLES or word in _BREAK or opens_sentence or _CONTRACTION.search(word):
                     if run:
-                        yield run, run_initial, run_start
+                        yield run, run_initial, run_start, run_fragment
                     run, pending = [], []
+                    if not sentence_start and word in _BREAK and word not in _NOT_NAME_PARTS:
+                        after_break = True
+                        sentence_start = False
+                        continue
                 elif len(run) < _MAX_WORDS:
                     if not run:
-                        run_initial, run_start = sentence_start, m.start()
+                        run_initial, run_start, run_fragment = sentence_start, m.start(), after_break
                     run.extend(pending)
                     pending = []
                     run.append(word)
                 if possessive and run:
-                    yield run, run_initial, run_start
+                    yield run, run_initial, run_start, run_fragment
                     run, pending = [], []
             elif run and word in _CONNECTORS and not pending:
                 pending = [word]
             else:
                 if run:
-                    yield run, run_initial, run_start
+                    yield run, run_initial, run_start, run_fragment
                 run, pending = [], []
-            sentence_start = False
+            sentence_start = after_break = False
             continue
+        after_break = False
         if run and not pending and token.isdigit() and len(token) <= 2 and len(run) < _MAX_WORDS:
             run.append(token)  # "Channel 4", "Formula 1"
             sentence_start = False
             continue
         if run:
-            yield run, run_initial, run_start
+            yield run, run_initial, run_start, run_fragment
         run, pending = [], []
         if first in _SENTENCE_END:
             sentence_start = True
     if run:
-        yield run, run_initial, run_start
+        yield run, run_initial, run_start, run_fragment
+
+
+def _merge(host: _Candidate, other: _Candidate) -> None:
+    host.count += other.count
+    host.in_title = host.in_title or other.in_title
+    host.first = min(host.first, other.first)
+    host.initial_only = host.initial_only and other.initial_only
 
 
 def _lower_words(text: str) -> set[str]:
@@ -557,7 +685,9 @@ def _entities(title: str, text: str) -> list[tuple[float, int, str]]:
         cand.count += weight + (0.5 if offset < lead_end and cand.count == 0 else 0)
         cand.initial_only = cand.initial_only and initial
 
-    for words, initial, offset in _runs(text):
+    for words, initial, offset, fragment in _runs(text):
+        if fragment:
+            continue
         for word in words:
             if word in DEMONYMS:
                 add(DEMONYMS[word], 0.6, False, offset)
@@ -569,6 +699,17 @@ def _entities(title: str, text: str) -> list[tuple[float, int, str]]:
             if len(words) >= 3 and (words[0] in DEMONYMS or words[0].lower() in lowercase):
                 # "Italian Potito Starace", "Scrum-half Matt Dawson"
                 words = words[1:]
+            # Descriptors around a name: "Tory Neil Hamilton", "Vice-President Dick Cheney", "London Tory"
+            while len(words) > 1 and _is_descriptor(words[0]):
+                words = words[1:]
+            while len(words) > 1 and _is_descriptor(words[-1]):
+                words = words[:-1]
+            while words and words[0] in _CONNECTORS:  # "(House) of Commons" -> not "of Commons"
+                words = words[1:]
+            if not words:
+                continue
+            while len(words) > 1 and words[-1] in _TRAILING_GROUPS:
+                words = words[:-1]
             phrase = " ".join(words)
             if phrase in DEMONYMS:  # two-word demonyms: "South African"
                 add(DEMONYMS[phrase], 0.6, False, offset)
@@ -602,11 +743,32 @@ def _entities(title: str, text: str) -> list[tuple[float, int, str]]:
             del candidates[label]
     # Other single words: names only if seen mid-sentence (or known), and not a common word.
     for label, cand in list(candidates.items()):
-        if " " in label or label in known:
+        if label in known:
+            continue
+        if _ATTRIBUTION.match(label):
+            del candidates[label]
+            continue
+        if _CODE.search(label) or (_ACRONYM.match(label) and not _DOTTED.match(label.rstrip("."))):
+            del candidates[label]  # a code or an acronym nobody has vouched for: not a subject we can name
+            continue
+        if " " in label:
             continue
         common = label.lower() in lowercase or label in _NEVER_ALONE or len(label) < 2
         if cand.initial_only or common or (len(label) > 5 and _VERBISH.search(label)):
             del candidates[label]
+    # One form per entity: a name that starts a longer one joins it ("Moscow Aviation" -> "Moscow
+    # Aviation Institute"), and "Lib Dem" joins "Lib Dems".
+    for label in sorted((c for c in candidates if " " in c), key=len):
+        longer = [c for c in candidates.values() if c.label.startswith(label + " ")]
+        if longer and label not in known:
+            host = max(longer, key=lambda c: c.count)
+            _merge(host, candidates.pop(label))
+    for label in sorted(candidates, key=len):
+        cand = candidates.get(label)
+        plural = candidates.get(label + "s")
+        if cand is not None and plural is not None:
+            keep, drop = (plural, cand) if plural.count >= cand.count else (cand, plural)
+            _merge(keep, candidates.pop(drop.label))
 
     scored: list[tuple[float, int, str]] = []
     for cand in candidates.values():
@@ -657,6 +819,25 @@ def _topics(title: str, text: str, countries: int) -> list[tuple[float, str]]:
     return chosen
 
 
+_CANONICAL_LOWER = {alias.casefold(): label for alias, label in [*GAZETTEER.items(), *DEMONYMS.items()]}
+
+
+def _editor_keys(editor: Iterable[str]) -> set[str]:
+    """Keys an automatic tag must not repeat: each editor tag's own, and the gazetteer's name for it
+    (editor "US" -> "United States", "Lib Dems" -> "Liberal Democrats")."""
+    keys = set()
+    for raw in editor:
+        label = _clean_label(raw)
+        keys.add(tag_key(label))
+        canonical = _CANONICAL_LOWER.get(label.casefold()) or _CANONICAL_LOWER.get(
+            label.replace("-", " ").casefold()
+        )
+        if canonical:
+            keys.add(tag_key(canonical))
+    keys.discard("")
+    return keys
+
+
 def auto_tags(title: str, text: str, exclude: Set[str] = frozenset(), limit: int = 6) -> list[Tag]:
     """Up to ``limit`` tags for the article's main subjects: people, places, organizations, then topics.
 
@@ -664,7 +845,7 @@ def auto_tags(title: str, text: str, exclude: Set[str] = frozenset(), limit: int
     """
     if limit <= 0:
         return []
-    excluded = {tag_key(e) for e in exclude}
+    excluded = _editor_keys(exclude)
     entities = _entities(title, text)
     countries = sum(1 for _, _, label in entities[:8] if label in PLACES)
     topics = _topics(title, text, countries)
@@ -675,7 +856,8 @@ def auto_tags(title: str, text: str, exclude: Set[str] = frozenset(), limit: int
     for _, _, label in entities:
         label = _clean_label(label)
         key = tag_key(label)
-        if key and key not in excluded and key not in result:
+        surname = key.rsplit("-", 1)[-1]  # editor "Maduro" already says "Nicolás Maduro"
+        if key and key not in excluded and surname not in excluded and key not in result:
             result[key] = Tag(key=key, label=label)
             if len(result) >= room:
                 break

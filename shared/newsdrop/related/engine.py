@@ -62,9 +62,11 @@ CANDIDATES = 60  # candidates fetched and scored exactly
 OFFER_MAX = 20  # at most this many candidates' lists read to offer the new article to
 EXPAND_NEIGHBOURS = 10  # pseudo-relevance feedback: nearest candidates averaged into the query
 EXPAND_BETA = 2.0
-EXPAND_MIX = 0.5  # weight of the expanded cosine in the ranking score
+EXPAND_MIX = 0.25  # weight of the expanded cosine in the ranking score
 EXPAND_TERMS = 80  # terms kept in a document's stored expanded vector
 IDF_POWER = 0.3
+TF_K1 = 0.0  # BM25 saturation constant (0: square root)
+EXPAND_TRUST = 0.15  # the expanded cosine counts in full only from this plain cosine up (0: always)
 TAG_WEIGHT = 0.1  # bonus * cosine of the tag-key sets
 RECENCY_WEIGHT = 0.05  # bonus * exp(-|days apart| / RECENCY_DAYS): a tie-breaker, never a reason
 RECENCY_DAYS = 60.0
@@ -72,6 +74,7 @@ FOLD_MIN = 1
 FOLD_FRACTION = 0.125
 FOLD_BATCH = 90  # deltas folded per commit (one DynamoDB transaction of <= 100 items with the snapshot)
 SCORE_DIGITS = 6
+VECTOR_CACHE = 4000  # weighted document vectors remembered per statistics snapshot
 EXCERPT_CHARS = 240
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]|[a-z0-9]")
@@ -90,6 +93,18 @@ STOP_WORDS = frozenset(
     friday saturday sunday"""
     )
 )
+# Words of discussion threads that say nothing of the subject ("Re: ...", "thanks, anyone know?").
+FORUM_STOP = frozenset(
+    _words(
+        """re fw fwd writes wrote article articles post posted posting thanks thank anyone anybody know
+    think thing things want need really something anything nothing someone everyone everything good
+    use used using also could would should ask asked question questions answer please hi hello dear
+    sure seem seems though although without within whether either neither every whole else often
+    quite rather almost already always never sometimes together us put see seen look looks looking
+    find found give given done point right actually probably maybe perhaps etc ie eg"""
+    )
+)
+STOP_WORDS = STOP_WORDS | FORUM_STOP
 _SUFFIXES = (
     ("ational", "ate"),
     ("ization", "ize"),
@@ -155,13 +170,33 @@ class TermStats:
     version: int = 0
     n_docs: int = 0
     df: dict[str, int] = field(default_factory=dict)
+    # A snapshot never changes, so each term's IDF and each document's weighted vector are computed once
+    # per snapshot (the vectors bounded: a warm Lambda keeps its snapshot for many updates).
+    _idf: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
+    _vectors: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict, repr=False, compare=False)
 
     def idf(self, term: str) -> float:
+        value = self._idf.get(term)
+        if value is None:
+            value = self._idf[term] = self._compute_idf(term)
+        return value
+
+    def _compute_idf(self, term: str) -> float:
         if "_" in term:  # a bigram is as specific as its rarer half, and then some
             a, _, b = term.partition("_")
             return max(self.idf(a), self.idf(b)) * 1.1
         df = self.df.get(term, 0)
         return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5)) ** IDF_POWER
+
+    def vector(self, doc: DocRecord) -> dict[str, float]:
+        """``weigh(doc.tf, self)``, remembered per (slug, fingerprint) for this snapshot."""
+        key = (doc.slug, doc.fingerprint)
+        vec = self._vectors.get(key)
+        if vec is None:
+            if len(self._vectors) >= VECTOR_CACHE:
+                self._vectors.clear()
+            vec = self._vectors[key] = weigh(doc.tf, self)
+        return vec
 
 
 @dataclass
@@ -377,7 +412,7 @@ def article_text(article: Article) -> str:
 def doc_from_article(article: Article, stats: TermStats, *, use_tags: bool = True) -> DocRecord:
     text = article_text(article)
     tf = term_frequencies(article.title, text)
-    weights = {t: math.sqrt(c) * stats.idf(t) for t, c in tf.items()}
+    weights = {t: saturate(c) * stats.idf(t) for t, c in tf.items()}
     strongest = heapq.nsmallest(MAX_TERMS, weights, key=lambda t: (-weights[t], t))
     kept = {t: _round(tf[t], 3) for t in sorted(strongest)}
     terms = sorted({t for t in tf if "_" not in t})
@@ -390,8 +425,15 @@ def doc_from_article(article: Article, stats: TermStats, *, use_tags: bool = Tru
     return DocRecord(article.slug, article.title, excerpt, published, tags, kept, terms, fingerprint)
 
 
+def saturate(tf: float) -> float:
+    """BM25-style saturation of a raw term frequency: the 10th mention adds little to the 9th."""
+    if TF_K1 <= 0:
+        return math.sqrt(tf)
+    return tf * (TF_K1 + 1.0) / (tf + TF_K1)
+
+
 def weigh(tf: Mapping[str, float], stats: TermStats) -> dict[str, float]:
-    w = {t: math.sqrt(c) * stats.idf(t) for t, c in tf.items()}
+    w = {t: saturate(c) * stats.idf(t) for t, c in tf.items()}
     norm = math.sqrt(sum(v * v for v in w.values())) or 1.0
     return {t: v / norm for t, v in w.items() if v > 0}
 
@@ -498,7 +540,7 @@ def _score_candidates(
     (each document's vector expanded by its nearest relevant neighbours, pseudo-relevance feedback),
     plus the tag and recency bonuses. Expansion and recency only reorder: they never let an unrelated
     article through the gate. Sets ``x.ex`` when it is empty (a new or changed article)."""
-    vecs = {slug: weigh(doc.tf, stats) for slug, doc in docs.items()}
+    vecs = {slug: stats.vector(doc) for slug, doc in docs.items()}
     base = {slug: _dot(vx, v) for slug, v in vecs.items()}
     tags = {slug: _tag_bonus(x, docs[slug]) for slug in docs}
     gated = [slug for slug in docs if base[slug] + tags[slug] >= MIN_SCORE]
@@ -507,14 +549,18 @@ def _score_candidates(
         x.ex = _expanded(vx, [vecs[s] for s in near]) if near else {}
     ex_x = x.ex or vx
     return {
-        slug: _round(
-            (1 - EXPAND_MIX) * base[slug]
-            + EXPAND_MIX * _dot(ex_x, docs[slug].ex or vecs[slug])
-            + tags[slug]
-            + _recency_bonus(x, docs[slug])
-        )
+        slug: pair_score(x, docs[slug], base[slug], _dot(ex_x, docs[slug].ex or vecs[slug]), tags[slug])
         for slug in gated
     }
+
+
+def pair_score(x: DocRecord, y: DocRecord, plain: float, expanded: float, tag_bonus: float) -> float:
+    """The ranking score of a pair that passed the gate: the plain cosine blended with the cosine of the
+    two expanded vectors, plus the tag and recency bonuses. The expanded cosine counts in full only for a
+    pair whose plain cosine reaches ``EXPAND_TRUST``: two documents that share little text but whose
+    neighbourhoods look alike ("Dayton Hamfest" and "The Dayton Gun 'Buy Back'") are not related."""
+    trust = min(1.0, plain / EXPAND_TRUST) if EXPAND_TRUST > 0 else 1.0
+    return _round((1 - EXPAND_MIX) * plain + EXPAND_MIX * expanded * trust + tag_bonus + _recency_bonus(x, y))
 
 
 def _post(
@@ -566,7 +612,7 @@ def _refill(index: RelatedIndex, slugs: Iterable[str], stats: TermStats) -> set[
     docs = index.get_docs(sorted(slugs))
     for slug in sorted(docs):
         doc = docs[slug]
-        vec = weigh(doc.tf, stats)
+        vec = stats.vector(doc)
         cands, _ = _candidates(index, vec, slug, stats)
         scores = _score_candidates(doc, vec, cands, stats)
         new = _rank(_entry(cands[s], sc) for s, sc in scores.items())
