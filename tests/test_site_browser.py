@@ -236,3 +236,36 @@ def test_the_article_page_fits_a_phone_and_a_desktop_without_sideways_scrolling(
             assert page_width <= viewport, (
                 f"{width}px: the page is {page_width}px wide in a {viewport}px viewport"
             )
+
+
+def test_axe_reports_the_problems_of_a_page_that_has_them(browser, tmp_path):
+    """The check above can fail: on a page with an unlabelled image and button, axe reports both."""
+    page = tmp_path / "bad.html"
+    page.write_text('<!doctype html><html><body><img src="x.png"><button></button></body></html>')
+    browser.get(page.as_uri())
+    assert {"image-alt", "button-name"} <= {v["id"] for v in axe_violations(browser)}
+
+
+def test_the_local_origin_routes_like_cloudfront_in_front_of_the_bucket_and_the_api(site):
+    """API routes go to the subscribe function (from the template's HttpApi events), everything else to the
+    bucket: a directory without its slash is redirected, a missing page is the site's 404 page."""
+    request = urllib.request.Request(site.url("/subscribers"), data=b"{not json", method="POST")
+    request.add_header("content-type", "application/json")
+    try:
+        urllib.request.urlopen(request, timeout=30)
+    except urllib.error.HTTPError as err:
+        assert err.code == 400 and json.loads(err.read())["error"] == "bad_request"  # the handler's answer
+    else:
+        raise AssertionError("unreadable JSON was accepted")
+    assert status_of(site.url("/subscribers")) == 404  # no GET route: API Gateway's 404, not a bucket key
+    slug = SLUGS["bridge-cables.md"]
+    with urllib.request.urlopen(site.url(f"/{slug}"), timeout=30) as response:  # follows the redirect
+        assert response.url == site.url(f"/{slug}/")
+    try:
+        urllib.request.urlopen(site.url("/no-such-article/"), timeout=30)
+    except urllib.error.HTTPError as err:
+        assert err.code == 404 and b"<h1>" in err.read()
+    else:
+        raise AssertionError("a missing page answered 200")
+    with urllib.request.urlopen(site.url("/static/bookmarks.js"), timeout=30) as response:
+        assert "javascript" in response.headers["content-type"]
