@@ -269,3 +269,39 @@ def test_the_local_origin_routes_like_cloudfront_in_front_of_the_bucket_and_the_
         raise AssertionError("a missing page answered 200")
     with urllib.request.urlopen(site.url("/static/bookmarks.js"), timeout=30) as response:
         assert "javascript" in response.headers["content-type"]
+
+
+def test_hostile_titles_and_tampered_storage_never_run_script_in_the_bookmarks_list(site, browser):
+    """Titles reach the list as text, and links are rebuilt from the slug: neither a title written to attack the
+    page nor entries written into localStorage by hand can run script or link elsewhere."""
+    title = '<img src=x onerror="window.pwned=1">Tides & "storms"'
+    site.drop(
+        "hostile.md",
+        b"---\ntitle: '" + title.encode() + b"'\nslug: hostile-title\nauthor: Ines Barros\n"
+        b"date: 2026-11-26T08:00:00Z\ntags: [Weather]\n---\n\nHigh tides and storms are expected along the coast.\n",
+    )
+    bookmark(browser, site, "hostile-title")
+    shown = browser.find_element(By.TAG_NAME, "h1").text  # what ingest kept of the title (tags stripped)
+    assert '"storms"' in shown
+    browser.execute_script(
+        "const list = JSON.parse(localStorage.getItem('newsdrop.bookmarks'));"
+        "list.push({slug: 'javascript:window.pwned=2', title: 'bad slug'},"
+        "          {slug: 'harbour-bridge-reopens-after-two-years-of-repairs', title: '<svg onload=window.pwned=3>',"
+        "           url: 'javascript:window.pwned=4'});"
+        "localStorage.setItem('newsdrop.bookmarks', JSON.stringify(list));"
+    )
+    browser.get(site.url("/bookmarks/"))
+    wait(browser, lambda d: len(bookmarked_titles(d)) == 2, "the two valid entries")
+    assert bookmarked_titles(browser) == [shown, "<svg onload=window.pwned=3>"]
+    hrefs = [
+        a.get_attribute("href")
+        for a in browser.find_elements(By.CSS_SELECTOR, "main [data-bookmarks-items] a")
+    ]
+    assert hrefs == [site.url("/hostile-title/"), site.url(f"/{SLUGS['bridge-reopens.md']}/")]
+    for link in browser.find_elements(By.CSS_SELECTOR, "main [data-bookmarks-items] a"):
+        link.click()
+        browser.back()
+    assert browser.execute_script("return window.pwned") is None
+    assert not browser.find_elements(
+        By.CSS_SELECTOR, "main [data-bookmarks-items] img, main [data-bookmarks-items] svg"
+    )
