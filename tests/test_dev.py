@@ -37,7 +37,9 @@ def wait_for(predicate, timeout: float, what: str):
 
 
 def http(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=data, headers=headers or {}, method="GET" if data is None else "POST")
+    request = urllib.request.Request(
+        url, data=data, headers=headers or {}, method="GET" if data is None else "POST"
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.read().decode()
