@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
 
     dev = sub.add_parser("dev", help="a live local stack: moto server + event dispatcher (Ctrl-C stops)")
     dev.add_argument("--port", type=int, default=4566)
+    dev.add_argument("--site-port", type=int, default=8000, help="the site + subscription API origin")
+    dev.add_argument("--outbox", type=Path, default=Path("outbox"), help="emails sent by the stack land here")
     dev.set_defaults(func=cmd_dev)
 
     drop = sub.add_parser("drop", help="upload article files to the drop bucket of a stack")
@@ -105,7 +107,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_dev(args: argparse.Namespace) -> int:
     from newsdrop.local.dev import serve
 
-    serve(args.port)
+    serve(args.port, site_port=args.site_port, outbox=args.outbox)
     return 0
 
 

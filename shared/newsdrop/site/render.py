@@ -135,6 +135,7 @@ class Renderer:
             updated=updated,
             canonical=url,
             json_ld=ld,
+            bookmarks_empty=BOOKMARKS_EMPTY,
         )
 
     def listing_page(self, listing: str, title: str, spec: PageSpec, entries: list[Entry]) -> bytes:
