@@ -28,7 +28,20 @@ from newsdrop.site.render import Renderer, SiteSettings  # noqa: E402
 
 TAGS = [Tag(key=f"topic-{i}", label=f"Topic {i}") for i in range(60)]
 AUTHORS = [f"Reporter {i}" for i in range(25)]
-WORDS = "harbour council budget storm rail fares election market striker museum energy court".split()
+WORDS = [
+    "harbour",
+    "council",
+    "budget",
+    "storm",
+    "rail",
+    "fares",
+    "election",
+    "market",
+    "striker",
+    "museum",
+    "energy",
+    "court",
+]
 START = datetime(2024, 1, 1, tzinfo=UTC)
 NEW_ARTICLES = 20
 
