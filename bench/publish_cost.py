@@ -8,6 +8,11 @@ new article also re-renders up to 5 other pages, as the related stream makes the
 
     .venv/bin/python bench/publish_cost.py            # 500, 2,000 and 10,000 articles
     .venv/bin/python bench/publish_cost.py --smoke    # 200 articles
+    .venv/bin/python bench/publish_cost.py --full 2000 # `newsdrop publish --all` on the local stack (moto)
+
+``--full N`` deploys template.yaml into in-process moto, writes N synthetic articles and their related
+lists straight into the tables, and times the full publish the CLI runs (render, S3 writes, the site
+table rewrite, one invalidation).
 """
 
 from __future__ import annotations
@@ -131,13 +136,59 @@ def measure(size: int, seed: int = 11) -> dict[str, float]:
     }
 
 
+def full_publish_on_moto(size: int, seed: int = 11) -> None:
+    import os
+    import warnings
+
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        POWERTOOLS_TRACE_DISABLED="true",
+        POWERTOOLS_METRICS_DISABLED="true",
+    )
+    warnings.filterwarnings("ignore")
+    import logging
+
+    logging.getLogger("moto").setLevel(logging.ERROR)
+    from moto import mock_aws
+
+    from newsdrop.ingest.store import article_to_item
+    from newsdrop.local.stack import LocalStack
+    from newsdrop.related.store import DynamoDBRelatedIndex
+    from newsdrop.site.export import publish_all
+
+    rng = random.Random(seed)
+    world = World()
+    for i in range(size):
+        world.add(make_article(i, rng), rng)
+    with mock_aws():
+        stack = LocalStack().deploy()
+        dynamodb = stack.session.resource("dynamodb")
+        with dynamodb.Table(stack.resource("ArticlesTable")).batch_writer() as batch:
+            for article in world.articles.values():
+                batch.put_item(Item=article_to_item(article))
+        DynamoDBRelatedIndex(stack.resource("RelatedTable"), dynamodb).put_lists(world.lists)
+        started = time.perf_counter()
+        report = publish_all(stack.session, stack.outputs())
+        took = time.perf_counter() - started
+    print(
+        f"newsdrop publish --all at {size:,} articles on moto: {took:.1f} s, {report.written:,} objects written, "
+        f"{report.invalidation_paths:,} paths in 1 invalidation"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--smoke", action="store_true", help="200 articles only")
+    parser.add_argument("--full", type=int, metavar="N", help="time a full publish of N articles on moto")
     parser.add_argument("sizes", nargs="*", type=int)
     args = parser.parse_args()
+    if args.full:
+        full_publish_on_moto(args.full)
+        return
     sizes = [200] if args.smoke else (args.sizes or [500, 2000, 10000])
     print(f"per new article: mean of {NEW_ARTICLES} new articles (its own event + its related-list event)")
     print(
