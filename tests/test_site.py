@@ -296,3 +296,28 @@ def test_publish_all_rewrites_the_whole_site_from_the_tables(stack, drop, site):
     assert "You have not yet added any article to your bookmarks!" in site.get("bookmarks/index.html")
     assert site.get("404.html") is not None and site.get("static/site.css") is not None
     assert report.written > 10 and len(site.invalidations()) == before + 1
+
+
+def test_newsdrop_run_writes_the_whole_site_to_a_folder(tmp_path):
+    from newsdrop.cli import article_files
+    from newsdrop.local.pipeline import run_pipeline
+
+    samples = [
+        ROOT / "samples" / "football-transfer-record.md",
+        ROOT / "samples" / "venezuela-election-date.md",
+    ]
+    result = run_pipeline(article_files(samples), site=tmp_path / "site", progress=False)
+    slugs = [a["slug"] for a in result["articles"]]
+    site = tmp_path / "site"
+    home = (site / "index.html").read_text()
+    for slug in slugs:
+        assert (site / slug / "index.html").exists() and f'href="/{slug}/"' in home
+        assert json.loads((site / "api" / "articles" / f"{slug}.json").read_text())["slug"] == slug
+    assert (
+        "You have not yet added any article to your bookmarks!"
+        in (site / "bookmarks" / "index.html").read_text()
+    )
+    assert (site / "404.html").exists() and (site / "static" / "site.css").exists()
+    assert {i["url"].rsplit("/", 2)[1] for i in json.loads((site / "feed.json").read_text())["items"]} == set(
+        slugs
+    )
