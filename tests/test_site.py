@@ -280,6 +280,10 @@ def test_a_corrected_article_says_updated(stack, drop, site):
     )
     page = site.get("storm-closes-the-coast-road/index.html")
     assert "Tregarth" in page and 'class="updated">updated <time' in page
+    from newsdrop.site.export import publish_local_stack
+
+    publish_local_stack(stack)  # a full re-render keeps the correction date
+    assert site.get("storm-closes-the-coast-road/index.html") == page
 
 
 def test_publish_all_rewrites_the_whole_site_from_the_tables(stack, drop, site):

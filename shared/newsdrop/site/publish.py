@@ -235,13 +235,17 @@ class SitePublisher:
 
     # -- everything, from scratch ---------------------------------------------------------------------
     def publish_all(
-        self, articles: Iterable[Article], progress: Callable[[int], None] | None = None
+        self,
+        articles: Iterable[Article],
+        progress: Callable[[int], None] | None = None,
+        updated: dict[str, str] | None = None,
     ) -> SiteChanges:
-        """Every object of the site (into an index that starts empty): ``newsdrop publish --all``."""
+        """Every object of the site (into an index that starts empty): ``newsdrop publish --all``.
+        ``updated``: when each corrected article was corrected, kept from the previous site records."""
         out = SiteChanges()
         public = [a for a in articles if is_public(a)]
         for article in public:
-            entry = entry_for(article, None)
+            entry = entry_for(article, (updated or {}).get(article.slug))
             record = SiteRecord(entry=entry, listings=listings_for(article), revision=article.revision)
             self.index.put_record(record)
             for listing in record.listings:

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import boto3
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from newsdrop.site.entries import Entry, InMemorySiteIndex, SiteRecord
@@ -171,6 +171,20 @@ class DynamoDBSiteIndex:
         return [i["sk"] for page in pages for i in page["Items"] if int(i.get("n", 0)) > 0]
 
     # -- a full publish ------------------------------------------------------------------------------
+    def corrections(self) -> dict[str, str]:
+        """slug -> when it was corrected, for every article the site shows as updated (one scan)."""
+        out: dict[str, str] = {}
+        kwargs: dict[str, Any] = {"FilterExpression": Attr("sk").eq("RECORD")}
+        while True:
+            page = self.table.scan(**kwargs)
+            for item in page["Items"]:
+                record = SiteRecord.model_validate_json(item["r"])
+                if record.entry.updated:
+                    out[record.entry.slug] = record.entry.updated
+            if "LastEvaluatedKey" not in page:
+                return out
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def replace_all(self, built: InMemorySiteIndex) -> None:
         """Make the table hold exactly ``built``'s state (``newsdrop publish --all``)."""
         items: dict[tuple[str, str], dict[str, Any]] = {}

@@ -130,7 +130,9 @@ def publish_everything(
     built = InMemorySiteIndex()
     publisher = runtime.publisher
     full = SitePublisher(publisher.articles, publisher.related, built, publisher.renderer, now=publisher.now)
-    changes = full.publish_all(articles, progress)
+    changes = full.publish_all(
+        articles, progress, site_index.corrections() if site_index is not None else None
+    )
     for key, body, kind in static_files():
         changes.put(key, body, kind)
     existing = runtime.bucket.s3.get_paginator("list_objects_v2").paginate(Bucket=runtime.bucket.bucket)
