@@ -12,7 +12,12 @@ from typing import Any
 
 from newsdrop.site.publish import SiteChanges, SitePublisher
 from newsdrop.site.render import Renderer, SiteSettings
-from newsdrop.site.store import CloudFrontInvalidator, DynamoDBSiteIndex, S3SiteBucket
+from newsdrop.site.store import (
+    MAX_INVALIDATION_PATHS,
+    CloudFrontInvalidator,
+    DynamoDBSiteIndex,
+    S3SiteBucket,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -54,7 +59,8 @@ class PublisherRuntime:
         self.bucket.apply(changes)
         paths = changes.invalidation_paths
         invalidation = self.invalidator.invalidate(paths)  # after the writes: nothing stale is re-cached
-        return PublishReport(len(changes.puts), len(changes.deletes), len(paths), invalidation)
+        sent = 1 if len(paths) > MAX_INVALIDATION_PATHS else len(paths)  # many paths: one "/*"
+        return PublishReport(len(changes.puts), len(changes.deletes), sent, invalidation)
 
 
 def build_runtime(
