@@ -325,3 +325,62 @@ def test_newsdrop_run_writes_the_whole_site_to_a_folder(tmp_path):
     assert {i["url"].rsplit("/", 2)[1] for i in json.loads((site / "feed.json").read_text())["items"]} == set(
         slugs
     )
+
+
+def test_a_record_that_fails_is_reported_and_the_ones_before_it_are_published(stack, drop, site, monkeypatch):
+    from newsdrop.ingest.store import ArticleStore
+
+    drop("storm.md", STORM)
+    drop("rail.md", RAIL)
+    site.s3.delete_object(Bucket=site.bucket, Key="storm-closes-the-coast-road/index.html")
+    real = ArticleStore.get_article
+
+    def throttled_for_rail(self, slug):
+        if slug == "rail-fares-rise-in-spring":
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "GetItem")
+        return real(self, slug)
+
+    monkeypatch.setattr(ArticleStore, "get_article", throttled_for_rail)
+
+    def record(slug: str, sequence: str) -> dict:
+        keys = {"pk": {"S": f"ARTICLE#{slug}"}, "sk": {"S": "CURRENT"}}
+        return {"eventName": "MODIFY", "dynamodb": {"Keys": keys, "SequenceNumber": sequence}}
+
+    before = len(site.invalidations())
+    result = stack.functions["PublisherFunction"].invoke(
+        {
+            "Records": [
+                record("storm-closes-the-coast-road", "100"),
+                record("rail-fares-rise-in-spring", "200"),
+            ]
+        }
+    )
+    assert result == {"batchItemFailures": [{"itemIdentifier": "200"}]}  # retried from there
+    assert site.get("storm-closes-the-coast-road/index.html") is not None
+    assert len(site.invalidations()) == before + 1
+
+
+def test_the_site_bucket_is_private_and_only_cloudfront_reads_it_over_https(stack):
+    resources = stack.cfn["Resources"]  # moto ignores these settings: read them from the template
+    bucket = resources["SiteBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    [policy] = [
+        r["Properties"]["PolicyDocument"]["Statement"]
+        for r in resources.values()
+        if r["Type"] == "AWS::S3::BucketPolicy" and r["Properties"]["Bucket"] == {"Ref": "SiteBucket"}
+    ]
+    allows = [s for s in policy if s["Effect"] == "Allow"]
+    assert allows and all(s["Principal"] == {"Service": "cloudfront.amazonaws.com"} for s in allows)
+    assert all("SiteDistribution" in json.dumps(s["Condition"]) for s in allows)  # this distribution only
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in policy
+    )
+    config = resources["SiteDistribution"]["Properties"]["DistributionConfig"]
+    [site_origin] = [o for o in config["Origins"] if o["Id"] == "site"]
+    assert site_origin["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
+    behaviours = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
+    assert all(b["ViewerProtocolPolicy"] in ("redirect-to-https", "https-only") for b in behaviours)
+    # emails link to the distribution (or SiteBaseUrl): the sender's SITE_BASE_URL is its domain here
+    assert stack.functions["SenderFunction"].env["SITE_BASE_URL"] == stack.output("SiteUrl")
+    assert stack.output("SiteUrl") == "https://" + stack.output("SiteDistributionDomainName")

@@ -71,7 +71,11 @@ def test_the_drop_bucket_is_private_encrypted_and_refuses_plain_http(stack):
     assert all(props["PublicAccessBlockConfiguration"].values())
     sse = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
     assert sse["SSEAlgorithm"] in ("AES256", "aws:kms")
-    [policy] = [r for r in stack.cfn["Resources"].values() if r["Type"] == "AWS::S3::BucketPolicy"]
+    [policy] = [
+        r
+        for r in stack.cfn["Resources"].values()
+        if r["Type"] == "AWS::S3::BucketPolicy" and r["Properties"]["Bucket"] == {"Ref": "DropBucket"}
+    ]
     [deny] = policy["Properties"]["PolicyDocument"]["Statement"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 

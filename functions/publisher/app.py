@@ -6,18 +6,18 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from newsdrop.observability import logger, metrics, tracer
-from newsdrop.site.wiring import changed_slugs, publisher_runtime
+from newsdrop.site.wiring import publisher_runtime
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context: Any) -> dict:
-    # A failure raises: the mapping retries the batch (everything is rendered from stored state, so a
-    # retry writes the same objects), bisects it, then sends it to the dead-letter queue.
-    articles, related = changed_slugs(event.get("Records", []))
-    report = publisher_runtime().publish(articles, related)
+    # Records that fail are reported (ReportBatchItemFailures): the mapping retries from the first, up
+    # to its retry limit, then sends the batch to the dead-letter queue. Everything is rendered from the
+    # stored state, so a retried record writes the same objects.
+    report, failed = publisher_runtime().handle(event.get("Records", []))
     metrics.add_metric(name="SiteObjectsWritten", unit=MetricUnit.Count, value=report.written)
     metrics.add_metric(name="SiteObjectsDeleted", unit=MetricUnit.Count, value=report.deleted)
-    logger.info("site published", extra={"articles": articles, "related": related, **vars(report)})
-    return {"written": report.written, "deleted": report.deleted, "invalidation": report.invalidation_id}
+    logger.info("site published", extra={**vars(report), "failed": failed})
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}

@@ -33,11 +33,14 @@ class Entry(BaseModel):
 
 
 class SiteRecord(BaseModel):
-    """What the site currently shows of one article: its entry and the listings that hold it."""
+    """What the site shows of one article: its entry and the listings that hold it. A withdrawn article
+    keeps its record with ``public=False`` (what it was in), so a replayed withdrawal still knows which
+    pages to write again."""
 
     entry: Entry
     listings: list[str]
     revision: int
+    public: bool = True
 
 
 def display_tags(article: Article) -> list[Tag]:
@@ -108,7 +111,7 @@ class InMemorySiteIndex:
         self.records.pop(slug, None)
 
     def public_among(self, slugs: Iterable[str]) -> set[str]:
-        return {s for s in slugs if s in self.records}
+        return {s for s in slugs if s in self.records and self.records[s].public}
 
     def add_entry(self, listing: str, entry: Entry) -> bool:
         entries = self.listings.setdefault(listing, {})

@@ -66,6 +66,13 @@ class SiteChanges:
         self.puts.pop(key, None)
         self.deletes.add(key)
 
+    def merge(self, later: SiteChanges) -> None:
+        """Fold in what a later change wrote or deleted (the later one wins for a key)."""
+        for key, obj in later.puts.items():
+            self.put(key, obj.body, obj.content_type)
+        for key in later.deletes:
+            self.delete(key)
+
     @property
     def invalidation_paths(self) -> list[str]:
         """Every changed object's path, once (a CreateInvalidation takes them all)."""
@@ -115,7 +122,7 @@ class SitePublisher:
                 continue
             article = self.articles.get_article(slug)
             record = self.index.get_record(slug)
-            if article is not None and record is not None and is_public(article):
+            if article is not None and record is not None and record.public and is_public(article):
                 self._write_article(article, record, out)
         for listing, change in listings.items():
             self._write_listing(listing, change, out)
@@ -128,29 +135,42 @@ class SitePublisher:
     ) -> None:
         article = self.articles.get_article(slug)
         record = self.index.get_record(slug)
+        live = record if record is not None and record.public else None
         if article is None or not is_public(article):
-            if record is not None:
+            if live is not None:
+                for listing in live.listings:
+                    self._remove(listing, live.entry, listings)
+                self.index.put_record(live.model_copy(update={"public": False}))
+            elif record is not None:  # withdrawn already: a replay writes the same pages again
                 for listing in record.listings:
-                    self._remove(listing, record.entry, listings)
+                    self._removed_again(listing, record.entry, listings)
+            if record is not None:
                 months.add(record.entry.month)
-                self.index.delete_record(slug)
             out.delete(article_key(slug))
             out.delete(article_api_key(slug))
             return
-        updated = record.entry.updated if record else None
-        if record is not None and article.revision > record.revision:
+        updated = live.entry.updated if live else None
+        if live is not None and article.revision > live.revision:
             updated = self.now().isoformat()  # a correction of a published article
         entry = entry_for(article, updated)
         wanted = listings_for(article)
-        old_listings = record.listings if record else []
-        for listing in old_listings:
-            if listing not in wanted or record.entry.sort_key != entry.sort_key:
-                self._remove(listing, record.entry, listings)
+        # The same state as recorded: this event (or its twin) was applied, maybe without its pages
+        # being written (a failure after the index changed); its pages are written again.
+        replay = live is not None and (live.revision, live.entry, live.listings) == (
+            article.revision,
+            entry,
+            wanted,
+        )
+        for listing in live.listings if live else []:
+            if listing not in wanted or live.entry.sort_key != entry.sort_key:
+                self._remove(listing, live.entry, listings)
         for listing in wanted:
-            self._add(listing, entry, listings, replace=record is not None and record.entry != entry)
+            self._add(
+                listing, entry, listings, replace=live is not None and live.entry != entry, replay=replay
+            )
+        if live is None or live.entry != entry or replay:
+            months.update({entry.month, live.entry.month} if live else {entry.month})
         new_record = SiteRecord(entry=entry, listings=wanted, revision=article.revision)
-        if record is None or record.entry != entry:
-            months.update({entry.month, record.entry.month} if record else {entry.month})
         self.index.put_record(new_record)
         self._write_article(article, new_record, out)
 
@@ -162,8 +182,17 @@ class SitePublisher:
         position = self._position(listing, entry, before)
         if self.index.remove_entry(listing, entry):
             self._track(listings, listing, before, before - 1, position, before)
+        else:
+            self._removed_again(listing, entry, listings)
 
-    def _add(self, listing: str, entry: Entry, listings: dict[str, ListingChange], *, replace: bool) -> None:
+    def _removed_again(self, listing: str, entry: Entry, listings: dict[str, ListingChange]) -> None:
+        after = self.index.count(listing)
+        position = after - self.index.newer_than(listing, entry.sort_key)  # where it was
+        self._track(listings, listing, after + 1, after, position, after + 1)
+
+    def _add(
+        self, listing: str, entry: Entry, listings: dict[str, ListingChange], *, replace: bool, replay: bool
+    ) -> None:
         before = self.index.count(listing)
         if self.index.add_entry(listing, entry):
             position = self._position(listing, entry, before + 1)
@@ -172,6 +201,9 @@ class SitePublisher:
             self.index.replace_entry(listing, entry)
             position = self._position(listing, entry, before)
             self._track(listings, listing, before, before, position, position + 1)
+        elif replay:  # written as if it had just been added, which is what the first delivery did
+            position = self._position(listing, entry, before)
+            self._track(listings, listing, before - 1, before, position, before)
 
     @staticmethod
     def _track(

@@ -62,11 +62,19 @@ class DynamoDBSiteIndex:
         found: set[str] = set()
         for start in range(0, len(keys), _BATCH_GET):
             request: dict[str, Any] = {
-                self.table_name: {"Keys": keys[start : start + _BATCH_GET], "ProjectionExpression": "pk"}
+                self.table_name: {
+                    "Keys": keys[start : start + _BATCH_GET],
+                    "ProjectionExpression": "pk, #public",
+                    "ExpressionAttributeNames": {"#public": "public"},
+                }
             }
             while request:
                 resp = self.resource.batch_get_item(RequestItems=request)
-                found |= {i["pk"].removeprefix("ART#") for i in resp["Responses"].get(self.table_name, [])}
+                found |= {
+                    i["pk"].removeprefix("ART#")
+                    for i in resp["Responses"].get(self.table_name, [])
+                    if i.get("public", True)
+                }
                 request = resp.get("UnprocessedKeys") or {}
         return found
 
@@ -189,7 +197,10 @@ class DynamoDBSiteIndex:
         """Make the table hold exactly ``built``'s state (``newsdrop publish --all``)."""
         items: dict[tuple[str, str], dict[str, Any]] = {}
         for record in built.records.values():
-            items[(f"ART#{record.entry.slug}", "RECORD")] = {"r": record.model_dump_json()}
+            items[(f"ART#{record.entry.slug}", "RECORD")] = {
+                "public": record.public,
+                "r": record.model_dump_json(),
+            }
         months: dict[str, int] = {}
         for listing, entries in built.listings.items():
             items[(f"LIST#{listing}", "COUNT")] = {"n": len(entries)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import os
 from collections.abc import Callable, Iterable
@@ -20,6 +21,7 @@ from newsdrop.site.store import (
 )
 
 STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
 
 
 def changed_slugs(records: Iterable[dict[str, Any]]) -> tuple[list[str], list[str]]:
@@ -54,6 +56,24 @@ class PublisherRuntime:
     def publish(self, articles: list[str], related: list[str]) -> PublishReport:
         changes = self.publisher.publish(articles, related)
         return self.apply(changes)
+
+    def handle(self, records: list[dict[str, Any]]) -> tuple[PublishReport, list[str]]:
+        """A stream batch: (what was published, sequence numbers to report as failed). The whole batch at
+        once; if that fails, record by record in order up to the first that fails (Lambda retries from
+        it), still with one write pass and one invalidation. Retried records write the same pages."""
+        try:
+            return self.publish(*changed_slugs(records)), []
+        except Exception:  # noqa: BLE001 (an AWS failure, or one article's: find which)
+            log.warning("batch failed, publishing record by record", exc_info=True)
+        merged, failed = SiteChanges(), []
+        for record in records:
+            try:
+                merged.merge(self.publisher.publish(*changed_slugs([record])))
+            except Exception:  # noqa: BLE001
+                log.warning("record failed, reported for a retry", exc_info=True)
+                failed = [record["dynamodb"]["SequenceNumber"]]
+                break
+        return self.apply(merged), failed
 
     def apply(self, changes: SiteChanges) -> PublishReport:
         self.bucket.apply(changes)
