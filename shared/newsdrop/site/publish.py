@@ -263,7 +263,10 @@ class SitePublisher:
         out.put(SITEMAP_INDEX_KEY, self.renderer.sitemap_index(self.index.months()), XML)
         since = (self.now() - NEWS_WINDOW).isoformat()
         recent = self.index.between(ALL, since, "\uffff")
-        out.put(NEWS_SITEMAP_KEY, self.renderer.news_sitemap(list(reversed(recent))), XML)
+        if recent:
+            out.put(NEWS_SITEMAP_KEY, self.renderer.news_sitemap(list(reversed(recent))), XML)
+        else:  # the sitemaps.org schema wants at least one <url>
+            out.delete(NEWS_SITEMAP_KEY)
 
     # -- everything, from scratch ---------------------------------------------------------------------
     def publish_all(
