@@ -3,10 +3,12 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-$(BIN)/newsdrop: pyproject.toml
+# shared/constraints.txt pins every runtime library: the tests run on what the layer ships.
+CONSTRAINTS := shared/constraints.txt
+$(BIN)/newsdrop: pyproject.toml $(CONSTRAINTS)
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -e ".[dev]" -c $(CONSTRAINTS)
 	touch $@
 
 # SAM CLI and checkov pin libraries that clash with moto's, so they get a venv of their own.
@@ -17,7 +19,7 @@ $(TOOLS)/sam:
 	$(TOOLS)/pip install -q aws-sam-cli checkov
 	touch $@
 
-.PHONY: setup demo test lint deploy-checks bench
+.PHONY: setup demo test lint deploy-checks bench bench-smoke
 setup: $(BIN)/newsdrop
 
 demo: setup
@@ -34,9 +36,18 @@ lint: setup
 # What `sam deploy` needs to succeed, checked offline: SAM lint, a real arm64 python3.13 build, checkov.
 deploy-checks: setup $(TOOLS)/sam
 	$(TOOLS)/sam validate --lint
-	PYENV_VERSION=3.11.7:3.13.0 $(TOOLS)/sam build --parallel
+	# PIP_CONSTRAINT: functions/<name>/requirements.txt (SAM's python builder, arm64 wheels) get the
+	# versions the tests run on, as the layer does (shared/Makefile passes the same file with -c)
+	PIP_CONSTRAINT=$(CURDIR)/$(CONSTRAINTS) PYENV_VERSION=3.11.7:3.13.0 $(TOOLS)/sam build --parallel
 	$(BIN)/python bench/package_size.py
 	BC_SKIP_MAPPING=TRUE $(TOOLS)/checkov -f template.yaml --framework cloudformation --compact --quiet
 
 bench: setup
 	$(BIN)/python bench/ingest.py
+
+# Every bench at its smallest size (`--smoke`), so none can rot; new bench/*.py files are picked up.
+bench-smoke: setup
+	@set -e; for b in bench/*.py; do \
+		case "$$b" in bench/common.py) continue;; esac; \
+		echo "== $$b --smoke"; $(BIN)/python "$$b" --smoke; \
+	done

@@ -125,6 +125,8 @@ class World:
         os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
         os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+        # as the other benches: no metric namespace here, and the figures are printed, not published
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         self.session = boto3.session.Session(region_name=REGION)  # the bench's own calls: not counted
         self.ddb = self.session.client("dynamodb")
         self.sqs = self.session.client("sqs")
@@ -522,7 +524,10 @@ def main(argv: list[str] | None = None) -> int:
         help="also crash after SES accepted (the at-least-once window): expect that many dupes",
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--smoke", action="store_true", help="smallest run, for CI: 300 subscribers")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.subscribers = [300]
     worst = 0
     for n in args.subscribers:
         result = run(

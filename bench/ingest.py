@@ -2,6 +2,7 @@
 items per article, and the handler's cold import time next to a bare `import boto3`.
 
     .venv/bin/python bench/ingest.py [N]        (N articles, default 1000; BBC corpus when present)
+    .venv/bin/python bench/ingest.py --smoke    (20 articles, CI)
 """
 
 from __future__ import annotations
@@ -49,7 +50,13 @@ def articles(n: int) -> list[tuple[str, bytes]]:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int, nargs="?", default=1000, help="articles (default 1000)")
+    parser.add_argument("--smoke", action="store_true", help="20 articles (CI)")
+    args = parser.parse_args()
+    n = 20 if args.smoke else args.n
     from newsdrop.local.pipeline import embedded_aws
     from newsdrop.local.stack import S3_EVENTS_QUEUE, LocalStack
 

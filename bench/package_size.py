@@ -1,36 +1,73 @@
-"""Size of what `sam build` produced: per function and for the layer, unzipped and zipped (what Lambda
-downloads on a cold start). Run after `make deploy-checks` (or any `sam build`).
+"""Size of what `sam build` produced: per function, what Lambda downloads on a cold start (the layer +
+the function's code + its own requirements), unzipped and zipped; and each artifact alone. Run after
+`make deploy-checks` (or any `sam build`).
 
     .venv/bin/python bench/package_size.py
+    .venv/bin/python bench/package_size.py --smoke   # the same (it only reads the build); CI
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import sys
 import zipfile
 from pathlib import Path
 
 BUILD = Path(__file__).resolve().parents[1] / ".aws-sam" / "build"
+LIMIT = 10e6  # zipped bytes a function may deploy (layer + code)
+LAYER = "NewsdropLayer"
 
 
-def sizes(folder: Path) -> tuple[int, int]:
-    files = [p for p in folder.rglob("*") if p.is_file()]
+def sizes(*folders: Path) -> tuple[int, int]:
+    """(unzipped, zipped) bytes of the folders' files together."""
+    files = [(folder, p) for folder in folders for p in folder.rglob("*") if p.is_file()]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for p in files:
+        for folder, p in files:
             zf.write(p, p.relative_to(folder))
-    return sum(p.stat().st_size for p in files), len(buf.getvalue())
+    return sum(p.stat().st_size for _, p in files), len(buf.getvalue())
 
 
-def main() -> int:
+def function_folders() -> dict[str, Path]:
+    """functions/<name> -> its build folder (sam names it after the logical id, e.g. IngestFunction)."""
+    if not BUILD.exists():
+        return {}
+    out = {}
+    for folder in sorted(p for p in BUILD.iterdir() if p.is_dir() and p.name != LAYER):
+        if (folder / "app.py").exists():
+            out[folder.name.removesuffix("Function").lower()] = folder
+    return out
+
+
+def function_sizes() -> dict[str, tuple[int, int]]:
+    """functions/<name> -> (unzipped, zipped) of layer + code + per-function requirements."""
+    layer = BUILD / LAYER
+    if not layer.exists():
+        return {}
+    return {name: sizes(layer, folder) for name, folder in function_folders().items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--smoke", action="store_true", help="same as without (reading the build is quick)")
+    p.parse_args(argv)
     if not BUILD.exists():
         print(f"no build at {BUILD}: run `make deploy-checks` (sam build) first", file=sys.stderr)
-        return 1
+        return 0
     print(f"{'artifact':<24}{'unzipped':>12}{'zipped':>12}")
     for folder in sorted(p for p in BUILD.iterdir() if p.is_dir()):
         raw, packed = sizes(folder)
         print(f"{folder.name:<24}{raw / 1e3:>10,.0f}kB{packed / 1e3:>10,.0f}kB")
+    print(f"\n{'function deploys':<24}{'unzipped':>12}{'zipped':>12}  (layer + code + own requirements)")
+    over = []
+    for name, (raw, packed) in function_sizes().items():
+        print(f"{name:<24}{raw / 1e3:>10,.0f}kB{packed / 1e3:>10,.0f}kB")
+        if packed > LIMIT:
+            over.append(name)
+    if over:
+        print(f"over {LIMIT / 1e6:.0f} MB zipped: {', '.join(over)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -100,7 +100,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="500,1000,2000,10000")
     ap.add_argument("--measure", type=int, default=100)
+    ap.add_argument("--smoke", action="store_true", help="100 articles, 10 measured (CI)")
     args = ap.parse_args()
+    if args.smoke:
+        args.sizes, args.measure = "100", 10
     print(
         f"{'corpus':>7} | {'reads/art':>9} {'writes/art':>10} {'items/art':>9} {'ms/art':>7} | "
         f"{'full items':>10} {'full s':>8} | {'items %':>7} {'time %':>7}"

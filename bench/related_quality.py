@@ -188,10 +188,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int)
     ap.add_argument("--in-memory", action="store_true", help="skip moto: the fast tuning mode")
+    ap.add_argument("--smoke", action="store_true", help="40 articles through the handlers (CI)")
     ap.add_argument(
         "--with-notifications", action="store_true", help="also drive the notify/fanout functions (slow)"
     )
     args = ap.parse_args()
+    if args.smoke:
+        args.limit = 40
     rows = bbc_rows(args.limit)
     articles = ingest_articles(rows)
     if args.in_memory:

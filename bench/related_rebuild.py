@@ -61,7 +61,10 @@ def main() -> None:
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="500,2000,10000")
+    ap.add_argument("--smoke", action="store_true", help="100 articles only (CI)")
     args = ap.parse_args()
+    if args.smoke:
+        args.sizes = "100"
     print(
         f"{'corpus':>7} | {'reindex s':>9} {'s/1k art':>8} | {'index items':>11} | "
         f"{'event':>10} {'changed':>7} {'read':>7} {'written':>7} {'rebuild s':>9}"

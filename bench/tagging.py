@@ -33,7 +33,10 @@ SECTION_TOPICS = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=500)
+    parser.add_argument("--smoke", action="store_true", help="20 articles (CI)")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.sample = 20
     rows = [json.loads(line) for line in BBC.read_text(encoding="utf-8").splitlines() if line.strip()]
     sample = random.Random(42).sample(rows, min(args.sample, len(rows)))
     auto_tags(sample[0]["title"], sample[0]["body"])  # first call loads the gazetteer: not per-article cost

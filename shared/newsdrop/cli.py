@@ -119,6 +119,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(
             f"site: {index.as_uri()}  (serve it: python3 -m http.server -d {args.site} 8000)", file=sys.stderr
         )
+    pending = [d["source"] for d in result["drops"] if d["status"] == "pending"]
+    if pending:
+        # A file that is neither stored nor quarantined is a failure (its event is in the ingest DLQ).
+        print(
+            f"newsdrop: {len(pending)} file(s) left pending (neither stored nor quarantined; see the ingest "
+            f"dead-letter queue): {', '.join(pending)}",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 

@@ -24,6 +24,7 @@ class RejectReason(StrEnum):
     MISSING_TITLE = "missing_title"
     MISSING_BODY = "missing_body"
     INVALID_FIELD = "invalid_field"
+    SLUG_TAKEN = "slug_taken"  # an explicit slug that names another article (live or withdrawn)
 
 
 class RejectedInput(Exception):
@@ -42,7 +43,8 @@ class ArticleDraft(BaseModel):
     """What a parser extracts from one file, before identity, tagging and derived fields."""
 
     title: str
-    body: str  # sanitized: markdown/text as written, or HTML restricted to safe tags
+    body: str  # the editor's source, exactly as written (Markdown, HTML or text)
+    body_html: str = ""  # what readers get: body rendered, then sanitized (newsdrop.ingest.body)
     body_format: BodyFormat
     author: str | None = None
     date: datetime | None = None
@@ -63,8 +65,12 @@ class Article(BaseModel):
     title: str
     author: str | None = None
     published: datetime
-    body: str
+    body: str  # the editor's source as dropped (revisions keep it)
     body_format: BodyFormat
+    # The reader's HTML: the body rendered (Markdown, text) or extracted (HTML page) and sanitized at
+    # ingest. Every reader-facing output shows this, never `body`. Empty only on items stored before it.
+    body_html: str = ""
+    slug_explicit: bool = False  # the file named its slug ("slug:"): other files may name it too
     excerpt: str
     word_count: int
     reading_minutes: int

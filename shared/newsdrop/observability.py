@@ -1,14 +1,83 @@
 """One Logger, Tracer and Metrics setup for every function (service name and namespace come from env)."""
 
+import functools
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
+
+def tracing_enabled() -> bool:
+    """Powertools' own rule: on Lambda (not SAM local / Chalice) unless POWERTOOLS_TRACE_DISABLED."""
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() in (
+        "1",
+        "true",
+        "yes",
+        "on",
+        "y",
+        "t",
+    ):
+        return False
+    return bool(os.environ.get("LAMBDA_TASK_ROOT")) and not (
+        os.environ.get("AWS_SAM_LOCAL") or os.environ.get("AWS_CHALICE_CLI_MODE")
+    )
+
+
+class LazyTracer:
+    """Powertools' Tracer, made on the first invocation and only when tracing is on.
+
+    ``Tracer()`` imports aws_xray_sdk (and, outside Lambda, builds X-Ray clients for its sampler) even
+    when tracing is disabled: ~150-300 ms of every cold start. Decorators applied at import keep their
+    place and decide on the first call: the real Tracer's wrapper when tracing is on, the bare function
+    when it is off. Annotations and metadata are dropped when tracing is off, as Powertools does."""
+
+    def __init__(self) -> None:
+        self._tracer: Any | None = None
+
+    @property
+    def real(self) -> Any:
+        if self._tracer is None:
+            from aws_lambda_powertools import Tracer
+
+            self._tracer = Tracer()
+        return self._tracer
+
+    def _deferred(self, decorator: str, fn: Callable[..., Any], **options: Any) -> Callable[..., Any]:
+        chosen: Callable[..., Any] | None = None
+
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            nonlocal chosen
+            if chosen is None:
+                chosen = getattr(self.real, decorator)(fn, **options) if tracing_enabled() else fn
+            return chosen(*args, **kwargs)
+
+        return call
+
+    def capture_lambda_handler(self, fn: Callable[..., Any] | None = None, **options: Any) -> Any:
+        if fn is None:
+            return functools.partial(self.capture_lambda_handler, **options)
+        return self._deferred("capture_lambda_handler", fn, **options)
+
+    def capture_method(self, fn: Callable[..., Any] | None = None, **options: Any) -> Any:
+        if fn is None:
+            return functools.partial(self.capture_method, **options)
+        return self._deferred("capture_method", fn, **options)
+
+    def put_annotation(self, key: str, value: Any) -> None:
+        if tracing_enabled():
+            self.real.put_annotation(key=key, value=value)
+
+    def put_metadata(self, key: str, value: Any, namespace: str | None = None) -> None:
+        if tracing_enabled():
+            self.real.put_metadata(key=key, value=value, namespace=namespace)
+
+
 logger = Logger()
-tracer = Tracer()
+tracer = LazyTracer()
 metrics = Metrics()
 
 

@@ -5,13 +5,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
+
+REPORT_SUFFIX = ".reject.json"  # beside the quarantined original
 
 
 class DropBucket:
     def __init__(self, s3: Any | None = None):
-        self.s3 = s3 or boto3.client("s3")
+        self._s3 = s3
+
+    @property
+    def s3(self) -> Any:
+        if self._s3 is None:  # on first use: a handler imports without touching AWS
+            from newsdrop import aws
+
+            self._s3 = aws.client("s3")
+        return self._s3
 
     def read(self, bucket: str, key: str, version_id: str | None, limit: int) -> bytes:
         """At most `limit` + 1 bytes: enough to tell "too large" without trusting the event's size."""
@@ -35,7 +44,7 @@ class DropBucket:
         self.s3.copy_object(Bucket=bucket, Key=target, CopySource=source, MetadataDirective="COPY")
         self.s3.put_object(
             Bucket=bucket,
-            Key=f"{target}.reject.json",
+            Key=f"{target}{REPORT_SUFFIX}",
             Body=json.dumps(report, indent=2, ensure_ascii=False).encode(),
             ContentType="application/json",
         )

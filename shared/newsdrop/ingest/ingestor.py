@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from newsdrop.ingest.drop_bucket import DropBucket
+from newsdrop.ingest.drop_bucket import REPORT_SUFFIX, DropBucket
 from newsdrop.ingest.parsing import parse_article
-from newsdrop.ingest.store import ArticleStore, StaleWrite
+from newsdrop.ingest.store import MAX_ITEM_BYTES, ArticleStore, StaleWrite, article_size
 from newsdrop.ingest.tagging import auto_tags, normalize_tags
-from newsdrop.ingest.text import make_excerpt, plain_text, reading_minutes, slugify, word_count
+from newsdrop.ingest.text import html_text, make_excerpt, reading_minutes, slugify, word_count
 from newsdrop.models import (
     MAX_OBJECT_BYTES,
     Article,
@@ -22,6 +22,7 @@ from newsdrop.models import (
 )
 
 SAVE_ATTEMPTS = 5
+MAX_KEY_BYTES = 1024  # S3's limit on an object key (moto does not enforce it; AWS does)
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,9 @@ class DroppedObject:
 
 
 def content_hash(draft: ArticleDraft) -> str:
-    """Identity of what the editor wrote, independent of file name, encoding or line endings."""
-    return hashlib.sha256(draft.model_dump_json().encode()).hexdigest()
+    """Identity of what the editor wrote, independent of file name, encoding or line endings (and of how
+    this version of Newsdrop renders it)."""
+    return hashlib.sha256(draft.model_dump_json(exclude={"body_html"}).encode()).hexdigest()
 
 
 def sequencer_order(sequencer: str) -> tuple[int, str]:
@@ -63,7 +65,7 @@ def build_article(
     now: datetime,
     correlation_id: str | None = None,
 ) -> Article:
-    text = plain_text(draft.body, draft.body_format)
+    text = html_text(draft.body_html)
     editor_tags = normalize_tags(draft.tags)
     words = word_count(text)
     return Article(
@@ -73,6 +75,8 @@ def build_article(
         published=draft.date or (previous.published if previous else now),
         body=draft.body,
         body_format=draft.body_format,
+        body_html=draft.body_html,
+        slug_explicit=bool(draft.slug),
         excerpt=make_excerpt(draft.summary or text),
         word_count=words,
         reading_minutes=reading_minutes(words),
@@ -125,6 +129,8 @@ class Ingestor:
                 return self._store(obj, draft)
             except StaleWrite:
                 continue  # someone else wrote this slug meanwhile: decide again on fresh state
+            except RejectedInput as rejected:  # it parsed, but cannot be stored as it is
+                return self._quarantine(obj, rejected)
         raise RuntimeError(f"could not store {source!r}: the article kept changing under us")
 
     def _store(self, obj: DroppedObject, draft: ArticleDraft) -> DropOutcome:
@@ -144,7 +150,10 @@ class Ingestor:
 
         slug = explicit or (source["slug"] if source else None)
         previous = self.articles.get_article(slug) if slug else None
-        revisions_before = self.articles.last_revision(slug) if slug and previous is None else 0
+        withdrawn = self.articles.latest_revision(slug) if slug and previous is None else None
+        revisions_before = withdrawn.revision if withdrawn else 0
+        if explicit:
+            self._check_claim(obj.key, explicit, previous or withdrawn, withdrawn=previous is None)
         if slug is None:
             slug = self._free_slug(slugify(draft.title))
         if previous and previous.content_hash == digest:
@@ -160,8 +169,30 @@ class Ingestor:
         )
         if revisions_before:  # published again after a withdrawal: the numbering goes on
             article = article.model_copy(update={"revision": revisions_before + 1})
+        size = article_size(article)
+        if size > MAX_ITEM_BYTES:
+            raise RejectedInput(
+                RejectReason.TOO_LARGE,
+                f"The article would take {size:,} bytes stored (its text as written plus the reader's HTML); "
+                f"one article is stored in one DynamoDB item, at most {MAX_ITEM_BYTES:,} bytes. Split the "
+                "story, or move tables and embedded images out of it.",
+            )
         self.articles.save(article, previous=previous, source_key=obj.key, sequencer=obj.sequencer)
         return DropOutcome(source=obj.key, status="stored", slug=slug)
+
+    @staticmethod
+    def _check_claim(key: str, slug: str, holder: Article | None, *, withdrawn: bool) -> None:
+        """A slug, once used, never goes to another article. An explicit slug names the article that
+        holds it only when the holder came from the same file, or declared the same slug itself (then the
+        files are revisions of one article, as the editor said)."""
+        if holder is None or holder.source_key == key or holder.slug_explicit:
+            return
+        raise RejectedInput(
+            RejectReason.SLUG_TAKEN,
+            f"The slug '{slug}' already belongs to {'a withdrawn' if withdrawn else 'another'} article ('{holder.title[:80]}', from "
+            f"'{holder.source_key}'). Slugs are never given to another article: choose another slug, or drop "
+            "the new text under that article's file name to revise it.",
+        )
 
     def _withdraw(self, obj: DroppedObject) -> DropOutcome:
         """Unpublish the article this key names, if the key still names it (an explicit slug may have moved
@@ -183,8 +214,7 @@ class Ingestor:
         return candidate
 
     def _quarantine(self, obj: DroppedObject, rejected: RejectedInput) -> DropOutcome:
-        relative = obj.key.removeprefix(self.incoming_prefix)
-        target = f"{self.quarantine_prefix}{relative}"
+        target = self.quarantine_key(obj.key)
         report = {
             "source": {"bucket": obj.bucket, "key": obj.key, "version_id": obj.version_id, "size": obj.size},
             "reason": rejected.reason.value,
@@ -200,6 +230,18 @@ class Ingestor:
             detail=rejected.detail,
             quarantined_as=target,
         )
+
+    def quarantine_key(self, key: str) -> str:
+        """quarantine/<the key under incoming/>, unless that (or its report) would pass S3's 1,024-byte
+        limit: then quarantine/<hash of the key>/<as much of its end as fits>. The report holds the full key."""
+        relative = key.removeprefix(self.incoming_prefix)
+        target = f"{self.quarantine_prefix}{relative}"
+        if len((target + REPORT_SUFFIX).encode()) <= MAX_KEY_BYTES:
+            return target
+        head = f"{self.quarantine_prefix}{hashlib.sha256(key.encode()).hexdigest()[:16]}/"
+        budget = MAX_KEY_BYTES - len(head.encode()) - len(REPORT_SUFFIX.encode())
+        tail = relative.encode()[-budget:].decode("utf-8", "ignore").lstrip("/")
+        return head + tail
 
     @staticmethod
     def _too_large(size: int) -> str:

@@ -16,16 +16,9 @@ from typing import Any
 
 import yaml
 
-from newsdrop.ingest.sanitize import (
-    Element,
-    MarkupTooComplex,
-    element_text,
-    parse_html,
-    render_safe,
-    sanitize_html,
-    sanitize_markdown,
-)
-from newsdrop.ingest.text import slug_or_empty
+from newsdrop.ingest import body as bodies
+from newsdrop.ingest.tagging import MAX_TAGS, tag_key
+from newsdrop.ingest.text import html_text, slug_or_empty
 from newsdrop.models import MAX_OBJECT_BYTES, ArticleDraft, BodyFormat, RejectedInput, RejectReason
 
 MAX_NESTING = 20
@@ -34,6 +27,10 @@ MAX_FRONT_MATTER_CHARS = 64 * 1024
 MAX_TITLE_CHARS = 300
 MAX_AUTHOR_CHARS = 200
 MAX_SUMMARY_CHARS = 1000
+# The body as written plus its reader's HTML must fit one DynamoDB item (400 KB); the item's size is
+# checked exactly before the write (newsdrop.ingest.store.item_size), this only refuses early what can
+# never fit, before any rendering.
+MAX_BODY_BYTES = 390 * 1024
 
 EXTENSIONS: dict[str, str] = {
     ".md": "markdown",
@@ -105,20 +102,13 @@ def parse_article(data: bytes, filename: str) -> ArticleDraft:
         )
     if fmt is None:
         fmt = _sniff(text)
-    try:
-        if fmt == "markdown":
-            return _parse_markdown(text)
-        if fmt == "json":
-            return _parse_json(text)
-        if fmt == "html":
-            return _parse_html(text)
-        return _parse_text(text)
-    except MarkupTooComplex:
-        raise RejectedInput(
-            RejectReason.TOO_COMPLEX,
-            f"The HTML has more than {MAX_HTML_ELEMENTS:,} elements. Export just the article, not a whole "
-            "site page or feed.",
-        ) from None
+    if fmt == "markdown":
+        return _parse_markdown(text)
+    if fmt == "json":
+        return _parse_json(text)
+    if fmt == "html":
+        return _parse_html(text)
+    return _parse_text(text)
 
 
 def _extension(filename: str) -> str:
@@ -225,17 +215,26 @@ def _clean_line(value: str) -> str:
     return " ".join(value.split())
 
 
+# Characters that take no space: a title made of these and spaces is no title.
+_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060-\u2064\u206a-\u206f\ufeff\u00ad\u034f\u180e]+")
+
+
 def _string_field(value: Any, field: str, limit: int) -> str | None:
+    """A field as one line of text. Fields are text, not HTML: "Why x<y matters" stays whole; only a
+    WordPress export's {"rendered": "..."} is HTML, and gives its text."""
     if value is None:
         return None
-    if isinstance(value, dict) and isinstance(value.get("rendered"), str):  # WordPress REST export
+    rendered = isinstance(value, dict) and isinstance(value.get("rendered"), str)  # WordPress REST export
+    if rendered:
         value = value["rendered"]
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _invalid(field, f"must be text, but it is {_describe(value)}.")
     text = _clean_value(str(value))
-    if "<" in text:
-        text = element_text(parse_html(text, MAX_HTML_ELEMENTS))
+    if rendered:
+        text = bodies.html_fragment_text(text)
     text = _clean_line(text)
+    if not _INVISIBLE.sub("", text):
+        return None
     if len(text) > limit:
         raise _invalid(field, f"is {len(text)} characters long; the limit is {limit}.")
     return text or None
@@ -286,9 +285,19 @@ def _tags(value: Any) -> list[str]:
             raise _invalid(
                 "tags", f"must hold only words or short phrases, but one entry is {_describe(item)}."
             )
-        tag = _clean_line(str(item))
-        if tag:
+        tag = _clean_value(str(item))
+        if "<" in tag:  # "<b>World</b>": a tag is a word, so its markup goes and its text stays
+            tag = bodies.html_fragment_text(tag)
+        tag = _clean_line(tag)
+        if _INVISIBLE.sub("", tag):
             tags.append(tag)
+    distinct = {tag_key(t.lstrip("#")) for t in tags} - {""}
+    if len(distinct) > MAX_TAGS:
+        # Cutting would silently drop topics readers follow: the editor chooses which ones stay.
+        raise _invalid(
+            "tags", f"has {len(distinct)} different tags; the limit is {MAX_TAGS}. Keep the {MAX_TAGS} that "
+            "matter most (automatic tags add the people and places named in the story)."
+        )  # fmt: skip
     return tags
 
 
@@ -334,13 +343,22 @@ def _parse_date_text(text: str) -> datetime | None:
 def _title(value: Any, hint: str) -> str:
     title = _string_field(value, "title", MAX_TITLE_CHARS)
     if not title:
-        raise RejectedInput(RejectReason.MISSING_TITLE, f"The article has no title. {hint}")
+        blank = isinstance(value, str) and value != ""
+        what = "only spaces or invisible characters" if blank else "no title"
+        raise RejectedInput(
+            RejectReason.MISSING_TITLE,
+            f"The article has {what}{' as its title' if blank else ''}. {hint}",
+        )
     return title
 
 
-def _draft(fields: dict[str, Any], body: str, body_format: BodyFormat, title_hint: str) -> ArticleDraft:
+def _draft(
+    fields: dict[str, Any], body: str, body_format: BodyFormat, title_hint: str, body_html: str | None = None
+) -> ArticleDraft:
     title = _title(fields.get("title"), title_hint)
-    if not _has_text(body, body_format):
+    if body_html is None:
+        body_html = reader_html(body, body_format)
+    if not _has_text(body_html):
         raise RejectedInput(
             RejectReason.MISSING_BODY,
             f"The article '{title[:80]}' has a title but no body text. Add the story below the title.",
@@ -349,6 +367,7 @@ def _draft(fields: dict[str, Any], body: str, body_format: BodyFormat, title_hin
     return ArticleDraft(
         title=title,
         body=body,
+        body_html=body_html,
         body_format=body_format,
         author=_author(fields.get("author")),
         date=parse_date(fields.get("date")),
@@ -358,10 +377,29 @@ def _draft(fields: dict[str, Any], body: str, body_format: BodyFormat, title_hin
     )
 
 
-def _has_text(body: str, body_format: BodyFormat) -> bool:
+def reader_html(source: str, body_format: BodyFormat) -> str:
+    """The reader's HTML of a body, from the editor's source: rendered, then sanitized (never the source
+    itself: Markdown is not edited as text)."""
+    if len(source.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+        # It could not be stored (a DynamoDB item holds 400 KB), so it is not worth rendering either.
+        raise RejectedInput(RejectReason.TOO_LARGE, body_too_large(len(source.encode("utf-8", "replace"))))
+    if body_format == "markdown":
+        return bodies.markdown_html(source)
     if body_format == "html":
-        return bool(element_text(parse_html(body)).strip())
-    return any(ch.isalnum() for ch in body)
+        return bodies.sanitize(source)
+    return bodies.text_html(source)
+
+
+def body_too_large(size: int) -> str:
+    return (
+        f"The article body is {size:,} bytes; an article is stored in one database item, which holds at "
+        f"most {MAX_BODY_BYTES:,} bytes of text with its reader's HTML. Split the story, or move tables and "
+        "embedded images out of it."
+    )
+
+
+def _has_text(body_html: str) -> bool:
+    return any(ch.isalnum() for ch in html_text(body_html))
 
 
 # Accepted spellings of each field (keys are compared lower-cased).
@@ -462,8 +500,7 @@ def _parse_markdown(text: str) -> ArticleDraft:
         heading = _ATX_H1.match(body)
         if heading and _clean_line(heading.group(1)) == _clean_line(str(fields["title"])):
             body = body[heading.end() :]  # the same headline repeated as the first line
-    body = sanitize_markdown(body.strip("\n")).strip()
-    return _draft(fields, body, "markdown", MD_TITLE_HINT)
+    return _draft(fields, body.strip("\n"), "markdown", MD_TITLE_HINT)
 
 
 def _load_front_matter(raw: str) -> dict[Any, Any]:
@@ -573,13 +610,7 @@ def _parse_json(text: str) -> ArticleDraft:
         body_format = "html"
     else:
         body_format = "markdown"
-    if body_format == "html":
-        body = sanitize_html(body_text, MAX_HTML_ELEMENTS)
-    elif body_format == "markdown":
-        body = sanitize_markdown(body_text).strip()
-    else:
-        body = body_text
-    return _draft(_fields(data), body, body_format, JSON_TITLE_HINT)
+    return _draft(_fields(data), body_text, body_format, JSON_TITLE_HINT)
 
 
 _HTML_BLOCK = re.compile(r"<(p|div|h[1-6]|ul|ol|blockquote|figure|article|section|br)\b[^>]*>", re.I)
@@ -591,209 +622,28 @@ def _looks_like_html(text: str) -> bool:
 
 # --- HTML pages ---------------------------------------------------------------------------------------------
 
-_BOILERPLATE = re.compile(
-    r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|sidebar|side-bar|subscribe|subscription|newsletter|signup|"
-    r"sign-up|share|sharing|social|related|recommended|comments?|advert|advertisement|ads?|ad-slot|promo|"
-    r"cookie|cookies|banner|breadcrumbs?|popup|modal|footer|masthead|paywall|sponsored|outbrain|taboola|"
-    r"most-read|trending|skip-link|toolbar)(?:$|[\s_-])"
-)
-_BOILERPLATE_ROLES = frozenset({"navigation", "complementary", "contentinfo", "banner", "search", "dialog"})
-_ALWAYS_REMOVED = frozenset({"nav", "aside", "footer", "form", "header", "menu", "button", "input", "select"})
-_CALL_TO_ACTION = re.compile(
-    r"\b(?:subscribe|sign up|newsletter|join (?:over |more than )?\d[\d,.]*\s*k?\+?\s*(?:people|readers|"
-    r"subscribers|others)|get (?:our|the) (?:daily|weekly)|follow us|share this)\b",
-    re.I,
-)
-_FORM_CONTROLS = frozenset({"form", "input", "button", "select", "textarea"})
-_BYLINE_CLASS = re.compile(r"byline|author")
-_TITLE_SEPARATORS = re.compile(r"\s+(?:\||\u2013|\u2014|::|\u00b7|-)\s+")
-
 HTML_TITLE_HINT = "Give the page an <h1> headline (or a <title>) for the article."
 
 
 def _parse_html(text: str) -> ArticleDraft:
-    doc = parse_html(text, MAX_HTML_ELEMENTS)
-    page = _Page(doc)
-    meta = _meta(doc)
-    root = page.content_root()
-
-    h1 = root.find(lambda el: el.tag == "h1")
-    h1 = h1 or doc.find(lambda el: el.tag == "h1" and not page.in_boilerplate(el))
-    title_text = h1.text() if h1 is not None else ""
-    if not title_text:
-        title_text = meta.get("og:title") or _page_title(doc)
-
-    byline = _find_byline(root) or _find_byline(doc)
-    author = _byline_name(byline) if byline is not None else None
-    author = author or meta.get("author") or None
-
-    published = meta.get("article:published_time") or meta.get("date") or None
-    if not published:
-        time_el = root.find(lambda el: el.tag == "time" and bool(el.get("datetime").strip()))
-        time_el = time_el or doc.find(lambda el: el.tag == "time" and bool(el.get("datetime").strip()))
-        published = time_el.get("datetime") if time_el is not None else None
-
-    tags = [t for t in (meta.get("keywords") or "").split(",") if t.strip()] + meta.get_all("article:tag")
-    summary = meta.get("description") or meta.get("og:description") or None
-
-    removed = {id(h1), id(byline)}
-
-    def skip(el: Element) -> bool:
-        return id(el) in removed or (el is not root and page.is_boilerplate(el))
-
-    body = render_safe(root, skip=skip)
-    fields = {"title": title_text, "author": author, "date": published, "tags": tags, "summary": summary}
-    return _draft(fields, body, "html", HTML_TITLE_HINT)
-
-
-class _Meta(dict[str, str]):
-    def __init__(self) -> None:
-        super().__init__()
-        self.multi: dict[str, list[str]] = {}
-
-    def get_all(self, key: str) -> list[str]:
-        return self.multi.get(key, [])
-
-
-def _meta(doc: Element) -> _Meta:
-    meta = _Meta()
-    for el in doc.iter():
-        if el.tag != "meta":
-            continue
-        key = (el.get("property") or el.get("name") or el.get("itemprop")).strip().lower()
-        value = " ".join(el.get("content").split())
-        if key and value:
-            meta.setdefault(key, value)
-            meta.multi.setdefault(key, []).append(value)
-    return meta
-
-
-def _page_title(doc: Element) -> str:
-    title_el = doc.find(lambda el: el.tag == "title")
-    title = title_el.text() if title_el is not None else ""
-    parts = _TITLE_SEPARATORS.split(title)
-    if len(parts) > 1 and len(parts[0].split()) >= 3:
-        return parts[0]  # "Headline | Site name"
-    return title
-
-
-_SHORT = 400  # blocks with less text than this are candidates for "subscribe" boxes
-_CTA_START = re.compile(
-    r"^\W*(?:subscribe|sign up|join|get (?:our|the)|follow us|share this|newsletter)", re.I
-)
-
-
-class _Page:
-    """Per-element facts computed once, bottom-up, so boilerplate checks stay linear on big pages."""
-
-    def __init__(self, doc: Element):
-        self.doc = doc
-        self.text_len: dict[int, int] = {}
-        self.short_text: dict[int, str] = {}  # text of elements with little text (for call-to-action checks)
-        self.has_controls: dict[int, bool] = {}
-        self.memo: dict[int, bool] = {}
-        order = list(doc.iter())
-        for el in reversed(order):  # children before parents
-            length = 0
-            controls = el.tag in _FORM_CONTROLS
-            pieces: list[str] = []
-            for child in el.children:
-                if isinstance(child, str):
-                    length += len(child)
-                    pieces.append(child)
-                elif child.tag not in ("script", "style"):
-                    key = id(child)
-                    length += self.text_len[key]
-                    controls = controls or self.has_controls[key]
-                    pieces.append(self.short_text.get(key, ""))
-            key = id(el)
-            self.text_len[key] = length
-            self.has_controls[key] = controls
-            if length < _SHORT:
-                self.short_text[key] = " ".join(" ".join(pieces).split())
-
-    def is_boilerplate(self, el: Element) -> bool:
-        key = id(el)
-        if key not in self.memo:
-            self.memo[key] = self._is_boilerplate(el)
-        return self.memo[key]
-
-    def _is_boilerplate(self, el: Element) -> bool:
-        if el.tag in _ALWAYS_REMOVED:
-            return True
-        if el.get("role").lower() in _BOILERPLATE_ROLES or "hidden" in el.attrs:
-            return True
-        if el.get("aria-hidden").lower() == "true" or "display:none" in el.get("style").replace(" ", ""):
-            return True
-        if _BOILERPLATE.search(el.classes()):
-            return True
-        key = id(el)
-        if el.tag in ("div", "section", "aside", "span", "ul", "p", "table") and key in self.short_text:
-            if self.has_controls[key]:
-                return True
-            text = self.short_text[key]
-            if el.tag == "p":
-                return _CTA_START.search(text) is not None and _CALL_TO_ACTION.search(text) is not None
-            return len(text) < 200 and _CALL_TO_ACTION.search(text) is not None
-        return False
-
-    def in_boilerplate(self, el: Element) -> bool:
-        return any(self.is_boilerplate(a) for a in el.ancestors())
-
-    def content_root(self) -> Element:
-        articles = [el for el in self.doc.iter() if el.tag == "article" and not self.in_boilerplate(el)]
-        if articles:
-            return max(articles, key=lambda el: self.text_len[id(el)])
-        for predicate in (lambda el: el.tag == "main", lambda el: el.get("role").lower() == "main"):
-            found = self.doc.find(predicate)
-            if found is not None:
-                return found
-        return self.largest_block()
-
-    def largest_block(self) -> Element:
-        """Readability-style fallback: the element whose paragraphs hold the most text."""
-        scores: dict[int, float] = {}
-        elements: dict[int, Element] = {}
-        for el in self.doc.iter():
-            if el.tag != "p" or el.parent is None or self.in_boilerplate(el):
-                continue
-            length = self.text_len[id(el)]
-            if length < 25:
-                continue
-            for ancestor, weight in ((el.parent, 1.0), (el.parent.parent, 0.5)):
-                if ancestor is not None:
-                    scores[id(ancestor)] = scores.get(id(ancestor), 0) + length * weight
-                    elements[id(ancestor)] = ancestor
-        if not scores:
-            body = self.doc.find(lambda el: el.tag == "body")
-            return body if body is not None else self.doc
-        return elements[max(scores, key=lambda key: scores[key])]
-
-
-def _find_byline(scope: Element) -> Element | None:
-    rel = scope.find(lambda el: "author" in el.get("rel").lower().split() and bool(el.text()))
-    if rel is not None:
-        return rel
-    candidates = scope.find_all(
-        lambda el: (
-            el.tag not in ("body", "article", "main", "html")
-            and _BYLINE_CLASS.search(el.classes()) is not None
+    if len(text.encode("utf-8", "replace")) > MAX_BODY_BYTES:
+        raise RejectedInput(RejectReason.TOO_LARGE, body_too_large(len(text.encode("utf-8", "replace"))))
+    page = bodies.parse_page(text)
+    if page.elements > MAX_HTML_ELEMENTS:
+        raise RejectedInput(
+            RejectReason.TOO_COMPLEX,
+            f"The HTML has {page.elements:,} elements, more than {MAX_HTML_ELEMENTS:,}. Export just the "
+            "article, not a whole site page or feed.",
         )
-    )
-    for el in candidates:
-        if 2 <= len(el.text()) <= 120:
-            return el
-    return None
-
-
-_BY_PREFIX = re.compile(r"^\s*(?:by|written by|words by|von|por|par)\s*:?\s+", re.I)
-
-
-def _byline_name(el: Element) -> str | None:
-    text = element_text(el, skip=lambda d: d.tag == "time")
-    text = _BY_PREFIX.sub("", " ".join(text.split()))
-    text = re.split(r"\s*(?:[|\u00b7\u2022,;]|\s-\s|\s\u2013\s|\n)\s*", text)[0].strip()
-    return text[:MAX_AUTHOR_CHARS] or None
+    fields = {
+        "title": page.title,
+        "author": page.author,
+        "date": page.published,
+        "tags": page.tags,
+        "summary": page.summary,
+    }
+    # The page as dropped is the editor's source; readers get only its article, sanitized.
+    return _draft(fields, text, "html", HTML_TITLE_HINT, body_html=bodies.sanitize(page.article_html))
 
 
 # --- plain text ---------------------------------------------------------------------------------------------
@@ -816,9 +666,9 @@ def _parse_text(text: str) -> ArticleDraft:
     body = "\n".join(line.rstrip() for line in rest).strip("\n")
     hint = "In a .txt file the first line is the headline and the story follows it."
     if len(title) > MAX_TITLE_CHARS:
-        raise RejectedInput(
-            RejectReason.MISSING_TITLE,
-            f"The first line, used as the headline, is {len(title)} characters long. {hint} "
-            "Put a short headline on its own line at the top.",
+        raise _invalid(
+            "title",
+            f"(the first line of a .txt file) is {len(title):,} characters long; the limit is "
+            f"{MAX_TITLE_CHARS}. {hint} Put a short headline on its own line at the top, then a blank line.",
         )
     return _draft({"title": title, "author": author}, body, "text", hint)

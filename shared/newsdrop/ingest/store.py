@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from newsdrop.models import Article, DropOutcome
 
 CURRENT = "CURRENT"
+# DynamoDB refuses items over 400 KB (names and values, UTF-8). moto does not, so we check it ourselves;
+# the headroom covers the revision copy's longer sort key and kind.
+MAX_ITEM_BYTES = 400 * 1024 - 64
 
 
 def article_key(slug: str) -> dict[str, str]:
@@ -39,14 +41,51 @@ def article_from_item(item: dict[str, Any]) -> Article:
     return Article.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk", "kind")})
 
 
+def item_size(value: Any) -> int:
+    """The size DynamoDB counts for an item (or a value in it): UTF-8 lengths of names and strings,
+    numbers at their maximum of 21 bytes, 3 bytes plus 1 per element for lists and maps."""
+    if isinstance(value, dict):
+        return 3 + sum(len(str(k).encode()) + item_size(v) + 1 for k, v in value.items())
+    if isinstance(value, list | tuple | set):
+        return 3 + sum(item_size(v) + 1 for v in value)
+    if isinstance(value, str):
+        return len(value.encode("utf-8", "surrogatepass"))
+    if isinstance(value, bool) or value is None:
+        return 1
+    if isinstance(value, int | float):
+        return 21
+    return len(str(value).encode())
+
+
+def article_size(article: Article) -> int:
+    return item_size(article_to_item(article)) - 3  # the item itself is not a nested map
+
+
+class ItemTooLarge(ValueError):
+    """An item DynamoDB would refuse: callers check article_size first and quarantine instead."""
+
+
 class StaleWrite(Exception):
     """Another writer changed the article between our read and our write; re-read and decide again."""
 
 
 class ArticleStore:
     def __init__(self, table_name: str, dynamodb: Any | None = None):
-        self.table = (dynamodb or boto3.resource("dynamodb")).Table(table_name)
-        self._client = self.table.meta.client
+        self.table_name = table_name
+        self._dynamodb = dynamodb
+        self._table: Any | None = None
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:  # on first use: a handler imports without touching AWS
+            from newsdrop import aws
+
+            self._table = (self._dynamodb or aws.resource("dynamodb")).Table(self.table_name)
+        return self._table
+
+    @property
+    def _client(self) -> Any:
+        return self.table.meta.client
 
     def get_article(self, slug: str) -> Article | None:
         item = self.table.get_item(Key=article_key(slug), ConsistentRead=True).get("Item")
@@ -72,6 +111,8 @@ class ArticleStore:
         Conditions make concurrent or repeated deliveries safe: exactly one writer wins each revision.
         """
         table = self.table.name
+        if article_size(article) > MAX_ITEM_BYTES:
+            raise ItemTooLarge(f"{article.slug}: {article_size(article):,} bytes")
 
         def put(item: dict[str, Any], **cond: Any) -> dict[str, Any]:
             # The resource's client serializes plain Python values itself.
@@ -139,15 +180,15 @@ class ArticleStore:
                 raise StaleWrite(article.slug) from err
             raise
 
-    def last_revision(self, slug: str) -> int:
-        """The highest kept revision number of a withdrawn article (0 if it never existed)."""
+    def latest_revision(self, slug: str) -> Article | None:
+        """The last kept revision of a withdrawn (or revised) article, if any."""
         resp = self.table.query(
             KeyConditionExpression=Key("pk").eq(f"ARTICLE#{slug}") & Key("sk").begins_with("REV#"),
             ScanIndexForward=False,
             Limit=1,
             ConsistentRead=True,
         )
-        return int(resp["Items"][0]["revision"]) if resp["Items"] else 0
+        return article_from_item(resp["Items"][0]) if resp["Items"] else None
 
     def slug_taken(self, slug: str) -> bool:
         """Live or withdrawn: a slug, once used, is never given to another article."""

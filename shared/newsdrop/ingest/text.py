@@ -1,12 +1,12 @@
-"""Text helpers: slugs, plain text from a body, excerpts, word counts and reading time."""
+"""Text helpers: slugs, plain text of the reader's HTML, excerpts, word counts and reading time.
+
+Standard library only: the related function imports this module too."""
 
 from __future__ import annotations
 
 import html
 import re
 import unicodedata
-
-from newsdrop.ingest.sanitize import html_to_text, sanitize_markdown
 
 SLUG_MAX = 80
 WORDS_PER_MINUTE = 230
@@ -106,55 +106,17 @@ def slugify(title: str) -> str:
 
 # --- plain text -------------------------------------------------------------------------------------------
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*$", re.M)
-_MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
-_MD_LINK = re.compile(r"\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
-_MD_REF_LINK = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")
-_MD_REF_DEF = re.compile(r"^ {0,3}\[[^\]\n]+\]:[^\n]*$", re.M)
-_MD_AUTOLINK = re.compile(r"<((?:https?|mailto):[^\s<>]+)>", re.I)
-_MD_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+|[ \t]+#+[ \t]*$", re.M)
-_MD_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$", re.M)
-_MD_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$", re.M)
-_MD_QUOTE = re.compile(r"^ {0,3}(?:>[ \t]?)+", re.M)
-_MD_LIST = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+", re.M)
-_MD_STAR = re.compile(r"(?<![*\\])(\*{1,3})(?=\S)(.+?)(?<=\S)\1(?!\*)", re.S)
-_MD_UNDERSCORE = re.compile(r"(?<![\w\\])(_{1,3})(?=\S)(.+?)(?<=\S)\1(?!\w)", re.S)
-_MD_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~", re.S)
-_MD_CODE = re.compile(r"(`+)(.+?)\1", re.S)
-_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_MD_TABLE_SEP = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$", re.M)
+# The reader's HTML is nh3's output: well-formed, attribute values double-quoted, every "<" in text escaped.
+# So one regex pass over its tags is exact, and linear (possessive quantifiers: no backtracking).
+_TAG = re.compile(r"""<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9]*+)(?:[^>"']++|"[^"]*+"|'[^']*+')*+/?>""", re.S)
+_BLOCKS = frozenset(
+    {
+        "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "pre", "table",
+        "thead", "tbody", "tfoot", "tr", "figure", "figcaption", "dl", "dt", "dd", "hr", "caption",
+    }
+)  # fmt: skip
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SPACES = re.compile(r"[ \t\u00a0]+")
-
-
-def markdown_to_text(markdown: str) -> str:
-    text = _FENCE.sub("", markdown)
-    text = _MD_REF_DEF.sub("", text)
-    text = _MD_TABLE_SEP.sub("", text)
-    text = _MD_RULE.sub("", text)
-    text = _MD_SETEXT.sub("", text)
-    text = _MD_IMAGE.sub(r"\1", text)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _MD_REF_LINK.sub(r"\1", text)
-    text = _MD_AUTOLINK.sub(r"\1", text)
-    if "<" in text:  # raw HTML inside Markdown: keep its text, drop tags and script/style content
-        text = sanitize_markdown(text, keep_tags=False)
-    text = _MD_HEADING.sub("", text)
-    text = _MD_QUOTE.sub("", text)
-    text = _MD_LIST.sub("", text)
-    text = _MD_CODE.sub(r"\2", text)
-    for _ in range(2):  # nested emphasis: ***a** b*
-        text = _MD_STAR.sub(r"\2", text)
-        text = _MD_UNDERSCORE.sub(r"\2", text)
-    text = _MD_STRIKE.sub(r"\1", text)
-    text = _MD_ESCAPE.sub(r"\1", text)
-    text = html.unescape(text)
-    text = text.replace("|", " ") if "|" in text and _looks_like_table(markdown) else text
-    return _tidy(text)
-
-
-def _looks_like_table(markdown: str) -> bool:
-    return _MD_TABLE_SEP.search(markdown) is not None
 
 
 def _tidy(text: str) -> str:
@@ -162,13 +124,24 @@ def _tidy(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
-def plain_text(body: str, body_format: str) -> str:
-    """Readable text of a body: Markdown markers and HTML tags removed, paragraphs kept as blank lines."""
-    if body_format == "html":
-        return html_to_text(body)
-    if body_format == "markdown":
-        return markdown_to_text(body)
-    return _tidy(body.replace("\r\n", "\n").replace("\r", "\n"))
+def html_text(body_html: str) -> str:
+    """Readable text of the reader's HTML: tags removed, blocks separated by blank lines, entities decoded.
+
+    Standard library only, so the related function (which has no HTML library) reads stored articles the
+    way ingest does.
+    """
+
+    def replace(m: re.Match[str]) -> str:
+        name = (m.group(2) or "").lower()
+        if name == "br" or name == "li" and not m.group(1):
+            return "\n"
+        if name in _BLOCKS:
+            return "\n\n"
+        if name in ("td", "th"):
+            return " "
+        return ""
+
+    return _tidy(html.unescape(_TAG.sub(replace, body_html)))
 
 
 # --- excerpts and counts ----------------------------------------------------------------------------------

@@ -1,26 +1,35 @@
 """Chaos on the local stack: AWS calls that fail, Lambda invocations that die, and the invariants after.
 
-`FaultInjector` registers a botocore ``before-call`` handler (first in line, so it runs before moto
-answers) on the default boto3 session, which the handlers' module-level clients come from, and on the
-stack's session. While a function runs, and only then, a seeded fraction of its DynamoDB, S3, SQS and
-SES calls raise the ``ClientError`` AWS would send (throttling or an internal error). ``before-call``
-sits above botocore's own retries, so every injected fault reaches the application: it models the
-errors that are left once the SDK has given up, the harsh end. A chosen fraction of invocations also
-die: after a random number of AWS calls (or at the very end, the reply lost to a timeout) the
-invocation raises `LambdaKilled`, a ``BaseException`` no ``except Exception`` in the code can swallow,
-which the dispatcher then sees as a crashed invocation.
+`FaultInjector` hooks botocore on the default boto3 session (which `newsdrop.aws` makes the functions'
+clients from) and on the stack's session. While a function runs, and only then, a seeded fraction of
+its DynamoDB, S3, SQS and SES traffic fails with the answer AWS would send (throttling or an internal
+error, in the service's own wire format). Two layers (``layer``):
 
-`ChaosScenario` drops files into a deployed local stack, drives every event to rest, optionally plays
-the operator (redrive every dead-letter queue after the alarm, when leases have long expired) and
-checks, from the stores only: every drop stored or quarantined, every related list equal to a clean
-reindex, one email per matching (subscriber, article), none for the others, no duplicates.
+- ``"request"`` (default): each HTTP request fails with probability ``rate``, at ``before-send``,
+  below botocore's retry loop, as a throttle or a 5xx does on the wire: the clients' retry policy
+  (``newsdrop.aws``: standard mode, 5 attempts) sees every fault, and only what outlasts it reaches
+  the code. Retry backoff is counted, not slept (``FaultStats.backoff_seconds``).
+- ``"call"``: each API call fails with probability ``rate`` at ``before-call``, above the retries, so
+  every fault reaches the application: the errors left once the SDK has given up, the harsh end.
+
+A chosen fraction of invocations also die: after a random number of AWS calls (or at the very end,
+the reply lost to a timeout) the invocation raises `LambdaKilled`, a ``BaseException`` no ``except
+Exception`` in the code can swallow, which the dispatcher then sees as a crashed invocation.
+
+`ChaosScenario` drops files into a deployed local stack, drives every event to rest (with the
+template's scheduled redriver run as its schedule would, see ``redriver_every``), optionally plays the
+operator (redrive every dead-letter queue after the alarm) and checks, from the stores only: every
+drop stored or quarantined, every related list equal to a clean reindex, one email per matching
+(subscriber, article), none for the others, no duplicates, every dead-letter queue empty.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import time
+import types
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -78,6 +87,9 @@ class FaultStats:
     injected: Counter[str] = field(default_factory=Counter)  # "service:Code" -> faults raised
     killed: Counter[str] = field(default_factory=Counter)  # function -> invocations killed
     invocations: int = 0
+    requests: int = 0  # HTTP requests sent by functions (retries included)
+    retries: int = 0  # of those, botocore's own retries
+    backoff_seconds: float = 0.0  # what botocore would have slept between attempts
 
     @property
     def faults(self) -> int:
@@ -99,7 +111,11 @@ class FaultInjector:
         seed: int = 0,
         services: Iterable[str] = FAULT_SERVICES,
         max_calls_before_kill: int = 40,
+        layer: str = "request",
     ):
+        if layer not in ("request", "call"):
+            raise ValueError(f"layer must be 'request' or 'call', not {layer!r}")
+        self.layer = layer
         self.rate = rate
         self.kill_rate = kill_rate
         self.services = set(services)
@@ -111,6 +127,7 @@ class FaultInjector:
         self._calls = 0
         self._kill_at: int | None = None
         self._emitters: list[Any] = []
+        self._saved_time: Any = None
         # SES accepted a message but the invocation ended before the ledger said 'sent': the one window
         # the delivery design leaves for a duplicate (delivery.py's docstring). (slug, sid) pairs.
         self._unacked: set[tuple[str, str]] = set()
@@ -123,15 +140,37 @@ class FaultInjector:
             if any(e is emitter for e in self._emitters):
                 continue
             emitter.register_first("before-call", self._before_call, unique_id="newsdrop-chaos-before")
+            emitter.register_first("before-send", self._before_send, unique_id="newsdrop-chaos-send")
             emitter.register("after-call", self._after_call, unique_id="newsdrop-chaos-after")
             self._emitters.append(emitter)
+        _moto_skips_faulted_requests()
+        if self._saved_time is None:
+            import botocore.endpoint
+
+            # botocore sleeps between attempts with time.sleep: counted here, not slept
+            self._saved_time = botocore.endpoint.time
+            botocore.endpoint.time = types.SimpleNamespace(  # type: ignore[attr-defined]
+                **{k: getattr(time, k) for k in dir(time) if not k.startswith("_")}
+            )
+            botocore.endpoint.time.sleep = self._backoff
         return self
 
     def uninstall(self) -> None:
         for emitter in self._emitters:
             emitter.unregister("before-call", unique_id="newsdrop-chaos-before")
+            emitter.unregister("before-send", unique_id="newsdrop-chaos-send")
             emitter.unregister("after-call", unique_id="newsdrop-chaos-after")
         self._emitters.clear()
+        if self._saved_time is not None:
+            import botocore.endpoint
+
+            botocore.endpoint.time = self._saved_time  # type: ignore[attr-defined]
+            self._saved_time = None
+
+    def _backoff(self, seconds: float) -> None:
+        self.stats.backoff_seconds += seconds
+        if self._active is not None:
+            self.stats.retries += 1
 
     def wrap(self, stack: LocalStack, on_invoke: Callable[[LocalFunction], None] | None = None) -> None:
         """Gate injection on the functions' own runs: each LocalFunction's invoke is wrapped."""
@@ -186,7 +225,7 @@ class FaultInjector:
         self.stats.calls[service] += 1
         if self._kill_at is not None and self._calls >= self._kill_at:
             raise LambdaKilled(f"{self._active.logical_id} died before call {self._calls} ({model.name})")
-        if self.rate > 0 and self.rng.random() < self.rate:
+        if self.layer == "call" and self.rate > 0 and self.rng.random() < self.rate:
             code, message, status = self.rng.choice(ERRORS[service])
             self.stats.injected[f"{service}:{code}"] += 1
             raise ClientError(
@@ -196,6 +235,21 @@ class FaultInjector:
                 },
                 model.name,
             )
+
+    def _before_send(self, request: Any = None, event_name: str = "", **kwargs: Any) -> Any:
+        """A failed HTTP answer instead of the real one: botocore parses it and retries per its policy."""
+        if self._active is None or not self.enabled:
+            return None
+        service = event_name.split(".")[1] if event_name.count(".") >= 2 else ""
+        if service not in self.services:
+            return None
+        self.stats.requests += 1
+        if self.layer != "request" or self.rate <= 0 or self.rng.random() >= self.rate:
+            return None
+        code, message, status = self.rng.choice(ERRORS[service])
+        self.stats.injected[f"{service}:{code}"] += 1
+        request.chaos_fault = True  # botocore calls every before-send handler: moto must not answer it
+        return _error_response(request.url, service, code, message, status)
 
     def _after_call(self, model: Any = None, parsed: Any = None, context: Any = None, **kwargs: Any) -> None:
         if self._active is None or not isinstance(parsed, dict):
@@ -214,6 +268,57 @@ class FaultInjector:
             if isinstance(pk, str) and pk.startswith("DELIVERY#") and sent == "sent":
                 slug, _, sid = pk.removeprefix("DELIVERY#").rpartition("#")
                 self._unacked.discard((slug, sid))
+
+
+def _moto_skips_faulted_requests() -> None:
+    """botocore emits ``before-send`` to every handler and keeps the first answer: ours, for a faulted
+    request, but moto would still carry the request out (an email sent, an item written) behind an
+    error. A faulted request must not reach the service, as a throttle does not."""
+    try:
+        from moto.core.botocore_stubber import BotocoreStubber
+    except ImportError:
+        return
+    if getattr(BotocoreStubber.__call__, "_chaos", False):
+        return
+    answer = BotocoreStubber.__call__
+
+    def __call__(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+        if getattr(request, "chaos_fault", False):
+            return None
+        return answer(self, event_name, request, **kwargs)
+
+    __call__._chaos = True  # type: ignore[attr-defined]
+    BotocoreStubber.__call__ = __call__  # type: ignore[method-assign]
+
+
+class _RawBody(io.BytesIO):
+    def stream(self, **kwargs: Any) -> Iterator[bytes]:
+        while chunk := self.read(65536):
+            yield chunk
+
+
+def _error_response(url: str, service: str, code: str, message: str, status: int) -> Any:
+    """The error as the service's protocol puts it on the wire (JSON 1.0, REST-JSON, REST-XML, query)."""
+    from botocore.awsrequest import AWSResponse
+
+    headers = {"x-amzn-RequestId": "chaos"}
+    if service == "dynamodb":
+        headers["Content-Type"] = "application/x-amz-json-1.0"
+        body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message})
+    elif service == "sqs":
+        headers |= {"Content-Type": "application/x-amz-json-1.0", "x-amzn-query-error": f"{code};Sender"}
+        body = json.dumps({"__type": f"com.amazonaws.sqs#{code}", "message": message})
+    elif service == "sesv2":
+        headers |= {"Content-Type": "application/json", "x-amzn-ErrorType": code}
+        body = json.dumps({"message": message})
+    elif service == "s3":
+        body = f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    else:  # query protocol (SES v1)
+        body = (
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
+            "</Error><RequestId>chaos</RequestId></ErrorResponse>"
+        )
+    return AWSResponse(url, status, headers, _RawBody(body.encode()))
 
 
 def _plain(value: Any) -> Any:
@@ -327,6 +432,13 @@ class ChaosScenario:
         self.quarantine = stack.parameters["QuarantinePrefix"]
         self.keys: list[str] = []
         self.subscribers: list[tuple[str, str, list[str], bool]] = []  # (sid, email, topics, everything)
+        self.redriver_runs = 0  # scheduled runs of RedriverFunction that found dead letters
+        self.auto_redriven = 0  # dead letters it sent back
+        self._async_invokes: list[tuple[str, dict[str, Any]]] = []
+        for emitter in injector._emitters:
+            emitter.register_first(
+                "before-call.lambda.Invoke", self._lambda_invoke, unique_id="newsdrop-invoke"
+            )
 
     def _speed_up(self) -> None:
         """No real sleeping: the sender's throttle backoff is counted, and its lease clock can be moved
@@ -396,6 +508,71 @@ class ChaosScenario:
             if not moved:
                 break
             self.redrive_rounds += 1
+        return moved_total
+
+    # -- the scheduled redriver (no operator) ------------------------------------------------------
+    def _lambda_invoke(self, context: Any = None, **kwargs: Any) -> Any:
+        """lambda:Invoke(InvocationType=Event) of a stack function from a function: queued, and delivered
+        as an asynchronous invocation once the caller has returned (moto cannot run our functions)."""
+        from botocore.awsrequest import AWSResponse
+
+        params = (context or {}).get("chaos_params") or {}
+        name = params.get("FunctionName", "")
+        target = next(
+            (f.logical_id for f in self.stack.functions.values() if name in (f.name, f.arn, f.logical_id)),
+            None,
+        )
+        if target is None:
+            return None  # not ours: let moto answer
+        payload = params.get("Payload") or b"{}"
+        self._async_invokes.append((target, json.loads(payload)))
+        return AWSResponse("https://lambda.local/", 202, {}, None), {
+            "StatusCode": 202,
+            "ResponseMetadata": {"HTTPStatusCode": 202},
+        }
+
+    def dead_letters(self) -> int:
+        sqs, total = self.stack.client("sqs"), 0
+        for logical_id in DLQ_RESOURCES:
+            if logical_id in self.stack.physical:
+                attrs = sqs.get_queue_attributes(
+                    QueueUrl=self.stack.resource(logical_id),
+                    AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+                )["Attributes"]
+                total += int(attrs["ApproximateNumberOfMessages"]) + int(
+                    attrs["ApproximateNumberOfMessagesNotVisible"]
+                )
+        return total
+
+    def heal(self, *, period: int = 600, max_runs: int = 24) -> int:
+        """RedriverFunction run as its schedule (template.yaml: every 10 minutes) would, while dead
+        letters remain and it still moves some; faults and kills stay on for it too. Returns how many
+        dead letters it sent back."""
+        if "RedriverFunction" not in self.stack.functions:
+            return 0
+        moved_total = 0
+        for _ in range(max_runs):
+            if not self.dead_letters():
+                break
+            clock.advance(period)
+            event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+            self._async_invokes.clear()
+            try:
+                report = self.dispatcher._invoke(self.stack.functions["RedriverFunction"], event) or {}
+            except Exception:  # noqa: BLE001 (a failed run: the next scheduled one tries again)
+                report = {}
+            invokes, self._async_invokes = list(self._async_invokes), []
+            for target, payload in invokes:
+                self.dispatcher._invoke_async(target, payload)
+            self.dispatcher.pump()
+            self.redriver_runs += 1
+            moved = int(report.get("moved", 0)) + len(invokes)
+            moved_total += moved
+            if not moved and not report.get("kept"):
+                continue  # a killed run: the next one
+            if not moved:
+                break  # only poison left: it stays for the alarm
+        self.auto_redriven += moved_total
         return moved_total
 
     def _drain(self, logical_id: str) -> list[dict[str, Any]]:

@@ -594,15 +594,15 @@ def mail_settings_from_env() -> MailSettings:
 
 
 def _dynamodb():
-    import boto3
+    from newsdrop import aws
 
-    return boto3.resource("dynamodb")
+    return aws.resource("dynamodb")
 
 
 def _client(service: str):
-    import boto3
+    from newsdrop import aws
 
-    return boto3.client(service)
+    return aws.client(service)
 
 
 @dataclass

@@ -363,14 +363,15 @@ def excerpt_of(article: Article) -> str:
 
 
 def article_text(article: Article) -> str:
-    """The article's plain text (markdown/HTML stripped when ``newsdrop.ingest.text`` is available)."""
-    if article.body_format == "text":
+    """The article's plain text, from the reader's HTML stored at ingest (standard library only: this
+    function does not carry ingest's Markdown and HTML libraries)."""
+    from newsdrop.ingest.text import html_text
+
+    if article.body_html:
+        return html_text(article.body_html)
+    if article.body_format == "text":  # stored before body_html existed
         return article.body
-    try:
-        from newsdrop.ingest.text import plain_text
-    except ImportError:  # pragma: no cover - the colleague's module is not there yet
-        return re.sub(r"<[^>]+>|[#*_`>\[\]()]", " ", article.body)
-    return plain_text(article.body, article.body_format)
+    return html_text(re.sub(r"[#*_`>\[\]()]", " ", article.body))
 
 
 def doc_from_article(article: Article, stats: TermStats, *, use_tags: bool = True) -> DocRecord:

@@ -149,12 +149,26 @@ class DynamoDBRelatedIndex:
     ):
         self.table_name = table_name or os.environ["RELATED_TABLE"]
         self.on_dirty = on_dirty  # asks for a rebuild (see RebuildRequests)
-        self.resource = dynamodb or boto3.resource("dynamodb")
-        self.table = self.resource.Table(self.table_name)
+        self._resource = dynamodb
+        self._table: Any | None = None
         self._snapshot: TermStats | None = None  # a warm Lambda reads a snapshot once per version
         self._snapshot_digest = ""
         self._shards = 0
         self._digest = ""
+
+    @property
+    def resource(self) -> Any:
+        if self._resource is None:  # on first use: a handler imports without touching AWS
+            from newsdrop import aws
+
+            self._resource = aws.resource("dynamodb")
+        return self._resource
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            self._table = self.resource.Table(self.table_name)
+        return self._table
 
     # -- batch helpers -----------------------------------------------------------------------------
     def _batch_get(self, keys: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
@@ -426,7 +440,9 @@ class RebuildRequests:
 
     def __call__(self) -> None:
         if self._sqs is None:  # created on first use: most related updates never ask
-            self._sqs = boto3.client("sqs")
+            from newsdrop import aws
+
+            self._sqs = aws.client("sqs")
         self._sqs.send_message(
             QueueUrl=self.queue_url, MessageBody='{"rebuild": "related"}', DelaySeconds=self.delay_seconds
         )

@@ -1,0 +1,164 @@
+"""Cold start: each handler module imported in a fresh process, paired with a bare ``import boto3`` in
+the same run, with and without the Lambda environment; and the size of what each function deploys.
+
+    .venv/bin/python bench/cold_start.py              # 15 rounds, medians
+    .venv/bin/python bench/cold_start.py --smoke      # 1 round (CI)
+    # as deployed: Python 3.13, the layer as shared/Makefile builds it (for this machine's CPU: the
+    # arm64 build cannot load here), boto3 where /var/runtime has it; --strip-pyc: without its .pyc
+    export PYENV_VERSION=3.11.7:3.13.0
+    make -C shared build-NewsdropLayer ARTIFACTS_DIR=/tmp/layer-x86 PLATFORM=manylinux2014_x86_64
+    python3.13 -m pip install --target /tmp/runtime-sdk boto3==1.44.8
+    .venv/bin/python bench/cold_start.py --python python3.13 --layer /tmp/layer-x86/python \
+        --sdk /tmp/runtime-sdk [--strip-pyc]
+
+Whole-process wall time (interpreter start included, as on Lambda's init) of ``python -c "import app"``
+against ``python -c "import boto3"``, alternated within each round so machine load hits both alike.
+"Lambda env" adds what the runtime sets (function name, LAMBDA_TASK_ROOT: Powertools' Tracer is then
+on, region, credentials); "no env" has only the template's variables (no region, no credentials: a
+client made at import would fail or reach for the instance metadata endpoint). The size columns come
+from the last ``sam build`` (``make deploy-checks``): layer + function code, zipped as Lambda gets it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from package_size import function_sizes  # noqa: E402
+
+
+def template_env() -> dict[str, dict[str, str]]:
+    """function directory name -> its environment (Globals + own), intrinsics as dummy strings."""
+    import yaml
+
+    from newsdrop.local.sam import _CfnLoader
+
+    tpl = yaml.load((ROOT / "template.yaml").read_text(), Loader=_CfnLoader)  # noqa: S506 (safe subclass)
+    glob = tpl.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    out = {}
+    for res in tpl["Resources"].values():
+        if res.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = res["Properties"]
+        name = Path(str(props.get("CodeUri", ""))).name
+        variables = {**glob, **props.get("Environment", {}).get("Variables", {})}
+        env = {}
+        for key, value in variables.items():
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                env[key] = str(value)
+            elif key.endswith(("_SECONDS", "_WORKER")):
+                env[key] = "0"
+            elif key.endswith("_URL"):
+                env[key] = "https://sqs.eu-west-1.amazonaws.com/123456789012/dummy"
+            else:
+                env[key] = f"dummy-{key.lower()}"
+        out[name] = env
+    return out
+
+
+def lambda_env(name: str) -> dict[str, str]:
+    return {
+        "AWS_LAMBDA_FUNCTION_NAME": f"newsdrop-{name}",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "LAMBDA_TASK_ROOT": str(ROOT / "functions" / name),
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        "AWS_REGION": "eu-west-1",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "ASIADUMMY",
+        "AWS_SECRET_ACCESS_KEY": "dummy",
+        "AWS_SESSION_TOKEN": "dummy",
+        "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
+        "_HANDLER": "app.handler",
+    }
+
+
+def base_env(layer: Path | None = None, sdk: Path | None = None) -> dict[str, str]:
+    """The parent's PATH and Python settings only: no AWS variables leak in from this shell. With a
+    built layer: the layer then the SDK on the path, as Lambda orders /opt/python and /var/runtime."""
+    keep = ("PATH", "HOME", "LANG", "PYENV_VERSION", "VIRTUAL_ENV")
+    path = [str(layer), *([str(sdk)] if sdk else [])] if layer else [str(ROOT / "shared")]
+    return {k: v for k, v in os.environ.items() if k in keep} | {"PYTHONPATH": os.pathsep.join(path)}
+
+
+def without_bytecode(layer: Path) -> Path:
+    """A copy of the layer with no .pyc, as shared/Makefile used to ship it (and Lambda's /opt is
+    read-only, so every cold start compiles again: PYTHONDONTWRITEBYTECODE keeps that true here)."""
+    import shutil
+    import tempfile
+
+    copy = Path(tempfile.mkdtemp(prefix="layer-nopyc-")) / "python"
+    shutil.copytree(layer, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def timed(python: str, code: str, env: dict[str, str], cwd: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run([python, "-c", code], env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rounds", type=int, default=15)
+    p.add_argument("--smoke", action="store_true", help="1 round, for CI")
+    p.add_argument("--python", default=sys.executable, help="interpreter (default: this one)")
+    p.add_argument("--only", help="comma-separated function names")
+    p.add_argument("--layer", type=Path, help="a built layer's python/ folder instead of shared/")
+    p.add_argument("--sdk", type=Path, help="folder with boto3 for --python (Lambda's /var/runtime)")
+    p.add_argument(
+        "--strip-pyc", action="store_true", help="the layer without its .pyc (see without_bytecode)"
+    )
+    args = p.parse_args(argv)
+    rounds = 1 if args.smoke else args.rounds
+    args.layer = args.layer.resolve() if args.layer else None
+    args.sdk = args.sdk.resolve() if args.sdk else None
+    layer = without_bytecode(args.layer) if args.layer and args.strip_pyc else args.layer
+    extra = {"PYTHONDONTWRITEBYTECODE": "1"} if args.strip_pyc else {}
+
+    envs = template_env()
+    names = sorted(n for n in envs if (ROOT / "functions" / n / "app.py").exists())
+    if args.only:
+        names = [n for n in names if n in args.only.split(",")]
+    sizes = function_sizes()
+    version = subprocess.run([args.python, "-V"], capture_output=True, text=True).stdout.strip()
+    where = (
+        f"layer {args.layer}{' without .pyc' if args.strip_pyc else ''}" if args.layer else "shared/ (venv)"
+    )
+    print(f"{rounds} rounds, medians; {version}; newsdrop from {where}")
+    print(
+        "| function | no env: ms / boto3 ms | ratio | Lambda env: ms / boto3 ms | ratio | deployed unzipped | zipped |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    worst = 0.0
+    for name in names:
+        cells = []
+        for with_lambda in (False, True):
+            env = base_env(layer, args.sdk) | extra | envs[name] | (lambda_env(name) if with_lambda else {})
+            fdir = ROOT / "functions" / name
+            ours, bare = [], []
+            for _ in range(rounds):
+                bare.append(timed(args.python, "import boto3", env, fdir))
+                ours.append(timed(args.python, "import app", env, fdir))
+            h, b = statistics.median(ours), statistics.median(bare)
+            worst = max(worst, h / b)
+            cells += [f"{h * 1e3:,.0f} / {b * 1e3:,.0f}", f"{h / b:.2f}x"]
+        raw, packed = sizes.get(name, (None, None))
+        size = [f"{raw / 1e6:.1f} MB", f"{packed / 1e6:.1f} MB"] if raw else ["no build", "no build"]
+        print(f"| {name} | " + " | ".join(cells + size) + " |", flush=True)
+    print(f"\nworst ratio {worst:.2f}x (target <= 1.5x)")
+    if not sizes:
+        print("sizes: no `sam build` output in .aws-sam/build (run `make deploy-checks`)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

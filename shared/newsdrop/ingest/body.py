@@ -1,0 +1,419 @@
+"""Article bodies: the reader's HTML from the editor's source, and the article out of a saved HTML page.
+
+One path for every format: Markdown is rendered by markdown-it-py (CommonMark, plus tables and
+strikethrough), HTML pages are parsed by selectolax (lexbor, an HTML5 spec parser) only to find the article
+in them, text is escaped into paragraphs; and whatever comes out goes through nh3 (Ammonia, on html5ever)
+with one allow-list. Nothing here ever edits Markdown source text: the source is stored as the editor wrote
+it and only the rendered HTML is sanitized.
+
+The libraries are imported on first use, so importing this module (and the ingest handler) stays cheap;
+no other function's code imports it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+# --- the allow-list ----------------------------------------------------------------------------------------
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
+        "dd", "del", "dfn", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6",
+        "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small",
+        "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
+        "var", "wbr",
+    }
+)  # fmt: skip
+# Removed together with their content (every other unknown tag is unwrapped: its text stays).
+REMOVED_WITH_CONTENT = frozenset(
+    {
+        "script", "style", "template", "iframe", "object", "embed", "applet", "svg", "math", "noembed",
+        "noframes", "xmp", "textarea", "select", "button", "title", "head", "audio", "video", "canvas",
+        "frameset", "frame", "plaintext", "dialog", "form",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    "a": {"href", "title", "hreflang"},
+    "abbr": {"title"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "del": {"cite", "datetime"},
+    "ins": {"cite", "datetime"},
+    "img": {"src", "srcset", "sizes", "alt", "title", "width", "height", "loading"},
+    "td": {"colspan", "rowspan", "headers", "align"},
+    "th": {"colspan", "rowspan", "headers", "scope", "abbr", "align"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "ol": {"start", "reversed", "type"},
+    "li": {"value"},
+    "time": {"datetime"},
+    **{f"h{n}": {"id"} for n in range(1, 7)},  # targets of "#anchor" links
+}
+LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel", "sms"})
+# Raster formats only: an SVG data URL can carry script.
+SAFE_DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg|jpg|gif|webp|avif);base64,[a-z0-9+/=\s]*\Z", re.I)
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_URL_NOISE = re.compile(r"[\t\n\r]")  # browsers drop these anywhere in a URL ("java\tscript:")
+_SAFE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}\Z")
+
+
+def _scheme(url: str) -> str | None:
+    """The URL's scheme as a browser would read it, lower-cased; None for a relative URL."""
+    cleaned = _URL_NOISE.sub("", url).lstrip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f"
+                                              "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c"
+                                              "\x1d\x1e\x1f ")  # fmt: skip
+    m = _SCHEME.match(cleaned)
+    return m.group(1).lower() if m else None
+
+
+def image_url(url: str) -> str | None:
+    """An image source readers may load: https or relative; http is upgraded (as browsers do for mixed
+    content anyway); data: only for base64 raster images. None for anything else."""
+    scheme = _scheme(url)
+    if scheme is None:
+        return url  # relative, or "//host/...": the page's own scheme (https)
+    if scheme == "https":
+        return url
+    if scheme == "http":
+        return "https:" + url.split(":", 1)[1]
+    if scheme == "data" and SAFE_DATA_IMAGE.match(url.strip()):
+        return url
+    return None
+
+
+def _srcset(value: str) -> str | None:
+    """Every candidate of a srcset must be an acceptable image URL, else the attribute goes."""
+    if "data:" in value.lower():  # data URLs hold commas, which srcset uses as a separator: refuse
+        return None
+    candidates = []
+    for candidate in value.split(","):
+        parts = candidate.split()
+        if not parts:
+            continue
+        url = image_url(parts[0])
+        if url is None:
+            return None
+        candidates.append(" ".join([url, *parts[1:]]))
+    return ", ".join(candidates) or None
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if tag == "img":
+        if attr == "src":
+            return image_url(value)
+        if attr == "srcset":
+            return _srcset(value)
+    if attr in ("href", "cite"):  # Ammonia checks href's scheme, but not cite's: both are checked here
+        scheme = _scheme(value)
+        return value if scheme is None or scheme in LINK_SCHEMES else None
+    if attr == "id":
+        return value if _SAFE_ID.match(value) else None
+    return value
+
+
+def sanitize(fragment: str) -> str:
+    """The reader's HTML: only the allow-list survives, URLs checked, rel="noopener noreferrer" on links."""
+    import nh3
+
+    return nh3.clean(
+        fragment,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(REMOVED_WITH_CONTENT),
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=_attribute_filter,
+        url_schemes=set(LINK_SCHEMES | {"data"}),  # data: is narrowed to raster images by the filter
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    ).strip()
+
+
+# --- Markdown ----------------------------------------------------------------------------------------------
+
+
+@cache
+def _markdown() -> Any:
+    from markdown_it import MarkdownIt
+
+    # "html": editors' raw HTML (tables, <sup>...) is rendered, then held to the allow-list by nh3.
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def render_markdown(source: str) -> str:
+    """CommonMark (plus GFM tables and ~~strikethrough~~) rendered to HTML, not yet sanitized."""
+    return _markdown().render(source)
+
+
+def markdown_html(source: str) -> str:
+    return sanitize(render_markdown(source))
+
+
+# --- plain text --------------------------------------------------------------------------------------------
+
+_BLANK = re.compile(r"\n[ \t]*\n")
+
+
+def text_html(text: str) -> str:
+    """A text body as HTML: escaped, blank lines make paragraphs, single newlines line breaks."""
+    paragraphs = [p.strip("\n") for p in _BLANK.split(text.strip())]
+    return "\n".join(
+        "<p>" + "<br>\n".join(html.escape(line, quote=False) for line in p.split("\n")) + "</p>"
+        for p in paragraphs
+        if p.strip()
+    )
+
+
+# --- HTML pages --------------------------------------------------------------------------------------------
+
+_BOILERPLATE = re.compile(
+    r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|sidebar|side-bar|subscribe|subscription|newsletter|signup|"
+    r"sign-up|share|sharing|social|related|recommended|comments?|advert|advertisement|ads?|ad-slot|promo|"
+    r"cookie|cookies|banner|breadcrumbs?|popup|modal|footer|masthead|paywall|sponsored|outbrain|taboola|"
+    r"most-read|trending|skip-link|toolbar)(?:$|[\s_-])"
+)
+_BOILERPLATE_ROLES = frozenset({"navigation", "complementary", "contentinfo", "banner", "search", "dialog"})
+_ALWAYS_REMOVED = frozenset({"nav", "aside", "footer", "form", "header", "menu", "button", "input", "select"})
+_CALL_TO_ACTION = re.compile(
+    r"\b(?:subscribe|sign up|newsletter|join (?:over |more than )?\d[\d,.]*\s*k?\+?\s*(?:people|readers|"
+    r"subscribers|others)|get (?:our|the) (?:daily|weekly)|follow us|share this)\b",
+    re.I,
+)
+_CTA_START = re.compile(
+    r"^\W*(?:subscribe|sign up|join|get (?:our|the)|follow us|share this|newsletter)", re.I
+)
+_FORM_CONTROLS = frozenset({"form", "input", "button", "select", "textarea"})
+_NOT_TEXT = frozenset({"script", "style", "template", "head", "title", "-comment", "-doctype"})
+_BYLINE_CLASS = re.compile(r"byline|author")
+_BY_PREFIX = re.compile(r"^\s*(?:by|written by|words by|von|por|par)\s*:?\s+", re.I)
+_SHORT = 400  # blocks with less text than this are candidates for "subscribe" boxes
+
+
+@dataclass
+class Page:
+    """What an HTML page says about its article; ``article_html`` is not sanitized yet."""
+
+    title: str = ""
+    author: str | None = None
+    published: str | None = None
+    tags: list[str] = field(default_factory=list)
+    summary: str | None = None
+    article_html: str = ""
+    elements: int = 0
+
+
+def _attr(node: Any, name: str) -> str:
+    value = node.attributes.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _classes(node: Any) -> str:
+    return f"{_attr(node, 'class')} {_attr(node, 'id')}".lower()
+
+
+def _text(node: Any) -> str:
+    return " ".join(node.text(deep=True, separator=" ").split())
+
+
+class _Facts:
+    """Per-element facts computed once, children before parents, so boilerplate checks stay linear."""
+
+    def __init__(self, root: Any):
+        self.order: list[Any] = [n for n in root.traverse(include_text=False) if n.tag not in _NOT_TEXT]
+        self.text_len: dict[int, int] = {}
+        self.short_text: dict[int, str] = {}
+        self.has_controls: dict[int, bool] = {}
+        self.memo: dict[int, bool] = {}
+        for node in reversed(self.order):
+            length, controls, pieces = 0, node.tag in _FORM_CONTROLS, []
+            child = node.child
+            while child is not None:
+                if child.tag == "-text":
+                    value = child.text_content or ""
+                    length += len(value)
+                    pieces.append(value)
+                elif child.mem_id in self.text_len:
+                    key = child.mem_id
+                    length += self.text_len[key]
+                    controls = controls or self.has_controls[key]
+                    pieces.append(self.short_text.get(key, ""))
+                child = child.next
+            key = node.mem_id
+            self.text_len[key] = length
+            self.has_controls[key] = controls
+            if length < _SHORT:
+                self.short_text[key] = " ".join(" ".join(pieces).split())
+
+    def is_boilerplate(self, node: Any) -> bool:
+        key = node.mem_id
+        if key not in self.memo:
+            self.memo[key] = self._is_boilerplate(node)
+        return self.memo[key]
+
+    def _is_boilerplate(self, node: Any) -> bool:
+        tag = node.tag
+        if tag in _ALWAYS_REMOVED:
+            return True
+        attrs = node.attributes
+        if _attr(node, "role").lower() in _BOILERPLATE_ROLES or "hidden" in attrs:
+            return True
+        if _attr(node, "aria-hidden").lower() == "true":
+            return True
+        if "display:none" in _attr(node, "style").replace(" ", "").lower():
+            return True
+        if _BOILERPLATE.search(_classes(node)):
+            return True
+        key = node.mem_id
+        if tag in ("div", "section", "aside", "span", "ul", "p", "table") and key in self.short_text:
+            if self.has_controls.get(key):
+                return True
+            text = self.short_text[key]
+            if tag == "p":
+                return _CTA_START.search(text) is not None and _CALL_TO_ACTION.search(text) is not None
+            return len(text) < 200 and _CALL_TO_ACTION.search(text) is not None
+        return False
+
+    def in_boilerplate(self, node: Any) -> bool:
+        parent = node.parent
+        while parent is not None and parent.tag not in ("html", "-document"):
+            if self.is_boilerplate(parent):
+                return True
+            parent = parent.parent
+        return False
+
+    def content_root(self, doc: Any) -> Any:
+        articles = [n for n in self.order if n.tag == "article" and not self.in_boilerplate(n)]
+        if articles:
+            return max(articles, key=lambda n: self.text_len.get(n.mem_id, 0))
+        for node in self.order:
+            if node.tag == "main" or _attr(node, "role").lower() == "main":
+                return node
+        return self.largest_block(doc)
+
+    def largest_block(self, doc: Any) -> Any:
+        """Readability-style fallback: the element whose paragraphs hold the most text."""
+        scores: dict[int, float] = {}
+        nodes: dict[int, Any] = {}
+        for node in self.order:
+            if node.tag != "p" or self.in_boilerplate(node):
+                continue
+            length = self.text_len.get(node.mem_id, 0)
+            if length < 25:
+                continue
+            parent = node.parent
+            for ancestor, weight in ((parent, 1.0), (parent.parent if parent is not None else None, 0.5)):
+                if ancestor is not None:
+                    scores[ancestor.mem_id] = scores.get(ancestor.mem_id, 0) + length * weight
+                    nodes[ancestor.mem_id] = ancestor
+        if not scores:
+            return doc.body or doc.root
+        return nodes[max(scores, key=lambda key: scores[key])]
+
+
+def _find_byline(facts: _Facts, scope: Any) -> Any | None:
+    nodes = [n for n in scope.traverse(include_text=False)]
+    for node in nodes:
+        if "author" in _attr(node, "rel").lower().split() and _text(node):
+            return node
+    for node in nodes:
+        if node.tag in ("body", "article", "main", "html") or not _BYLINE_CLASS.search(_classes(node)):
+            continue
+        if 2 <= facts.text_len.get(node.mem_id, 0) <= 400 and 2 <= len(_text(node)) <= 120:
+            return node
+    return None
+
+
+def _byline_name(node: Any) -> str | None:
+    clone = node.clone() if hasattr(node, "clone") else node
+    for time_el in clone.css("time"):
+        time_el.decompose()
+    text = _BY_PREFIX.sub("", _text(clone))
+    text = re.split(r"\s*(?:[|\u00b7\u2022,;]|\s-\s|\s\u2013\s|\n)\s*", text)[0].strip()
+    return text or None
+
+
+_TITLE_SEPARATORS = re.compile(r"\s+(?:\||\u2013|\u2014|::|\u00b7|-)\s+")
+
+
+def _page_title(doc: Any) -> str:
+    title_el = doc.css_first("title")
+    title = _text(title_el) if title_el is not None else ""
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) > 1 and len(parts[0].split()) >= 3:
+        return parts[0]  # "Headline | Site name"
+    return title
+
+
+def parse_page(source: str) -> Page:
+    """The article of a saved page: title, byline, date, tags, summary and the article's own markup, with
+    navigation, sidebars, subscribe boxes, footers and forms left out. Linear in the page's size."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    doc = LexborHTMLParser(source)
+    page = Page()
+    meta: dict[str, list[str]] = {}
+    for el in doc.css("meta"):
+        key = (_attr(el, "property") or _attr(el, "name") or _attr(el, "itemprop")).strip().lower()
+        value = " ".join(_attr(el, "content").split())
+        if key and value:
+            meta.setdefault(key, []).append(value)
+
+    def first(*keys: str) -> str | None:
+        return next((meta[k][0] for k in keys if k in meta), None)
+
+    root_node = doc.root
+    if root_node is None:
+        return page
+    facts = _Facts(root_node)
+    page.elements = len(facts.order)
+    root = facts.content_root(doc)
+
+    h1 = root.css_first("h1")
+    if h1 is None:
+        h1 = next((n for n in facts.order if n.tag == "h1" and not facts.in_boilerplate(n)), None)
+    page.title = _text(h1) if h1 is not None else ""
+    if not page.title:
+        page.title = first("og:title") or _page_title(doc)
+
+    byline = _find_byline(facts, root) or _find_byline(facts, root_node)
+    page.author = (_byline_name(byline) if byline is not None else None) or first("author")
+
+    page.published = first("article:published_time", "date")
+    if not page.published:
+        times = [n for n in root.css("time[datetime]") if _attr(n, "datetime").strip()]
+        times = times or [n for n in doc.css("time[datetime]") if _attr(n, "datetime").strip()]
+        page.published = _attr(times[0], "datetime") if times else None
+
+    keywords = first("keywords") or ""
+    page.tags = [t for t in keywords.split(",") if t.strip()] + meta.get("article:tag", [])
+    page.summary = first("description", "og:description")
+
+    # Decide everything before changing the tree: the facts are keyed by node.
+    doomed = [
+        n
+        for n in root.traverse(include_text=False)
+        if n.mem_id != root.mem_id and n.mem_id in facts.text_len and facts.is_boilerplate(n)
+    ]
+    for node in (h1, byline, *doomed):
+        if node is not None and node.mem_id != root.mem_id and node.parent is not None:
+            node.decompose()
+    # Pages that load photos lazily ship the real <img> in <noscript>; parsed with scripting off (as
+    # here), its content is markup: keep it, without the wrapper (nh3 parses <noscript> as raw text).
+    for wrapper in root.css("noscript"):
+        wrapper.unwrap()
+    page.article_html = root.inner_html or ""
+    return page
+
+
+# --- reader's HTML to text ---------------------------------------------------------------------------------
+
+
+def html_fragment_text(fragment: str) -> str:
+    """The text of an HTML fragment (a tag written with markup, a WordPress "rendered" title)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    node = LexborHTMLParser(f"<body>{fragment}</body>").body
+    return _text(node) if node is not None else ""

@@ -1,0 +1,102 @@
+"""What a cold start does at import: every handler module imports without creating a boto3 client,
+without importing the X-Ray SDK, and without touching the network (no instance metadata lookups), with
+and without the environment Lambda sets. Timing is bench/cold_start.py's job; this checks the causes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from cold_start import base_env, lambda_env, template_env  # noqa: E402
+
+PROBE = """
+import json, socket, sys
+attempts = []
+def refuse(self, address, *args):
+    attempts.append(str(address))
+    raise OSError("network at import time")
+socket.socket.connect = refuse
+socket.socket.connect_ex = refuse
+import botocore.session
+made = []
+create = botocore.session.Session.create_client
+def create_client(self, *args, **kwargs):
+    made.append(args[0] if args else kwargs.get("service_name"))
+    return create(self, *args, **kwargs)
+botocore.session.Session.create_client = create_client
+import app
+print(json.dumps({"clients": made, "network": attempts,
+                  "xray": sorted(m for m in sys.modules if m.startswith("aws_xray_sdk"))}))
+"""
+
+FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
+
+
+def imported(name: str, with_lambda_env: bool) -> dict:
+    env = base_env() | template_env()[name] | (lambda_env(name) if with_lambda_env else {})
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env=env,
+        cwd=ROOT / "functions" / name,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("with_lambda_env", [False, True], ids=["no-env", "lambda-env"])
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_importing_a_handler_makes_no_client_loads_no_xray_and_reaches_no_network(name, with_lambda_env):
+    seen = imported(name, with_lambda_env)
+    assert seen == {"clients": [], "network": [], "xray": []}
+
+
+def test_the_probe_sees_a_client_made_at_import():
+    """The check above can fail: a module that makes a client at import is caught."""
+    env = base_env() | {"AWS_DEFAULT_REGION": "eu-west-1"}
+    probe = PROBE.replace("import app", "import boto3; boto3.client('s3')")
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert json.loads(out.stdout.strip().splitlines()[-1])["clients"] == ["s3"]
+
+
+def test_traced_handlers_still_trace_when_tracing_is_on(monkeypatch):
+    """The lazy Tracer hands over to Powertools' on the first call when on Lambda with tracing on."""
+    from newsdrop import observability
+
+    monkeypatch.delenv("POWERTOOLS_TRACE_DISABLED", raising=False)
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", "/var/task")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "probe")
+    tracer = observability.LazyTracer()
+
+    @tracer.capture_lambda_handler
+    def handler(event, context):
+        return {"ok": event["n"]}
+
+    assert tracer._tracer is None  # nothing built at decoration time
+    handled = []
+
+    class Recorder:
+        def capture_lambda_handler(self, fn, **options):
+            def traced(event, context):
+                handled.append(event)
+                return fn(event, context)
+
+            return traced
+
+    tracer._tracer = Recorder()
+    assert handler({"n": 1}, None) == {"ok": 1}
+    assert handled == [{"n": 1}]  # went through the real tracer's wrapper
+
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    plain = observability.LazyTracer()
+    traced_off = plain.capture_lambda_handler(lambda event, context: "plain")
+    assert traced_off({}, None) == "plain" and plain._tracer is None
