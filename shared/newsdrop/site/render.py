@@ -13,7 +13,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from newsdrop.ingest.text import make_excerpt, plain_text
+from newsdrop.ingest.text import make_excerpt
 from newsdrop.models import Article, RelatedEntry
 from newsdrop.site.entries import Entry, author_key, display_tags
 from newsdrop.site.layout import (
@@ -37,13 +37,12 @@ BOOKMARKS_EMPTY = "You have not yet added any article to your bookmarks!"
 
 
 def article_body_html(article: Article) -> Markup:
-    """THE one place the page takes an article's body from: ``body_html`` (rendered and sanitized at
-    ingest, issue 12) when the article has it, else the text, escaped, one paragraph per blank line."""
-    rendered = getattr(article, "body_html", None)
-    if rendered:
-        return Markup(rendered)  # noqa: S704 (sanitized at ingest by nh3; never from a template value)
-    text = plain_text(article.body, article.body_format)
-    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    """THE one place the page takes an article's body from: ``body_html``, rendered (CommonMark) and
+    sanitized at ingest. An item stored before bodies were rendered has none: its source is shown as
+    escaped text, one paragraph per blank line (the publisher does not carry the ingest renderer)."""
+    if article.body_html:
+        return Markup(article.body_html)  # noqa: S704 (sanitized at ingest by nh3; never from a template value)
+    paragraphs = [p.strip() for p in article.body.split("\n\n") if p.strip()]
     return Markup("\n").join(Markup("<p>{}</p>").format(p) for p in paragraphs)
 
 
