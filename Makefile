@@ -23,7 +23,7 @@ $(TOOLS)/sam:
 setup: $(BIN)/newsdrop
 
 demo: setup
-	$(BIN)/newsdrop run samples --subscribers demo/readers.csv --outbox outbox
+	$(BIN)/newsdrop run samples --subscribers demo/readers.csv --outbox outbox --site site
 
 test: setup
 	$(BIN)/pytest

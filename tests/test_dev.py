@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -31,11 +36,40 @@ def wait_for(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def http(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(
+        url, data=data, headers=headers or {}, method="GET" if data is None else "POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def mails(outbox: Path) -> list[email.message.EmailMessage]:
+    return [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in sorted(outbox.glob("*.eml"))
+    ]
+
+
 def test_dev_stack_ingests_drops_from_the_cli_and_from_plain_s3_and_stops_cleanly(tmp_path):
-    state = tmp_path / "dev.json"
+    state, outbox = tmp_path / "dev.json", tmp_path / "outbox"
     env = os.environ | {"NEWSDROP_DEV_STATE": str(state)}
     dev = subprocess.Popen(
-        [sys.executable, "-m", "newsdrop.cli", "dev", "--port", str(free_port())],
+        [
+            sys.executable,
+            "-m",
+            "newsdrop.cli",
+            "dev",
+            "--port",
+            str(free_port()),
+            "--site-port",
+            str(free_port()),
+            "--outbox",
+            str(outbox),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -45,6 +79,27 @@ def test_dev_stack_ingests_drops_from_the_cli_and_from_plain_s3_and_stops_cleanl
     try:
         wait_for(state.exists, 90, "the dev stack to come up")
         target = json.loads(state.read_text())
+        site = target["site"]
+        # The API's URL is the local origin that serves it, not moto's unresolved `https://${NotificationsApi}...`
+        assert target["outputs"]["NotificationsApiUrl"] == site
+        assert not [v for v in target["outputs"].values() if "${" in v], target["outputs"]
+
+        # A reader subscribes on the site's origin, as the article page's form does, and confirms from the email.
+        status, body = http(
+            f"{site}/subscribers",
+            json.dumps({"email": "dev.reader@example.org", "everything": True}).encode(),
+            {"content-type": "application/json"},
+        )
+        assert status == 202, body
+        [confirmation] = wait_for(lambda: mails(outbox), 60, "the confirmation email in the outbox")
+        text = confirmation.get_body(preferencelist=("plain",)).get_content()
+        link = re.search(r"http://\S+/confirm\?token=\S+", text).group(0)
+        assert link.startswith(f"{site}/confirm?token="), link
+        status, page = http(link)
+        assert status == 200 and "Yes, subscribe me" in page
+        status, page = http(link, b"", {"content-type": "application/x-www-form-urlencoded"})
+        assert status == 200 and "You are subscribed" in page, page
+
         session = boto3.session.Session(
             region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
         )
@@ -72,6 +127,17 @@ def test_dev_stack_ingests_drops_from_the_cli_and_from_plain_s3_and_stops_cleanl
 
         slugs = wait_for(stored_slugs, 60, "both drops to be stored")
         assert "late-news" in slugs
+        # ...published on the site, and mailed to the reader who confirmed.
+        wait_for(lambda: http(f"{site}/late-news/")[0] == 200, 60, "the article's page on the site")
+        assert "<h1>Late news</h1>" in http(f"{site}/late-news/")[1]
+        assert http(f"{site}/no-such-article/")[0] == 404
+        assert "late-news" in http(f"{site}/")[1]
+        delivered = wait_for(
+            lambda: {m["X-Newsdrop-Article"] for m in mails(outbox)[1:]} >= slugs or None,
+            60,
+            "both articles to be mailed",
+        )
+        assert delivered
         reindex = subprocess.run(
             [sys.executable, "-m", "newsdrop.cli", "reindex", "--local"],
             cwd=ROOT,

@@ -23,12 +23,17 @@ def main(argv: list[str] | None = None) -> int:
         "--subscribers", help="N confirmed subscribers following everything, or a CSV email,topics"
     )
     run.add_argument("--outbox", type=Path, help="write every sent email as an .eml file here")
+    run.add_argument(
+        "--site", type=Path, help="write the whole reader site (pages, feeds, API) to this folder"
+    )
     run.add_argument("--json", action="store_true", help="print exactly one JSON object")
     run.add_argument("--verbose", action="store_true", help="function logs on stderr")
     run.set_defaults(func=cmd_run)
 
     dev = sub.add_parser("dev", help="a live local stack: moto server + event dispatcher (Ctrl-C stops)")
     dev.add_argument("--port", type=int, default=4566)
+    dev.add_argument("--site-port", type=int, default=8000, help="the site + subscription API origin")
+    dev.add_argument("--outbox", type=Path, default=Path("outbox"), help="emails sent by the stack land here")
     dev.set_defaults(func=cmd_dev)
 
     drop = sub.add_parser("drop", help="upload article files to the drop bucket of a stack")
@@ -45,6 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--local", action="store_true", help="the stack `newsdrop dev` runs on this machine")
     where.add_argument("--stack", default="newsdrop", help="a deployed stack's name (default: newsdrop)")
     reindex.set_defaults(func=cmd_reindex)
+
+    publish = sub.add_parser("publish", help="re-render the reader site (after a template or design change)")
+    publish.add_argument(
+        "--all", action="store_true", required=True, help="every page, feed and API document"
+    )
+    where = publish.add_mutually_exclusive_group()
+    where.add_argument("--local", action="store_true", help="the stack `newsdrop dev` runs on this machine")
+    where.add_argument("--stack", default="newsdrop", help="a deployed stack's name (default: newsdrop)")
+    publish.set_defaults(func=cmd_publish)
 
     args = parser.parse_args(argv)
     return args.func(args)
@@ -90,6 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             files,
             subscribers=args.subscribers,
             outbox=args.outbox,
+            site=args.site,
             verbose=args.verbose,
             progress=not args.json,
         )
@@ -99,6 +114,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         from newsdrop.local.summary import print_summary
 
         print_summary(result)
+    if args.site is not None:
+        index = (args.site / "index.html").resolve()
+        print(
+            f"site: {index.as_uri()}  (serve it: python3 -m http.server -d {args.site} 8000)", file=sys.stderr
+        )
     pending = [d["source"] for d in result["drops"] if d["status"] == "pending"]
     if pending:
         # A file that is neither stored nor quarantined is a failure (its event is in the ingest DLQ).
@@ -114,7 +134,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_dev(args: argparse.Namespace) -> int:
     from newsdrop.local.dev import serve
 
-    serve(args.port)
+    serve(args.port, site_port=args.site_port, outbox=args.outbox)
     return 0
 
 
@@ -156,6 +176,27 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         f"recomputed the related lists of {outcome.articles} articles: "
         f"{outcome.items_changed} index items written or deleted"
         + ("" if outcome.settled else "; articles changed meanwhile: run it again")
+    )
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    import time
+
+    from rich.progress import Progress
+
+    from newsdrop.site.export import publish_all
+
+    session, outputs = stack_target(args)
+    started = time.perf_counter()
+    with Progress() as bar:
+        task = bar.add_task("rendering", total=None)
+        report = publish_all(
+            session, outputs, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    print(
+        f"published the site: {report.written} objects written, {report.deleted} deleted, "
+        f"{report.invalidation_paths} paths invalidated in one invalidation, {time.perf_counter() - started:.1f} s"
     )
     return 0
 

@@ -108,3 +108,11 @@ class DropOutcome(BaseModel):
     reason: str | None = None
     detail: str | None = None
     quarantined_as: str | None = None
+
+
+def is_public(article: Article) -> bool:
+    """THE visibility check: whether readers may see ``article`` anywhere (pages, lists, feeds, API).
+
+    Stand-in until the lifecycle issue (10) lands its states: every stored article is published.
+    """
+    return article is not None

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import json
-import os
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +23,8 @@ class SentMail:
 
 
 def _raw_messages(stack: LocalStack) -> list[str]:
-    endpoint = os.environ.get("AWS_ENDPOINT_URL")
-    if endpoint:  # a moto server (`newsdrop dev`): its state is served as JSON
-        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=10) as resp:
-            data = json.load(resp)
-        return [m["raw_data"] for m in data.get("ses", {}).get("RawMessage", [])]
+    # moto's backends live in this process, also under `newsdrop dev` (its moto server is a thread of it);
+    # the server's /moto-api/data.json cannot be used there: it fails on the Lambda backend (no Docker).
     from moto.backends import get_backend
 
     account = stack.client("sts").get_caller_identity()["Account"]

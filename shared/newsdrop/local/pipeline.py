@@ -63,6 +63,7 @@ def run_pipeline(
     *,
     subscribers: str | None = None,
     outbox: Path | None = None,
+    site: Path | None = None,
     verbose: bool = False,
     progress: bool = True,
 ) -> dict[str, Any]:
@@ -85,7 +86,26 @@ def run_pipeline(
             from newsdrop.local.mail import sent_messages, write_outbox
 
             write_outbox(sent_messages(stack), outbox)
+        if site is not None:
+            write_site(stack, site)
     return {"drops": dropped, "articles": articles, "emails": emails}
+
+
+def write_site(stack: LocalStack, dest: Path) -> int:
+    """The site the publisher wrote while the files were dropped, plus what only a full publish writes
+    (static files, /bookmarks/, the 404 page), copied from the site bucket to ``dest``."""
+    from newsdrop.site.export import export_site
+    from newsdrop.site.wiring import static_files
+
+    s3, bucket = stack.client("s3"), stack.output("SiteBucketName")
+    from newsdrop.site.render import HTML, Renderer, SiteSettings
+
+    renderer = Renderer(SiteSettings(base_url=stack.output("SiteUrl")))
+    s3.put_object(Bucket=bucket, Key="bookmarks/index.html", Body=renderer.bookmarks_page(), ContentType=HTML)
+    s3.put_object(Bucket=bucket, Key="404.html", Body=renderer.not_found_page(), ContentType=HTML)
+    for key, body, kind in static_files():
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=kind)
+    return export_site(s3, bucket, dest)
 
 
 def prepare_mail(stack: LocalStack, subscribers: str | None) -> None:

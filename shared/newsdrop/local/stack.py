@@ -185,6 +185,7 @@ class LocalStack:
     def deploy(self) -> LocalStack:
         self.cfn = translate(self.template, self.region, f"s3://{CODE_BUCKET}/code.zip")
         deployable = self._split_wiring(self.cfn)
+        self._stand_in_for_cloudfront(deployable)
         s3 = self.client("s3")
         s3.create_bucket(Bucket=CODE_BUCKET)
         s3.put_object(Bucket=CODE_BUCKET, Key="code.zip", Body=_empty_zip())
@@ -209,6 +210,48 @@ class LocalStack:
         self._route_s3_notifications()
         self._route_ses_events()
         return self
+
+    def _stand_in_for_cloudfront(self, deployable: dict[str, Any]) -> None:
+        """moto's CloudFormation cannot create CloudFront resources, but its CloudFront API records
+        distributions and invalidations: each distribution is created there (a stand-in with one origin),
+        the other CloudFront resources get placeholder ids, and every reference to them in the deployable
+        template is replaced by those values, as CloudFormation would resolve them."""
+        resources = deployable["Resources"]
+        values: dict[tuple[str, str | None], str] = {}
+        for logical_id, res in list(resources.items()):
+            if not res["Type"].startswith("AWS::CloudFront::"):
+                continue
+            if res["Type"] == "AWS::CloudFront::Distribution":
+                dist = self.client("cloudfront").create_distribution(
+                    DistributionConfig={
+                        "CallerReference": f"{self.stack_name}-{logical_id}",
+                        "Comment": logical_id,
+                        "Enabled": True,
+                        "Origins": {
+                            "Quantity": 1,
+                            "Items": [
+                                {
+                                    "Id": "site",
+                                    "DomainName": "site.s3.amazonaws.com",
+                                    "S3OriginConfig": {"OriginAccessIdentity": ""},
+                                }
+                            ],
+                        },
+                        "DefaultCacheBehavior": {
+                            "TargetOriginId": "site",
+                            "ViewerProtocolPolicy": "redirect-to-https",
+                        },
+                    }
+                )["Distribution"]
+                values |= {(logical_id, None): dist["Id"], (logical_id, "DomainName"): dist["DomainName"]}
+            else:
+                values[(logical_id, None)] = f"local-{logical_id}"
+            self.physical[logical_id] = values[(logical_id, None)]
+            self._attributes |= {(k, a): v for (k, a), v in values.items() if a and k == logical_id}
+            del resources[logical_id]
+        if values:
+            deployable["Resources"] = _substitute(resources, values)
+            deployable["Outputs"] = _substitute(deployable.get("Outputs", {}), values)
 
     def _route_ses_events(self) -> None:
         """What moto's CloudFormation skips: SNS subscriptions to queues, and SES configuration-set event
@@ -380,6 +423,29 @@ class LocalStack:
 
     def resource(self, logical_id: str) -> str:
         return self.physical[logical_id]
+
+
+def _substitute(value: Any, values: dict[tuple[str, str | None], str]) -> Any:
+    """``value`` with Ref/GetAtt/Sub references to the stand-in resources replaced by their values."""
+    if isinstance(value, list):
+        return [_substitute(v, values) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "Ref" in value and (value["Ref"], None) in values:
+        return values[(value["Ref"], None)]
+    if "Fn::GetAtt" in value:
+        target = value["Fn::GetAtt"]
+        logical_id, attr = target if isinstance(target, list) else target.split(".", 1)
+        if (logical_id, attr) in values:
+            return values[(logical_id, attr)]
+        if any(k == logical_id for k, _ in values):
+            return f"local-{logical_id}-{attr}"
+    if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+        text = value["Fn::Sub"]
+        for (logical_id, attr), resolved in values.items():
+            text = text.replace("${" + logical_id + ("." + attr if attr else "") + "}", resolved)
+        return {"Fn::Sub": text}
+    return {k: _substitute(v, values) for k, v in value.items()}
 
 
 def _ref_target(value: Any) -> str:

@@ -1,0 +1,139 @@
+"""Where everything lives on the site, and how lists are cut into pages.
+
+Object keys in the site bucket are the paths readers ask for: ``/<slug>/`` is ``<slug>/index.html``.
+Lists (the home page, a tag, an author) are *listings*, ordered oldest first. Pages are numbered from the
+OLDEST (``/page/1/`` holds the first ``PAGE_SIZE`` articles ever published), and the front page (``/``,
+``/tags/<tag>/``) shows the newest ones, so a new article changes the front page and, once every
+``PAGE_SIZE`` articles, moves one full page to the archive; older pages never change because of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+PAGE_SIZE = 20
+FEED_SIZE = 20  # items in each feed and in the latest/tag API documents
+
+ALL = "all"
+
+
+def tag_listing(tag_key: str) -> str:
+    return f"tag/{tag_key}"
+
+
+def author_listing(author_key: str) -> str:
+    return f"author/{author_key}"
+
+
+def listing_prefix(listing: str) -> str:
+    """The folder of a listing's pages: "" for the home page, "tags/<key>/", "authors/<key>/"."""
+    if listing == ALL:
+        return ""
+    kind, _, key = listing.partition("/")
+    return {"tag": "tags", "author": "authors"}[kind] + f"/{key}/"
+
+
+def article_key(slug: str) -> str:
+    return f"{slug}/index.html"
+
+
+def article_api_key(slug: str) -> str:
+    return f"api/articles/{slug}.json"
+
+
+def page_key(listing: str, number: int | None) -> str:
+    prefix = listing_prefix(listing)
+    return f"{prefix}index.html" if number is None else f"{prefix}page/{number}/index.html"
+
+
+def feed_keys(listing: str) -> tuple[str, str]:
+    prefix = listing_prefix(listing)
+    return f"{prefix}feed.xml", f"{prefix}feed.json"
+
+
+def listing_api_key(listing: str) -> str | None:
+    if listing == ALL:
+        return "api/latest.json"
+    kind, _, key = listing.partition("/")
+    return f"api/tags/{key}.json" if kind == "tag" else None
+
+
+def month_sitemap_key(month: str) -> str:
+    return f"sitemaps/{month}.xml"
+
+
+SITEMAP_INDEX_KEY = "sitemap.xml"
+NEWS_SITEMAP_KEY = "news-sitemap.xml"
+BOOKMARKS_KEY = "bookmarks/index.html"
+NOT_FOUND_KEY = "404.html"
+
+
+def url_path(key: str) -> str:
+    """The path a reader uses for an object key: "a/index.html" -> "/a/", percent-encoded."""
+    path = "/" + key.removesuffix("index.html")
+    return quote(path, safe="/-._~")
+
+
+def invalidation_path(key: str) -> str:
+    """CloudFront caches under the object's path (the viewer-request function adds index.html first)."""
+    return quote("/" + key, safe="/-._~")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page of a listing: positions [first, stop) oldest-first, and its neighbours' page numbers
+    (None: the front page for ``newer``, nothing for ``older``)."""
+
+    number: int | None  # None: the front page
+    first: int
+    stop: int
+    older: int | None
+    newer: int | None
+
+
+def layout(total: int, size: int = PAGE_SIZE) -> dict[int | None, PageSpec]:
+    """Pages of a listing of ``total`` entries. Chunk c holds positions [c*size, (c+1)*size); the front
+    page shows the last two chunks (so it never shows a single article while older pages exist),
+    chunk c < last-1 is page c+1."""
+    last = (total - 1) // size if total else 0
+    front_first = (last - 1) * size if last >= 1 else 0
+    pages: dict[int | None, PageSpec] = {
+        None: PageSpec(None, front_first, total, last - 1 if last >= 2 else None, None)
+    }
+    for chunk in range(max(last - 1, 0)):
+        number = chunk + 1
+        newer = number + 1 if number + 1 <= last - 1 else None
+        pages[number] = PageSpec(
+            number, chunk * size, (chunk + 1) * size, number - 1 if number > 1 else None, newer
+        )
+    return pages
+
+
+@dataclass
+class ListingChange:
+    """What one publisher invocation did to a listing: entry counts before and after, and the first
+    position whose entry changed or moved (everything after an insertion or a removal moves)."""
+
+    before: int
+    after: int
+    dirty_from: int
+    dirty_to: int  # exclusive
+
+    def widen(self, start: int, stop: int, after: int) -> None:
+        self.dirty_from = min(self.dirty_from, start)
+        self.dirty_to = max(self.dirty_to, stop)
+        self.after = after
+
+
+def pages_to_change(change: ListingChange, size: int = PAGE_SIZE) -> tuple[list[PageSpec], list[int]]:
+    """(pages to write, archive page numbers to delete) after ``change``: pages holding a changed
+    position, pages whose bounds or links moved, and pages that no longer exist."""
+    before, after = layout(change.before, size), layout(change.after, size)
+    write = [
+        spec
+        for number, spec in after.items()
+        if before.get(number) != spec or (spec.first < change.dirty_to and change.dirty_from < spec.stop)
+    ]
+    delete = [number for number in before if number is not None and number not in after]
+    return write, delete

@@ -1,0 +1,299 @@
+"""What to write and delete on the site when articles or related lists change (no AWS here).
+
+``SitePublisher.publish(articles, related)`` updates the site index, then returns a ``SiteChanges``: the
+objects to put and delete. Per new article that is its page and API document, the front page of each
+list holding it (home, each tag, the author), the feeds of those lists, the latest/tag API documents and
+the sitemaps it appears in; pages of other articles only when their related lists changed (their own
+event). Everything is rendered from the stored state, so a replayed event writes the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from newsdrop.models import Article, RelatedEntry, is_public
+from newsdrop.site.entries import Entry, SiteIndex, SiteRecord, entry_for, listings_for
+from newsdrop.site.layout import (
+    ALL,
+    BOOKMARKS_KEY,
+    FEED_SIZE,
+    NEWS_SITEMAP_KEY,
+    NOT_FOUND_KEY,
+    PAGE_SIZE,
+    SITEMAP_INDEX_KEY,
+    ListingChange,
+    PageSpec,
+    article_api_key,
+    article_key,
+    feed_keys,
+    invalidation_path,
+    listing_api_key,
+    month_sitemap_key,
+    page_key,
+    pages_to_change,
+)
+from newsdrop.site.render import HTML, JSON, JSON_FEED, RSS, XML, Renderer
+
+NEWS_WINDOW = timedelta(hours=48)
+
+
+class ArticleReader(Protocol):
+    def get_article(self, slug: str) -> Article | None: ...
+
+
+RelatedReader = Callable[[str], list[RelatedEntry]]
+
+
+@dataclass
+class SiteObject:
+    body: bytes
+    content_type: str
+
+
+@dataclass
+class SiteChanges:
+    puts: dict[str, SiteObject] = field(default_factory=dict)
+    deletes: set[str] = field(default_factory=set)
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        self.puts[key] = SiteObject(body, content_type)
+        self.deletes.discard(key)
+
+    def delete(self, key: str) -> None:
+        self.puts.pop(key, None)
+        self.deletes.add(key)
+
+    def merge(self, later: SiteChanges) -> None:
+        """Fold in what a later change wrote or deleted (the later one wins for a key)."""
+        for key, obj in later.puts.items():
+            self.put(key, obj.body, obj.content_type)
+        for key in later.deletes:
+            self.delete(key)
+
+    @property
+    def invalidation_paths(self) -> list[str]:
+        """Every changed object's path, once (a CreateInvalidation takes them all)."""
+        return sorted({invalidation_path(k) for k in [*self.puts, *self.deletes]})
+
+
+def listing_title(listing: str, entries: list[Entry], site_name: str) -> str:
+    if listing == ALL:
+        return f"Latest from {site_name}"
+    kind, _, key = listing.partition("/")
+    if kind == "tag":
+        label = next((t.label for e in entries for t in e.tags if t.key == key), key)
+        return f"#{label}"
+    author = next((e.author for e in entries if e.author), key)
+    return f"Articles by {author}"
+
+
+class SitePublisher:
+    def __init__(
+        self,
+        articles: ArticleReader,
+        related: RelatedReader,
+        index: SiteIndex,
+        renderer: Renderer,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        page_size: int = PAGE_SIZE,
+    ):
+        self.articles = articles
+        self.related = related
+        self.index = index
+        self.renderer = renderer
+        self.now = now
+        self.page_size = page_size
+
+    # -- one invocation ------------------------------------------------------------------------------
+    def publish(self, changed_articles: Iterable[str], changed_related: Iterable[str] = ()) -> SiteChanges:
+        out = SiteChanges()
+        listings: dict[str, ListingChange] = {}
+        months: set[str] = set()
+        rendered: set[str] = set()
+        for slug in dict.fromkeys(changed_articles):
+            self._article_changed(slug, out, listings, months)
+            rendered.add(slug)
+        for slug in dict.fromkeys(changed_related):
+            if slug in rendered:
+                continue
+            article = self.articles.get_article(slug)
+            record = self.index.get_record(slug)
+            if article is not None and record is not None and record.public and is_public(article):
+                self._write_article(article, record, out)
+        for listing, change in listings.items():
+            self._write_listing(listing, change, out)
+        if months:
+            self._write_sitemaps(months, out)
+        return out
+
+    def _article_changed(
+        self, slug: str, out: SiteChanges, listings: dict[str, ListingChange], months: set[str]
+    ) -> None:
+        article = self.articles.get_article(slug)
+        record = self.index.get_record(slug)
+        live = record if record is not None and record.public else None
+        if article is None or not is_public(article):
+            if live is not None:
+                for listing in live.listings:
+                    self._remove(listing, live.entry, listings)
+                self.index.put_record(live.model_copy(update={"public": False}))
+            elif record is not None:  # withdrawn already: a replay writes the same pages again
+                for listing in record.listings:
+                    self._removed_again(listing, record.entry, listings)
+            if record is not None:
+                months.add(record.entry.month)
+            out.delete(article_key(slug))
+            out.delete(article_api_key(slug))
+            return
+        updated = live.entry.updated if live else None
+        if live is not None and article.revision > live.revision:
+            updated = self.now().isoformat()  # a correction of a published article
+        entry = entry_for(article, updated)
+        wanted = listings_for(article)
+        # The same state as recorded: this event (or its twin) was applied, maybe without its pages
+        # being written (a failure after the index changed); its pages are written again.
+        replay = live is not None and (live.revision, live.entry, live.listings) == (
+            article.revision,
+            entry,
+            wanted,
+        )
+        for listing in live.listings if live else []:
+            if listing not in wanted or live.entry.sort_key != entry.sort_key:
+                self._remove(listing, live.entry, listings)
+        for listing in wanted:
+            self._add(
+                listing, entry, listings, replace=live is not None and live.entry != entry, replay=replay
+            )
+        if live is None or live.entry != entry or replay:
+            months.update({entry.month, live.entry.month} if live else {entry.month})
+        new_record = SiteRecord(entry=entry, listings=wanted, revision=article.revision)
+        self.index.put_record(new_record)
+        self._write_article(article, new_record, out)
+
+    def _position(self, listing: str, entry: Entry, total: int) -> int:
+        return total - 1 - self.index.newer_than(listing, entry.sort_key)
+
+    def _remove(self, listing: str, entry: Entry, listings: dict[str, ListingChange]) -> None:
+        before = self.index.count(listing)
+        position = self._position(listing, entry, before)
+        if self.index.remove_entry(listing, entry):
+            self._track(listings, listing, before, before - 1, position, before)
+        else:
+            self._removed_again(listing, entry, listings)
+
+    def _removed_again(self, listing: str, entry: Entry, listings: dict[str, ListingChange]) -> None:
+        after = self.index.count(listing)
+        position = after - self.index.newer_than(listing, entry.sort_key)  # where it was
+        self._track(listings, listing, after + 1, after, position, after + 1)
+
+    def _add(
+        self, listing: str, entry: Entry, listings: dict[str, ListingChange], *, replace: bool, replay: bool
+    ) -> None:
+        before = self.index.count(listing)
+        if self.index.add_entry(listing, entry):
+            position = self._position(listing, entry, before + 1)
+            self._track(listings, listing, before, before + 1, position, before + 1)
+        elif replace:  # same place, new title/excerpt/tags
+            self.index.replace_entry(listing, entry)
+            position = self._position(listing, entry, before)
+            self._track(listings, listing, before, before, position, position + 1)
+        elif replay:  # written as if it had just been added, which is what the first delivery did
+            position = self._position(listing, entry, before)
+            self._track(listings, listing, before - 1, before, position, before)
+
+    @staticmethod
+    def _track(
+        listings: dict[str, ListingChange], listing: str, before: int, after: int, start: int, stop: int
+    ) -> None:
+        if listing in listings:
+            listings[listing].widen(start, stop, after)
+        else:
+            listings[listing] = ListingChange(before, after, start, stop)
+
+    # -- what gets rendered -------------------------------------------------------------------------
+    def _write_article(self, article: Article, record: SiteRecord, out: SiteChanges) -> None:
+        related = self.related(article.slug)
+        public = self.index.public_among(r.slug for r in related)
+        related = [r for r in related if r.slug in public]
+        updated = record.entry.updated
+        out.put(article_key(article.slug), self.renderer.article_page(article, related, updated), HTML)
+        out.put(article_api_key(article.slug), self.renderer.api_article(article, related, updated), JSON)
+
+    def _write_listing(self, listing: str, change: ListingChange, out: SiteChanges) -> None:
+        write, delete = pages_to_change(change, self.page_size)
+        for number in delete:
+            out.delete(page_key(listing, number))
+        total = change.after
+        if total == 0 and listing != ALL:  # the last article of a tag or author left: its pages go
+            out.delete(page_key(listing, None))
+            for key in [*feed_keys(listing), listing_api_key(listing)]:
+                if key:
+                    out.delete(key)
+            return
+        first = min((spec.first for spec in write), default=total)
+        tail = list(reversed(self.index.newest(listing, total - first))) if total > first else []
+        title = listing_title(listing, tail, self.renderer.settings.name)
+        for spec in write:
+            entries = tail[spec.first - first : spec.stop - first]
+            out.put(page_key(listing, spec.number), self._page(listing, title, spec, entries), HTML)
+        if change.dirty_to > total - FEED_SIZE or change.before != change.after:
+            latest = self.index.newest(listing, FEED_SIZE)
+            title = listing_title(listing, latest, self.renderer.settings.name)
+            rss_key, json_key = feed_keys(listing)
+            out.put(rss_key, self.renderer.rss(title, listing, latest), RSS)
+            out.put(json_key, self.renderer.json_feed(title, listing, latest), JSON_FEED)
+            api_key = listing_api_key(listing)
+            if api_key:
+                out.put(api_key, self.renderer.api_listing(listing, title, latest), JSON)
+
+    def _page(self, listing: str, title: str, spec: PageSpec, entries: list[Entry]) -> bytes:
+        return self.renderer.listing_page(listing, title, spec, entries)
+
+    def _write_sitemaps(self, months: set[str], out: SiteChanges) -> None:
+        for month in sorted(months):
+            entries = self.index.between(ALL, month, month + "\uffff")
+            if entries:
+                out.put(month_sitemap_key(month), self.renderer.month_sitemap(entries), XML)
+            else:
+                out.delete(month_sitemap_key(month))
+        out.put(SITEMAP_INDEX_KEY, self.renderer.sitemap_index(self.index.months()), XML)
+        since = (self.now() - NEWS_WINDOW).isoformat()
+        recent = self.index.between(ALL, since, "\uffff")
+        if recent:
+            out.put(NEWS_SITEMAP_KEY, self.renderer.news_sitemap(list(reversed(recent))), XML)
+        else:  # the sitemaps.org schema wants at least one <url>
+            out.delete(NEWS_SITEMAP_KEY)
+
+    # -- everything, from scratch ---------------------------------------------------------------------
+    def publish_all(
+        self,
+        articles: Iterable[Article],
+        progress: Callable[[int], None] | None = None,
+        updated: dict[str, str] | None = None,
+    ) -> SiteChanges:
+        """Every object of the site (into an index that starts empty): ``newsdrop publish --all``.
+        ``updated``: when each corrected article was corrected, kept from the previous site records."""
+        out = SiteChanges()
+        public = [a for a in articles if is_public(a)]
+        for article in public:
+            entry = entry_for(article, (updated or {}).get(article.slug))
+            record = SiteRecord(entry=entry, listings=listings_for(article), revision=article.revision)
+            self.index.put_record(record)
+            for listing in record.listings:
+                self.index.add_entry(listing, entry)
+        for done, article in enumerate(public, 1):
+            self._write_article(article, self.index.get_record(article.slug), out)
+            if progress:
+                progress(done)
+        listing_names = {name for a in public for name in listings_for(a)} | {ALL}
+        for listing in sorted(listing_names):
+            total = self.index.count(listing)
+            self._write_listing(listing, ListingChange(0, total, 0, total), out)
+        self._write_sitemaps({e.month for e in self.index.between(ALL, "", "\uffff")}, out)
+        out.put(BOOKMARKS_KEY, self.renderer.bookmarks_page(), HTML)
+        out.put(NOT_FOUND_KEY, self.renderer.not_found_page(), HTML)
+        return out
