@@ -21,7 +21,7 @@ articles = ArticleStore(os.environ["ARTICLES_TABLE"])
 def handler(event: dict, context: Any) -> dict:
     # Every message asks for the same thing, so one rebuild answers the whole batch (and a failure,
     # raised, retries the whole batch).
-    outcome = rebuild(index, articles.iter_articles)
+    outcome = rebuild(index, articles.iter_public_articles)
     if outcome.ran and not outcome.settled:
         request_rebuild()  # an update ran meanwhile and may have been overwritten: again, later
     metrics.add_metric(name="RelatedItemsRebuilt", unit=MetricUnit.Count, value=outcome.items_changed)

@@ -136,7 +136,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
     session, outputs = stack_target(args)
     dynamodb = session.resource("dynamodb")
-    articles = list(ArticleStore(outputs["ArticlesTableName"], dynamodb).iter_articles())
+    articles = list(ArticleStore(outputs["ArticlesTableName"], dynamodb).iter_public_articles())
     index = DynamoDBRelatedIndex(outputs["RelatedTableName"], dynamodb)
     with Progress() as bar:
         task = bar.add_task("reindexing", total=len(articles))

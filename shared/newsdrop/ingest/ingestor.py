@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Protocol
 
 from newsdrop.ingest.drop_bucket import DropBucket
 from newsdrop.ingest.parsing import parse_article
 from newsdrop.ingest.store import ArticleStore, StaleWrite
 from newsdrop.ingest.tagging import auto_tags, normalize_tags
 from newsdrop.ingest.text import make_excerpt, plain_text, reading_minutes, slugify, word_count
+from newsdrop.lifecycle import Action, now, pending_transitions, place
 from newsdrop.models import (
     MAX_OBJECT_BYTES,
     Article,
@@ -22,6 +24,24 @@ from newsdrop.models import (
 )
 
 SAVE_ATTEMPTS = 5
+
+
+class Schedules(Protocol):
+    """One-time timed transitions per article (EventBridge Scheduler on AWS)."""
+
+    def set(self, slug: str, action: Action, at: datetime, revision: int) -> None: ...
+
+    def cancel(self, slug: str, action: Action) -> None: ...
+
+
+class NoSchedules:
+    """For stores with no timed transitions (in-memory tools): scheduling is refused loudly."""
+
+    def set(self, slug: str, action: Action, at: datetime, revision: int) -> None:
+        raise RuntimeError(f"no scheduler configured: cannot {action} {slug!r} at {at.isoformat()}")
+
+    def cancel(self, slug: str, action: Action) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -44,9 +64,15 @@ class DroppedObject:
         return hashlib.sha256(identity.encode()).hexdigest()[:16]
 
 
+_LIFECYCLE_DEFAULTS = {"draft": False, "expires": None, "notify": True}
+
+
 def content_hash(draft: ArticleDraft) -> str:
-    """Identity of what the editor wrote, independent of file name, encoding or line endings."""
-    return hashlib.sha256(draft.model_dump_json().encode()).hexdigest()
+    """Identity of what the editor wrote, independent of file name, encoding or line endings. Lifecycle
+    fields left at their defaults are not part of it, so articles stored before they existed keep
+    their hash."""
+    unset = {k for k, v in _LIFECYCLE_DEFAULTS.items() if getattr(draft, k) == v}
+    return hashlib.sha256(draft.model_dump_json(exclude=unset).encode()).hexdigest()
 
 
 def sequencer_order(sequencer: str) -> tuple[int, str]:
@@ -63,6 +89,7 @@ def build_article(
     now: datetime,
     correlation_id: str | None = None,
 ) -> Article:
+    placement = place(draft, previous, now)
     text = plain_text(draft.body, draft.body_format)
     editor_tags = normalize_tags(draft.tags)
     words = word_count(text)
@@ -82,6 +109,10 @@ def build_article(
         content_hash=content_hash(draft),
         revision=previous.revision + 1 if previous else 1,
         correlation_id=correlation_id,
+        state=placement.state,
+        publish_at=placement.publish_at,
+        expires_at=placement.expires_at,
+        notify=draft.notify,
     )
 
 
@@ -93,10 +124,12 @@ class Ingestor:
         *,
         incoming_prefix: str = "incoming/",
         quarantine_prefix: str = "quarantine/",
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = now,
+        schedules: Schedules | None = None,
     ):
         self.articles = articles
         self.bucket = bucket
+        self.schedules = schedules or NoSchedules()
         self.incoming_prefix = incoming_prefix
         self.quarantine_prefix = quarantine_prefix
         self.clock = clock
@@ -160,7 +193,15 @@ class Ingestor:
         )
         if revisions_before:  # published again after a withdrawal: the numbering goes on
             article = article.model_copy(update={"revision": revisions_before + 1})
+        due = pending_transitions(article)
+        # Schedules first: if the save then fails, the retry sets them again, and one that fires for a
+        # revision never saved finds another revision and changes nothing.
+        for action, at in due.items():
+            self.schedules.set(slug, action, at, article.revision)
         self.articles.save(article, previous=previous, source_key=obj.key, sequencer=obj.sequencer)
+        for action in pending_transitions(previous) if previous else {}:
+            if action not in due:  # a moved date keeps its (updated) schedule; a dropped one is cancelled
+                self.schedules.cancel(slug, action)
         return DropOutcome(source=obj.key, status="stored", slug=slug)
 
     def _withdraw(self, obj: DroppedObject) -> DropOutcome:
@@ -171,6 +212,8 @@ class Ingestor:
         if article is None or article.source_key != obj.key:
             return DropOutcome(source=obj.key, status="unchanged", slug=source["slug"] if source else None)
         self.articles.withdraw(article)
+        for action in pending_transitions(article):
+            self.schedules.cancel(article.slug, action)
         return DropOutcome(source=obj.key, status="unpublished", slug=article.slug)
 
     def _free_slug(self, base: str) -> str:

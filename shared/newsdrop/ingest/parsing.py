@@ -355,7 +355,27 @@ def _draft(fields: dict[str, Any], body: str, body_format: BodyFormat, title_hin
         slug=slug_or_empty(slug) or None if slug else None,
         summary=_string_field(fields.get("summary"), "summary", MAX_SUMMARY_CHARS),
         tags=_tags(fields.get("tags")),
+        draft=_yes_no(fields.get("draft"), "draft", default=False),
+        expires=parse_date(fields.get("expires"), "expires"),
+        notify=_yes_no(fields.get("notify"), "notify", default=True),
     )
+
+
+_YES = frozenset({"true", "yes", "on", "1"})
+_NO = frozenset({"false", "no", "off", "0"})
+
+
+def _yes_no(value: Any, field: str, *, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower() if isinstance(value, str | int) else None
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise _invalid(field, f"must be true or false, but it is {_describe(value)}.")
 
 
 def _has_text(body: str, body_format: BodyFormat) -> bool:
@@ -372,6 +392,10 @@ FIELD_ALIASES = {
     "slug": ("slug",),
     "summary": ("summary", "description", "excerpt", "standfirst"),
     "tags": ("tags", "keywords"),
+    # the editorial lifecycle: Hugo's names are aliases
+    "draft": ("draft",),
+    "expires": ("expires", "expirydate", "expiry_date", "expires_at", "expiration"),
+    "notify": ("notify",),
 }
 
 
@@ -642,7 +666,8 @@ def _parse_html(text: str) -> ArticleDraft:
         return id(el) in removed or (el is not root and page.is_boilerplate(el))
 
     body = render_safe(root, skip=skip)
-    fields = {"title": title_text, "author": author, "date": published, "tags": tags, "summary": summary}
+    fields = {"title": title_text, "author": author, "date": published, "tags": tags, "summary": summary,
+              "expires": meta.get("article:expiration_time") or None}  # fmt: skip
     return _draft(fields, body, "html", HTML_TITLE_HINT)
 
 

@@ -17,7 +17,7 @@ import boto3
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from newsdrop.models import Article, DropOutcome
+from newsdrop.models import Article, ArticleState, DropOutcome, is_public
 
 CURRENT = "CURRENT"
 
@@ -120,7 +120,12 @@ class ArticleStore:
                     {
                         "Put": {
                             "TableName": self.table.name,
-                            "Item": {**old, "sk": f"REV#{article.revision:06d}", "kind": "revision"},
+                            "Item": {
+                                **old,
+                                "sk": f"REV#{article.revision:06d}",
+                                "kind": "revision",
+                                "state": "unpublished",
+                            },
                         }
                     },
                     {
@@ -138,6 +143,28 @@ class ArticleStore:
             if err.response["Error"]["Code"] == "TransactionCanceledException":
                 raise StaleWrite(article.slug) from err
             raise
+
+    def transition(
+        self, slug: str, revision: int, from_states: tuple[ArticleState, ...], to: ArticleState
+    ) -> Article | None:
+        """Move one revision of an article to another state, on its CURRENT item (so the stream carries
+        it), only if it is still that revision in one of ``from_states``. None when it is not: a schedule
+        that fires twice or late, or for a revision since replaced, changes nothing."""
+        names = {f":from{i}": state for i, state in enumerate(from_states)}
+        try:
+            resp = self.table.update_item(
+                Key=article_key(slug),
+                UpdateExpression="SET #state = :to",
+                ConditionExpression=f"#rev = :rev AND #state IN ({', '.join(names)})",
+                ExpressionAttributeNames={"#rev": "revision", "#state": "state"},
+                ExpressionAttributeValues={":rev": revision, ":to": to, **names},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        return article_from_item(resp["Attributes"])
 
     def last_revision(self, slug: str) -> int:
         """The highest kept revision number of a withdrawn article (0 if it never existed)."""
@@ -183,6 +210,10 @@ class ArticleStore:
             ConsistentRead=True,
         )
         return [article_from_item(i) for i in resp["Items"]]
+
+    def iter_public_articles(self) -> Iterator[Article]:
+        """What readers may see: the input of every related-list rebuild."""
+        return (a for a in self.iter_articles() if is_public(a))
 
     def iter_articles(self) -> Iterator[Article]:
         """Every live article: a full scan, for reindexing and local reports only (never per event)."""
