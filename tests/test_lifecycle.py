@@ -243,3 +243,35 @@ def test_an_unparseable_lifecycle_date_is_quarantined_naming_the_field(world, ar
     key = drop("bad2.md", md("New container terminal in Valparaiso", publishDate="someday"))
     [outcome] = articles.drops_for(key)
     assert outcome["reason"] == "invalid_field" and "'date'" in outcome["detail"]
+
+
+def test_newsdrop_run_reports_states_and_now_fires_due_schedules(tmp_path):
+    """The issue's first report, as a new user runs it: an embargoed story and an archive story."""
+    import subprocess
+    import sys
+
+    embargo = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)  # a new process: real time
+    (tmp_path / "embargoed.md").write_bytes(md("Election result embargoed", draft="false", date=iso(embargo)))
+    (tmp_path / "archive.md").write_bytes(md("Harbour history", BODY_B, date="2015-03-02"))
+
+    def run(*extra: str) -> dict:
+        out = subprocess.run(
+            [sys.executable, "-m", "newsdrop.cli", "run", str(tmp_path), "--subscribers", "3", "--json", *extra],
+            capture_output=True, text=True, check=True, cwd=ROOT, timeout=600,
+        )  # fmt: skip
+        return json.loads(out.stdout)
+
+    before = run()
+    states = {a["slug"]: (a["state"], a["publish_at"]) for a in before["articles"]}
+    assert states["election-result-embargoed"] == ("scheduled", embargo.isoformat())
+    assert states["harbour-history"][0] == "published"
+    assert before["emails"] == []
+    assert [(s["slug"], s["action"]) for s in before["schedules"]] == [
+        ("election-result-embargoed", "publish")
+    ]
+
+    after = run("--now", iso(embargo + timedelta(minutes=5)))
+    states = {a["slug"]: a["state"] for a in after["articles"]}
+    assert states == {"election-result-embargoed": "published", "harbour-history": "published"}
+    assert sorted(m["article"] for m in after["emails"]) == ["election-result-embargoed"] * 3
+    assert after["schedules"] == []
