@@ -275,3 +275,43 @@ def test_newsdrop_run_reports_states_and_now_fires_due_schedules(tmp_path):
     assert states == {"election-result-embargoed": "published", "harbour-history": "published"}
     assert sorted(m["article"] for m in after["emails"]) == ["election-result-embargoed"] * 3
     assert after["schedules"] == []
+
+
+def test_a_long_burst_of_back_dated_articles_costs_one_canonical_rebuild(stack, dispatcher, articles):
+    """Back-dated files keep arriving for longer than the rebuild delay: the request that comes back
+    while updates are still arriving waits again, and one rebuild runs after the burst."""
+    from newsdrop.related.engine import InMemoryRelatedIndex, reindex_all, related_for
+    from newsdrop.related.store import DynamoDBRelatedIndex
+
+    delay = int(stack.parameters["RelatedRebuildDelaySeconds"])
+    ran: list[bool] = []
+    rebuild = stack.functions["RebuildFunction"]
+    real_invoke = rebuild.invoke
+    rebuild.invoke = lambda event: ran.append(real_invoke(event)["ran"]) or {"batchItemFailures": []}
+    bucket = stack.output("DropBucketName")
+
+    def drop_and_settle(name: str, body: bytes) -> None:  # no clock move: the burst goes on
+        stack.client("s3").put_object(Bucket=bucket, Key=f"incoming/{name}", Body=body)
+        while dispatcher.step():
+            pass
+
+    titles = [
+        "Harbour cranes arrive",
+        "Harbour dredging starts",
+        "Harbour pilots strike",
+        "Harbour fees rise",
+    ]
+    for i, title in enumerate(titles):  # newest first: every later one is out of order
+        drop_and_settle(f"{i}.md", md(title, BODY_A if i % 2 else BODY_B, date=f"200{5 - i}-03-0{i + 1}"))
+        clock.advance(delay * 0.6)
+    dispatcher.pump()
+    assert ran == [False, True]  # a request deferred while the burst went on, then one rebuild
+
+    public = list(articles.iter_public_articles())
+    clean = InMemoryRelatedIndex()
+    reindex_all(clean, public)
+    live = DynamoDBRelatedIndex(stack.resource("RelatedTable"), stack.session.resource("dynamodb"))
+    for a in public:
+        assert [(e.slug, e.score) for e in related_for(live, a.slug)] == [
+            (e.slug, e.score) for e in related_for(clean, a.slug)
+        ]
