@@ -50,6 +50,7 @@ class Placement:
 def place(draft: ArticleDraft, previous: Article | None, at: datetime) -> Placement:
     """The state of a revision stored at ``at``. A correction of a live article keeps the moment it went
     public (it is not published again); anything that becomes public now goes public at ``at``."""
+    at = at.replace(microsecond=0)  # schedules and reports work in whole seconds
     expires_at = draft.expires
     if draft.draft:
         return Placement("draft", None, expires_at)

@@ -16,7 +16,9 @@ def print_summary(result: dict[str, Any]) -> None:
     for a in result["articles"]:
         tags = " ".join(f"#{t}" for t in a["tags"])
         auto = " ".join(f"#{t}" for t in a["auto_tags"])
-        related = "\n".join(f"• {r['title']}" for r in a["related"]) or "(none relevant)"
+        related = "\n".join(f"• {r['title']}" for r in a["related"]) or (
+            "(none relevant)" if a.get("state", "published") == "published" else "(not public: in no list)"
+        )
         head = f"[bold]{a['title']}[/bold]\n{a['author'] or 'unknown author'} · {a['reading_minutes']} min\n{a['slug']}"
         head += f"\n[italic]{lifecycle_line(a)}[/italic]"
         articles.add_row(head, f"{tags}\n[dim]auto: {auto}[/dim]", related)
