@@ -57,7 +57,7 @@ def run_one(args, rate: float, seed: int) -> dict:
         published_order,
         readers,
     )
-    from newsdrop.local.pipeline import LOCAL_PARAMETERS, embedded_aws
+    from newsdrop.local.pipeline import EVERY_ARTICLE_IS_NEWS, LOCAL_PARAMETERS, embedded_aws
     from newsdrop.local.stack import LocalStack
 
     started = time.perf_counter()
@@ -66,7 +66,9 @@ def run_one(args, rate: float, seed: int) -> dict:
     topics = ["business", "entertainment", "politics", "sport", "tech"] if corpus == "bbc" else sorted(TOPICS)
     files = published_order(good + generated_bad_files(args.bad, seed=seed))
     with embedded_aws():
-        stack = LocalStack(ROOT, env_overrides=CHAOS_ENV, parameters=LOCAL_PARAMETERS).deploy()
+        stack = LocalStack(
+            ROOT, env_overrides=CHAOS_ENV, parameters=LOCAL_PARAMETERS | EVERY_ARTICLE_IS_NEWS
+        ).deploy()
         prepare_mail(stack)
         injector = FaultInjector(
             rate, kill_rate=args.kill_rate if rate > 0 else 0.0, seed=seed, layer=args.layer

@@ -33,10 +33,12 @@ def sample_files() -> list[DropFile]:
 @pytest.fixture
 def chaos_stack(aws):
     from newsdrop.local.audience import prepare_mail
-    from newsdrop.local.pipeline import LOCAL_PARAMETERS
+    from newsdrop.local.pipeline import EVERY_ARTICLE_IS_NEWS, LOCAL_PARAMETERS
     from newsdrop.local.stack import LocalStack
 
-    stack = LocalStack(ROOT, env_overrides=CHAOS_ENV, parameters=LOCAL_PARAMETERS).deploy()
+    stack = LocalStack(
+        ROOT, env_overrides=CHAOS_ENV, parameters=LOCAL_PARAMETERS | EVERY_ARTICLE_IS_NEWS
+    ).deploy()
     prepare_mail(stack)
     return stack
 

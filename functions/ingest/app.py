@@ -5,6 +5,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from newsdrop.ingest.drop_bucket import DropBucket
 from newsdrop.ingest.events import dropped_objects
 from newsdrop.ingest.ingestor import Ingestor
+from newsdrop.ingest.schedules import LifecycleSchedules
 from newsdrop.ingest.store import ArticleStore
 from newsdrop.observability import logger, metrics, tracer
 
@@ -13,6 +14,12 @@ ingestor = Ingestor(
     DropBucket(),
     incoming_prefix=os.environ.get("INCOMING_PREFIX", "incoming/"),
     quarantine_prefix=os.environ.get("QUARANTINE_PREFIX", "quarantine/"),
+    schedules=LifecycleSchedules(
+        group=os.environ["SCHEDULE_GROUP"],
+        target_arn=os.environ["LIFECYCLE_FUNCTION_ARN"],
+        role_arn=os.environ["SCHEDULER_ROLE_ARN"],
+        dead_letter_arn=os.environ["LIFECYCLE_DEAD_LETTER_ARN"],
+    ),
 )
 
 

@@ -7,22 +7,27 @@ from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from newsdrop.ingest.store import article_from_item, slug_of_key
+from newsdrop.models import is_public
 from newsdrop.observability import batch_handler, logger, metrics
+from newsdrop.related.debounce import RebuildRequest
 from newsdrop.related.engine import remove_article, update_for_article
-from newsdrop.related.store import DynamoDBRelatedIndex, RebuildRequests
+from newsdrop.related.store import DynamoDBRelatedIndex
 
-# Events it cannot apply in publication order (late, changed, removed) ask for a canonical rebuild.
-request_rebuild = RebuildRequests(os.environ["REBUILD_QUEUE_URL"], int(os.environ["REBUILD_DELAY_SECONDS"]))
-index = DynamoDBRelatedIndex(os.environ["RELATED_TABLE"], on_dirty=request_rebuild)
+# Events it cannot apply in publication order (late, changed, removed) ask for a canonical rebuild,
+# naming the generation they saw (newsdrop.related.debounce: one rebuild per burst).
+request_rebuild = RebuildRequest(os.environ["REBUILD_QUEUE_URL"], int(os.environ["REBUILD_DELAY_SECONDS"]))
+index = DynamoDBRelatedIndex(
+    os.environ["RELATED_TABLE"], on_dirty=lambda: request_rebuild(index.rebuild_state()[0])
+)
 
 
 def record_handler(record: DynamoDBRecord) -> int:
     new_image = record.dynamodb.new_image
-    if new_image and new_image.get("kind") == "article":
-        article = article_from_item(dict(new_image))
+    article = article_from_item(dict(new_image)) if new_image and new_image.get("kind") == "article" else None
+    if article is not None and is_public(article):
         logger.set_correlation_id(article.correlation_id)
         changed = update_for_article(index, article)
-    else:  # REMOVE: the article leaves every list that held it
+    else:  # removed, or not (or no longer) visible to readers: out of every list that held it
         changed = remove_article(index, slug_of_key(record.dynamodb.keys))
     metrics.add_metric(name="RelatedListsUpdated", unit=MetricUnit.Count, value=len(changed))
     logger.info(

@@ -28,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--json", action="store_true", help="print exactly one JSON object")
     run.add_argument("--verbose", action="store_true", help="function logs on stderr")
+    run.add_argument(
+        "--now",
+        type=_utc_time,
+        help="after the drops, move the local clock to this time (e.g. 2027-06-01T12:05:00Z): "
+        "schedules due by then fire (embargoed articles publish, expiries pass)",
+    )
     run.set_defaults(func=cmd_run)
 
     dev = sub.add_parser("dev", help="a live local stack: moto server + event dispatcher (Ctrl-C stops)")
@@ -62,6 +68,16 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     return args.func(args)
+
+
+def _utc_time(text: str):
+    from datetime import UTC, datetime
+
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time like 2027-06-01T12:05:00Z: {text!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def article_files(paths: list[Path]) -> list[tuple[Path, str]]:
@@ -107,6 +123,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             site=args.site,
             verbose=args.verbose,
             progress=not args.json,
+            now=args.now,
         )
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -165,7 +182,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
     session, outputs = stack_target(args)
     dynamodb = session.resource("dynamodb")
-    articles = list(ArticleStore(outputs["ArticlesTableName"], dynamodb).iter_articles())
+    articles = list(ArticleStore(outputs["ArticlesTableName"], dynamodb).iter_public_articles())
     index = DynamoDBRelatedIndex(outputs["RelatedTableName"], dynamodb)
     with Progress() as bar:
         task = bar.add_task("reindexing", total=len(articles))

@@ -51,6 +51,10 @@ class ArticleDraft(BaseModel):
     slug: str | None = None
     summary: str | None = None
     tags: list[str] = Field(default_factory=list)  # editor tags, as written
+    # Editorial lifecycle (Hugo's draft/publishDate/expiryDate, Ghost's "publish and send")
+    draft: bool = False
+    expires: datetime | None = None
+    notify: bool = True
 
 
 class Tag(BaseModel):
@@ -58,8 +62,11 @@ class Tag(BaseModel):
     label: str  # display form: "Global News"
 
 
+ArticleState = Literal["draft", "scheduled", "published", "expired", "unpublished"]
+
+
 class Article(BaseModel):
-    """One published article, as stored and as the page shows it."""
+    """One article, as stored and as the page shows it (when ``is_public`` says readers may see it)."""
 
     slug: str
     title: str
@@ -82,6 +89,11 @@ class Article(BaseModel):
     # Set at the drop and carried by every later stage's logs, so one id follows an article from the
     # editor's upload to the last email.
     correlation_id: str | None = None
+    # Where it is in its editorial life. Items stored before states existed were all live: "published".
+    state: ArticleState = "published"
+    publish_at: datetime | None = None  # when it went (or goes) public; None for a draft
+    expires_at: datetime | None = None  # when it leaves every reader-facing output (text kept)
+    notify: bool = True  # False: published without an email ("notify: false" in the file)
 
     @property
     def tag_keys(self) -> list[str]:
@@ -89,6 +101,15 @@ class Article(BaseModel):
         for tag in [*self.editor_tags, *self.auto_tags]:
             seen.setdefault(tag.key, None)
         return list(seen)
+
+
+def is_public(article: Article) -> bool:
+    """The one visibility rule every reader-facing output follows (related lists, emails, the site).
+
+    The state is the truth: ingest and the lifecycle function write every transition (scheduled ->
+    published, published -> expired...) to the article's item, so a stream consumer never needs a clock.
+    """
+    return article.state == "published"
 
 
 class RelatedEntry(BaseModel):
@@ -108,11 +129,3 @@ class DropOutcome(BaseModel):
     reason: str | None = None
     detail: str | None = None
     quarantined_as: str | None = None
-
-
-def is_public(article: Article) -> bool:
-    """THE visibility check: whether readers may see ``article`` anywhere (pages, lists, feeds, API).
-
-    Stand-in until the lifecycle issue (10) lands its states: every stored article is published.
-    """
-    return article is not None

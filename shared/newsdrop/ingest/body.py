@@ -210,6 +210,7 @@ class Page:
     title: str = ""
     author: str | None = None
     published: str | None = None
+    expires: str | None = None
     tags: list[str] = field(default_factory=list)
     summary: str | None = None
     article_html: str = ""
@@ -424,6 +425,8 @@ def parse_page(source: str, max_elements: int | None = None) -> Page:
         times = [n for n in root.css("time[datetime]") if _attr(n, "datetime").strip()]
         times = times or [n for n in doc.css("time[datetime]") if _attr(n, "datetime").strip()]
         page.published = _attr(times[0], "datetime") if times else None
+
+    page.expires = first("article:expiration_time")
 
     keywords = first("keywords") or ""
     page.tags = [t for t in keywords.split(",") if t.strip()] + meta.get("article:tag", [])

@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Protocol
 
 from newsdrop.ingest.drop_bucket import REPORT_SUFFIX, DropBucket
 from newsdrop.ingest.parsing import parse_article
 from newsdrop.ingest.store import MAX_ITEM_BYTES, ArticleStore, StaleWrite, article_size
 from newsdrop.ingest.tagging import auto_tags, normalize_tags
 from newsdrop.ingest.text import html_text, make_excerpt, reading_minutes, slugify, word_count
+from newsdrop.lifecycle import Action, now, pending_transitions, place
 from newsdrop.models import (
     MAX_OBJECT_BYTES,
     Article,
@@ -23,6 +25,24 @@ from newsdrop.models import (
 
 SAVE_ATTEMPTS = 5
 MAX_KEY_BYTES = 1024  # S3's limit on an object key (moto does not enforce it; AWS does)
+
+
+class Schedules(Protocol):
+    """One-time timed transitions per article (EventBridge Scheduler on AWS)."""
+
+    def set(self, slug: str, action: Action, at: datetime, revision: int) -> None: ...
+
+    def cancel(self, slug: str, action: Action) -> None: ...
+
+
+class NoSchedules:
+    """For stores with no timed transitions (in-memory tools): scheduling is refused loudly."""
+
+    def set(self, slug: str, action: Action, at: datetime, revision: int) -> None:
+        raise RuntimeError(f"no scheduler configured: cannot {action} {slug!r} at {at.isoformat()}")
+
+    def cancel(self, slug: str, action: Action) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -45,10 +65,15 @@ class DroppedObject:
         return hashlib.sha256(identity.encode()).hexdigest()[:16]
 
 
+_LIFECYCLE_DEFAULTS = {"draft": False, "expires": None, "notify": True}
+
+
 def content_hash(draft: ArticleDraft) -> str:
     """Identity of what the editor wrote, independent of file name, encoding or line endings (and of how
-    this version of Newsdrop renders it)."""
-    return hashlib.sha256(draft.model_dump_json(exclude={"body_html"}).encode()).hexdigest()
+    this version of Newsdrop renders it). Lifecycle fields left at their defaults are not part of it, so
+    articles stored before they existed keep their hash."""
+    unset = {k for k, v in _LIFECYCLE_DEFAULTS.items() if getattr(draft, k) == v}
+    return hashlib.sha256(draft.model_dump_json(exclude=unset | {"body_html"}).encode()).hexdigest()
 
 
 def sequencer_order(sequencer: str) -> tuple[int, str]:
@@ -65,6 +90,7 @@ def build_article(
     now: datetime,
     correlation_id: str | None = None,
 ) -> Article:
+    placement = place(draft, previous, now)
     text = html_text(draft.body_html)
     editor_tags = normalize_tags(draft.tags)
     words = word_count(text)
@@ -86,6 +112,10 @@ def build_article(
         content_hash=content_hash(draft),
         revision=previous.revision + 1 if previous else 1,
         correlation_id=correlation_id,
+        state=placement.state,
+        publish_at=placement.publish_at,
+        expires_at=placement.expires_at,
+        notify=draft.notify,
     )
 
 
@@ -97,10 +127,12 @@ class Ingestor:
         *,
         incoming_prefix: str = "incoming/",
         quarantine_prefix: str = "quarantine/",
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = now,
+        schedules: Schedules | None = None,
     ):
         self.articles = articles
         self.bucket = bucket
+        self.schedules = schedules or NoSchedules()
         self.incoming_prefix = incoming_prefix
         self.quarantine_prefix = quarantine_prefix
         self.clock = clock
@@ -177,7 +209,15 @@ class Ingestor:
                 f"one article is stored in one DynamoDB item, at most {MAX_ITEM_BYTES:,} bytes. Split the "
                 "story, or move tables and embedded images out of it.",
             )
+        due = pending_transitions(article)
+        # Schedules first: if the save then fails, the retry sets them again, and one that fires for a
+        # revision never saved finds another revision and changes nothing.
+        for action, at in due.items():
+            self.schedules.set(slug, action, at, article.revision)
         self.articles.save(article, previous=previous, source_key=obj.key, sequencer=obj.sequencer)
+        for action in pending_transitions(previous) if previous else {}:
+            if action not in due:  # a moved date keeps its (updated) schedule; a dropped one is cancelled
+                self.schedules.cancel(slug, action)
         return DropOutcome(source=obj.key, status="stored", slug=slug)
 
     @staticmethod
@@ -202,6 +242,8 @@ class Ingestor:
         if article is None or article.source_key != obj.key:
             return DropOutcome(source=obj.key, status="unchanged", slug=source["slug"] if source else None)
         self.articles.withdraw(article)
+        for action in pending_transitions(article):
+            self.schedules.cancel(article.slug, action)
         return DropOutcome(source=obj.key, status="unpublished", slug=article.slug)
 
     def _free_slug(self, base: str) -> str:

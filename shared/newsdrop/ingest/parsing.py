@@ -383,7 +383,27 @@ def _draft(
         slug=slug_or_empty(slug) or None if slug else None,
         summary=_string_field(fields.get("summary"), "summary", MAX_SUMMARY_CHARS),
         tags=_tags(fields.get("tags")),
+        draft=_yes_no(fields.get("draft"), "draft", default=False),
+        expires=parse_date(fields.get("expires"), "expires"),
+        notify=_yes_no(fields.get("notify"), "notify", default=True),
     )
+
+
+_YES = frozenset({"true", "yes", "on", "1"})
+_NO = frozenset({"false", "no", "off", "0"})
+
+
+def _yes_no(value: Any, field: str, *, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower() if isinstance(value, str | int) else None
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise _invalid(field, f"must be true or false, but it is {_describe(value)}.")
 
 
 def reader_html(source: str, body_format: BodyFormat) -> str:
@@ -433,6 +453,10 @@ FIELD_ALIASES = {
     "slug": ("slug",),
     "summary": ("summary", "description", "excerpt", "standfirst"),
     "tags": ("tags", "keywords"),
+    # the editorial lifecycle: Hugo's names are aliases
+    "draft": ("draft",),
+    "expires": ("expires", "expirydate", "expiry_date", "expires_at", "expiration"),
+    "notify": ("notify",),
 }
 
 
@@ -665,6 +689,7 @@ def _parse_html(text: str) -> ArticleDraft:
         "date": page.published,
         "tags": page.tags,
         "summary": page.summary,
+        "expires": page.expires,
     }
     # The page as dropped is the editor's source; readers get only its article, sanitized.
     return _draft(fields, text, "html", HTML_TITLE_HINT, body_html=bodies.sanitize(page.article_html))

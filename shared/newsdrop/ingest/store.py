@@ -16,7 +16,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from newsdrop.models import Article, DropOutcome
+from newsdrop.models import Article, ArticleState, DropOutcome, is_public
 
 CURRENT = "CURRENT"
 # DynamoDB refuses items over 400 KB (names and values, UTF-8). moto does not, so we check it ourselves;
@@ -161,7 +161,12 @@ class ArticleStore:
                     {
                         "Put": {
                             "TableName": self.table.name,
-                            "Item": {**old, "sk": f"REV#{article.revision:06d}", "kind": "revision"},
+                            "Item": {
+                                **old,
+                                "sk": f"REV#{article.revision:06d}",
+                                "kind": "revision",
+                                "state": "unpublished",
+                            },
                         }
                     },
                     {
@@ -179,6 +184,28 @@ class ArticleStore:
             if err.response["Error"]["Code"] == "TransactionCanceledException":
                 raise StaleWrite(article.slug) from err
             raise
+
+    def transition(
+        self, slug: str, revision: int, from_states: tuple[ArticleState, ...], to: ArticleState
+    ) -> Article | None:
+        """Move one revision of an article to another state, on its CURRENT item (so the stream carries
+        it), only if it is still that revision in one of ``from_states``. None when it is not: a schedule
+        that fires twice or late, or for a revision since replaced, changes nothing."""
+        names = {f":from{i}": state for i, state in enumerate(from_states)}
+        try:
+            resp = self.table.update_item(
+                Key=article_key(slug),
+                UpdateExpression="SET #state = :to",
+                ConditionExpression=f"#rev = :rev AND #state IN ({', '.join(names)})",
+                ExpressionAttributeNames={"#rev": "revision", "#state": "state"},
+                ExpressionAttributeValues={":rev": revision, ":to": to, **names},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        return article_from_item(resp["Attributes"])
 
     def latest_revision(self, slug: str) -> Article | None:
         """The last kept revision of a withdrawn (or revised) article, if any."""
@@ -224,6 +251,10 @@ class ArticleStore:
             ConsistentRead=True,
         )
         return [article_from_item(i) for i in resp["Items"]]
+
+    def iter_public_articles(self) -> Iterator[Article]:
+        """What readers may see: the input of every related-list rebuild."""
+        return (a for a in self.iter_articles() if is_public(a))
 
     def iter_articles(self) -> Iterator[Article]:
         """Every live article: a full scan, for reindexing and local reports only (never per event)."""

@@ -10,6 +10,12 @@
   VisibilityTimeout, or what the function set with ChangeMessageVisibility), and moto's redrive policy
   moves it to the dead-letter queue after maxReceiveCount receives.
 
+- EventBridge Scheduler one-time schedules (``at(...)``) in the template's schedule groups: moto keeps
+  them but never fires them; here a schedule fires once the local clock reaches its time, invoking its
+  target asynchronously (the function's retries and on-failure destination), and is then deleted
+  (ActionAfterCompletion: DELETE). `pump` never moves the clock to a schedule: the caller does
+  (`advance_clock_to`, `newsdrop run --now`), as the tests do.
+
 Time: `pump` never sleeps. When nothing is deliverable but some queue still holds a message that is
 in flight or delayed, it moves the local clock (`moto_patches.clock`, which moto's SQS reads) forward to
 the moment the first of them becomes visible, as waiting would have. `step` alone (``newsdrop dev``)
@@ -20,10 +26,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from botocore.config import Config
 
@@ -43,6 +51,7 @@ class DeliveryStats:
     to_dead_letter: int = 0
     by_function: dict[str, int] = field(default_factory=dict)
     waited: float = 0.0  # seconds the local clock was moved forward while messages were invisible
+    schedules_fired: int = 0
 
 
 class Dispatcher:
@@ -71,6 +80,9 @@ class Dispatcher:
             ),
             None,
         )
+        self._schedule_groups = list(getattr(stack, "schedule_groups", []))
+        self._scheduler = stack.client("scheduler") if self._schedule_groups else None
+        self._account = next((f.arn.split(":")[4] for f in stack.functions.values()), "123456789012")
         self._start_stream_mappings()
 
     def _start_stream_mappings(self) -> None:
@@ -126,6 +138,7 @@ class Dispatcher:
 
     def step(self) -> int:
         delivered = self._deliver_s3_notifications()
+        delivered += self._fire_due_schedules()
         for index, source in enumerate(self.stack.event_sources):
             if not source.props.get("Enabled", True):
                 continue
@@ -142,6 +155,53 @@ class Dispatcher:
         if self.before_invoke:
             self.before_invoke("invoke", fn, event)
         return fn.invoke(event)
+
+    # -- EventBridge Scheduler -> function (one-time schedules) -------------------------------------
+    def advance_clock_to(self, when: datetime) -> float:
+        """Move the local clock forward to ``when`` (never back); returns the seconds moved."""
+        seconds = when.timestamp() - clock.time()
+        clock.advance(seconds)
+        return max(seconds, 0.0)
+
+    def pending_schedules(self) -> list[dict[str, Any]]:
+        """Every schedule not fired yet, with its time, soonest first."""
+        out = []
+        for group in self._schedule_groups:
+            for name in _moto_schedule_names(self._account, group, self.stack.region) or self._list_schedules(
+                group
+            ):
+                schedule = self._scheduler.get_schedule(GroupName=group, Name=name)
+                out.append({**schedule, "At": schedule_time(schedule)})
+        return sorted(out, key=lambda s: (s["At"] or datetime.max.replace(tzinfo=UTC), s["Name"]))
+
+    def _list_schedules(self, group: str) -> list[str]:
+        pages = self._scheduler.get_paginator("list_schedules").paginate(GroupName=group)
+        return [s["Name"] for page in pages for s in page["Schedules"]]
+
+    def _fire_due_schedules(self) -> int:
+        if not self._schedule_groups or not _any_schedule_due(
+            self._account, self._schedule_groups, self.stack.region
+        ):
+            return 0
+        now = datetime.fromtimestamp(clock.time(), UTC)
+        fired = 0
+        for schedule in self.pending_schedules():
+            if schedule["At"] is None or schedule["At"] > now or schedule.get("State") == "DISABLED":
+                continue
+            target = schedule["Target"]
+            fn = next((f for f in self.stack.functions.values() if f.arn == target["Arn"]), None)
+            if fn is None:
+                raise RuntimeError(
+                    f"schedule {schedule['Name']} targets {target['Arn']}, not a local function"
+                )
+            log.info("schedule %s fired (due %s)", schedule["Name"], schedule["At"].isoformat())
+            # Scheduler invokes Lambda asynchronously: the function's own retries and destination apply.
+            self._invoke_async(fn.logical_id, json.loads(target.get("Input") or "{}"))
+            self.stats.schedules_fired += 1
+            fired += 1
+            if schedule.get("ActionAfterCompletion") == "DELETE":
+                self._scheduler.delete_schedule(GroupName=schedule["GroupName"], Name=schedule["Name"])
+        return fired
 
     # -- S3 -> function (asynchronous invocation) --------------------------------------------------
     def _deliver_s3_notifications(self) -> int:
@@ -337,6 +397,53 @@ def _nothing_visible(name: str, arn_prefix: str | None) -> bool:
         return False
     now = clock.time() * 1000.0
     return not any(now > m.visible_at and now >= m.delayed_until for m in queue._messages)
+
+
+_AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+
+
+def schedule_time(schedule: dict[str, Any]) -> datetime | None:
+    """When a one-time schedule (``at(...)`` in its time zone) fires; None for rate/cron schedules."""
+    m = _AT.match(str(schedule.get("ScheduleExpression", "")))
+    if not m:
+        return None
+    zone = ZoneInfo(schedule.get("ScheduleExpressionTimezone") or "UTC")
+    return datetime.fromisoformat(m.group(1)).replace(tzinfo=zone).astimezone(UTC)
+
+
+def _moto_schedule_groups(account: str, region: str) -> dict[str, Any] | None:
+    """moto's schedule groups (in-process), or None if moto is not in this process."""
+    try:
+        from moto.scheduler.models import scheduler_backends
+
+        return scheduler_backends[account][region].schedule_groups
+    except (ImportError, KeyError):
+        return None
+
+
+def _moto_schedule_names(account: str, group: str, region: str) -> list[str] | None:
+    groups = _moto_schedule_groups(account, region)
+    return list(groups[group].schedules) if groups is not None and group in groups else None
+
+
+def _any_schedule_due(account: str, groups: list[str], region: str) -> bool:
+    """Cheap check before any API call: True unless moto's state says no schedule is due."""
+    known = _moto_schedule_groups(account, region)
+    if known is None:
+        return True
+    now = datetime.fromtimestamp(clock.time(), UTC)
+    for group in groups:
+        if group not in known:
+            return True
+        for s in known[group].schedules.values():
+            expression = {
+                "ScheduleExpression": s.schedule_expression,
+                "ScheduleExpressionTimezone": s.schedule_expression_timezone,
+            }
+            at = schedule_time(expression)
+            if at is not None and at <= now:
+                return True
+    return False
 
 
 def _moto_stream_length(stream_arn: str) -> tuple[int, int] | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from newsdrop.ingest.store import ArticleStore
 from newsdrop.local.stack import LocalStack
+from newsdrop.models import is_public
 
 
 @dataclass
@@ -58,7 +59,12 @@ def article_report(stack: LocalStack, slugs_in_drop_order: list[str]) -> list[di
                 "word_count": article.word_count,
                 "reading_minutes": article.reading_minutes,
                 "revision": article.revision,
-                "related": related(article.slug),
+                "state": article.state,
+                "publish_at": article.publish_at.isoformat() if article.publish_at else None,
+                **({"expires_at": article.expires_at.isoformat()} if article.expires_at else {}),
+                "notify": article.notify,
+                # what readers see: nothing of an article that is not public, its list included
+                "related": related(article.slug) if is_public(article) else [],
             }
         )
     return articles
@@ -87,3 +93,22 @@ def email_report(stack: LocalStack) -> list[dict[str, Any]]:
         {"to": m.to, "subject": m.subject, "article": m.article, "headers": m.headers}
         for m in sent_messages(stack)
     ]
+
+
+def schedule_report(dispatcher: Any) -> list[dict[str, Any]]:
+    """The timed transitions still ahead (one-time schedules not fired yet)."""
+    import json
+
+    out = []
+    for schedule in dispatcher.pending_schedules():
+        request = json.loads(schedule["Target"].get("Input") or "{}")
+        at = schedule["At"]
+        out.append(
+            {
+                "slug": request.get("slug"),
+                "action": request.get("action"),
+                "at": at.isoformat() if at else schedule["ScheduleExpression"],
+                "name": schedule["Name"],
+            }
+        )
+    return out

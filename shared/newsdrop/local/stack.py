@@ -25,6 +25,7 @@ from typing import Any
 
 import boto3
 
+from newsdrop import lifecycle
 from newsdrop.local import moto_patches
 from newsdrop.local.sam import load_template, translate
 
@@ -157,6 +158,9 @@ class LocalStack:
         env_overrides: dict[str, str] | None = None,
     ):
         moto_patches.apply()
+        # The functions read the time through newsdrop.lifecycle: here, the local clock that the
+        # dispatcher, `newsdrop run --now` and the tests move forward.
+        lifecycle.time_source = moto_patches.clock.time
         self.root = root
         self.region = region
         self.stack_name = stack_name
@@ -209,6 +213,7 @@ class LocalStack:
         self._apply_bucket_settings()
         self._route_s3_notifications()
         self._route_ses_events()
+        self._create_schedule_groups()
         return self
 
     def _stand_in_for_cloudfront(self, deployable: dict[str, Any]) -> None:
@@ -252,6 +257,24 @@ class LocalStack:
         if values:
             deployable["Resources"] = _substitute(resources, values)
             deployable["Outputs"] = _substitute(deployable.get("Outputs", {}), values)
+    def _create_schedule_groups(self) -> None:
+        """moto's CloudFormation skips EventBridge Scheduler groups; its Scheduler API keeps schedules
+        (never firing them: the dispatcher does). Locally a group's name is its logical id, as `resolve`
+        gives the functions."""
+        scheduler = self.client("scheduler")
+        for logical_id, res in self.cfn["Resources"].items():
+            if res["Type"] == "AWS::Scheduler::ScheduleGroup":
+                name = self.resolve({"Ref": logical_id})
+                self.physical.setdefault(logical_id, name)
+                scheduler.create_schedule_group(Name=name)
+
+    @property
+    def schedule_groups(self) -> list[str]:
+        return [
+            self.resolve({"Ref": logical_id})
+            for logical_id, res in self.cfn["Resources"].items()
+            if res["Type"] == "AWS::Scheduler::ScheduleGroup"
+        ]
 
     def _route_ses_events(self) -> None:
         """What moto's CloudFormation skips: SNS subscriptions to queues, and SES configuration-set event
