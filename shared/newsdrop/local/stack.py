@@ -257,6 +257,7 @@ class LocalStack:
         if values:
             deployable["Resources"] = _substitute(resources, values)
             deployable["Outputs"] = _substitute(deployable.get("Outputs", {}), values)
+
     def _create_schedule_groups(self) -> None:
         """moto's CloudFormation skips EventBridge Scheduler groups; its Scheduler API keeps schedules
         (never firing them: the dispatcher does). Locally a group's name is its logical id, as `resolve`
