@@ -221,6 +221,16 @@ def subscribed_and_confirmed(world, address: str, **body) -> str:
     return link_token(confirmation, "/confirm")
 
 
+def test_a_form_with_two_ticked_topics_follows_both(world):
+    """The article page's subscribe box sends one `topics` field per ticked checkbox."""
+    raw = "email=reader%40example.com&topics=transport&topics=city-council"
+    assert http(world, "POST", "/subscribers", body=raw, form=True, accept="text/html")[0] == 202
+    [mail] = mails_to(world, "reader@example.com")
+    assert http(world, "POST", "/confirm", query={"token": link_token(mail, "/confirm")})[0] == 200
+    sid = world.runtime().signer.subscriber_id("reader@example.com")
+    assert world.runtime().subscribers.get(sid).topics == ["city-council", "transport"]
+
+
 def test_double_opt_in_sends_one_confirmation_and_confirms(world, caplog, capsys):
     caplog.set_level(logging.DEBUG, logger="newsdrop")
     status, body = http(

@@ -66,6 +66,9 @@ def _depth_ok(raw: str) -> bool:
     return True
 
 
+LIST_FIELDS = frozenset({"topics"})
+
+
 def request_body(event: Any) -> dict[str, Any] | None:
     """A JSON object or an HTML form post as a dict (forms get ``_form: True``); None if unreadable."""
     try:
@@ -80,7 +83,8 @@ def request_body(event: Any) -> dict[str, Any] | None:
             fields = parse_qs(raw, keep_blank_values=True, errors="strict", max_num_fields=50)
         except (ValueError, UnicodeDecodeError):
             return None
-        return {"_form": True, **{k: v[-1] for k, v in fields.items()}}
+        # A form sends one `topics` field per ticked checkbox: all of them count, not the last.
+        return {"_form": True, **{k: ",".join(v) if k in LIST_FIELDS else v[-1] for k, v in fields.items()}}
     if not raw.strip():
         return {}
     if not _depth_ok(raw):
