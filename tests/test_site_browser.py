@@ -99,6 +99,7 @@ def test_a_reader_subscribes_from_the_article_box_confirms_from_the_email_and_ge
     form.find_element(By.CSS_SELECTOR, "button[type=submit], input[type=submit]").click()
     wait(browser, lambda d: "confirmation" in d.find_element(By.TAG_NAME, "body").text.lower(), "the answer")
 
+    site.settle()  # confirmations go out through a queue
     [confirmation] = site.mails_to(address)
     link = link_in(confirmation, "/confirm")
     assert link.startswith(site.origin + "/confirm?token="), link  # the email links back to this origin
