@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -55,6 +57,21 @@ class ArticleDraft(BaseModel):
     draft: bool = False
     expires: datetime | None = None
     notify: bool = True
+
+
+_KEY_WORDS = re.compile(r"[^\W_]+")
+
+
+def tag_key(label: str) -> str:
+    """Identity of a tag: "Global News", "global  news", "#global-news" and "Global_News" -> "global-news".
+
+    Accents are folded (Café == Cafe); letters of other scripts are kept as they are. It lives here, not
+    with the tagger, because subscribers' topics are keyed the same way and the notification functions
+    should not import the tagger's gazetteer on a cold start.
+    """
+    folded = unicodedata.normalize("NFKD", label.casefold())
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return "-".join(_KEY_WORDS.findall(folded))
 
 
 class Tag(BaseModel):

@@ -8,27 +8,14 @@ cities and regions, a few international organizations) and a keyword lexicon for
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Set
 
-from newsdrop.models import Tag
+from newsdrop.models import Tag, tag_key
 
 MAX_TAGS = 20
 MAX_TAG_CHARS = 50
 
 # --- keys and editor tags -----------------------------------------------------------------------------------
-
-_KEY_WORDS = re.compile(r"[^\W_]+")
-
-
-def tag_key(label: str) -> str:
-    """Identity of a tag: "Global News", "global  news", "#global-news" and "Global_News" -> "global-news".
-
-    Accents are folded (Café == Cafe); letters of other scripts are kept as they are.
-    """
-    folded = unicodedata.normalize("NFKD", label.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return "-".join(_KEY_WORDS.findall(folded))
 
 
 def _clean_label(raw: str) -> str:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, Field
 
-from newsdrop.ingest.tagging import tag_key
+from newsdrop.models import tag_key
 from newsdrop.notify.limits import Bucket, LimitPolicy, Limits, canonical_mailbox
 from newsdrop.notify.tokens import InvalidToken, Purpose, TokenSigner
 
@@ -96,7 +96,7 @@ class InvalidTopics(ValueError):
 
 
 def normalize_topic(raw: object) -> str:
-    """A followed topic is a tag key, made exactly as articles' tags are (``newsdrop.ingest.tagging.tag_key``):
+    """A followed topic is a tag key, made exactly as articles' tags are (``newsdrop.models.tag_key``):
     ``"Global News"``, ``"#global-news"`` -> ``"global-news"``; ``"São Paulo"`` -> ``"sao-paulo"``."""
     if not isinstance(raw, str):
         raise InvalidTopics("topics must be strings")
