@@ -24,6 +24,11 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from cold_start import template_env  # noqa: E402
+
+INGEST_ENV = template_env()["ingest"]
 DISTRIBUTIONS = ["nh3", "markdown-it-py", "mdurl", "selectolax", "justhtml"]
 IMPORTS = {
     "nh3": "import nh3",
@@ -62,7 +67,7 @@ def package_size(name: str) -> tuple[int, int] | None:
 def median_seconds(code: str, runs: int, cwd: Path = ROOT) -> float:
     env = {
         **os.environ,
-        "ARTICLES_TABLE": "articles",
+        **INGEST_ENV,  # what the template gives the function, so the handler module can be imported
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "x",
         "AWS_SECRET_ACCESS_KEY": "x",
@@ -111,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     loaded = subprocess.run(
         [sys.executable, "-c", HANDLER + "; print(sorted(m for m in ('nh3', 'markdown_it', 'selectolax') "
          "if m in sys.modules))"],
-        cwd=ROOT, env={**os.environ, "ARTICLES_TABLE": "a", "AWS_DEFAULT_REGION": "us-east-1"},
+        cwd=ROOT, env={**os.environ, **INGEST_ENV, "AWS_DEFAULT_REGION": "us-east-1"},
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     print(f"  body libraries loaded by `import app`: {loaded}")
