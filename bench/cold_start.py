@@ -43,6 +43,7 @@ def template_env() -> dict[str, dict[str, str]]:
     from newsdrop.local.sam import _CfnLoader
 
     tpl = yaml.load((ROOT / "template.yaml").read_text(), Loader=_CfnLoader)  # noqa: S506 (safe subclass)
+    params = tpl.get("Parameters", {})
     glob = tpl.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
     out = {}
     for res in tpl["Resources"].values():
@@ -53,6 +54,8 @@ def template_env() -> dict[str, dict[str, str]]:
         variables = {**glob, **props.get("Environment", {}).get("Variables", {})}
         env = {}
         for key, value in variables.items():
+            if isinstance(value, dict) and value.get("Ref") in params:  # a parameter: its default
+                value = params[value["Ref"]].get("Default", value)
             if isinstance(value, (str, int, float)) and not isinstance(value, bool):
                 env[key] = str(value)
             elif key.endswith(("_SECONDS", "_WORKER")):
