@@ -315,3 +315,39 @@ def test_a_long_burst_of_back_dated_articles_costs_one_canonical_rebuild(stack, 
         assert [(e.slug, e.score) for e in related_for(live, a.slug)] == [
             (e.slug, e.score) for e in related_for(clean, a.slug)
         ]
+
+
+def test_the_site_shows_an_article_only_while_it_is_published(world, stack):
+    """Embargo, correction to draft and expiry reach the reader's site through the same stream the
+    publisher reads: a page exists exactly while the article is public."""
+    s3, bucket = stack.client("s3"), stack.output("SiteBucketName")
+
+    def page(slug: str) -> str | None:
+        try:
+            return s3.get_object(Bucket=bucket, Key=f"{slug}/index.html")["Body"].read().decode()
+        except s3.exceptions.NoSuchKey:
+            return None
+
+    def home() -> str:
+        return s3.get_object(Bucket=bucket, Key="index.html")["Body"].read().decode()
+
+    embargo, expiry = now() + timedelta(days=1), now() + timedelta(days=3)
+    slug = world.drop(
+        "port.md", md("New container terminal in Valparaiso", date=iso(embargo), expires=iso(expiry))
+    )
+    world.drop("other.md", md("Valparaiso terminal opens", BODY_B))
+    assert page(slug) is None and f"/{slug}/" not in home()  # embargoed: nowhere
+
+    world.at(embargo + timedelta(minutes=5))
+    assert "New container terminal in Valparaiso" in page(slug) and f"/{slug}/" in home()
+
+    world.drop(
+        "port.md",
+        md("New container terminal in Valparaiso", date=iso(embargo), expires=iso(expiry), draft="true"),
+    )
+    assert world.state(slug) == "draft" and page(slug) is None and f"/{slug}/" not in home()
+
+    world.drop("port.md", md("New container terminal in Valparaiso", date=iso(embargo), expires=iso(expiry)))
+    assert page(slug) is not None
+    world.at(expiry + timedelta(minutes=5))
+    assert world.state(slug) == "expired" and page(slug) is None and f"/{slug}/" not in home()
