@@ -22,12 +22,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def cold_import_seconds(statement: str, runs: int = 7) -> float:
-    env = os.environ | {
-        "ARTICLES_TABLE": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "PYTHONPATH": str(ROOT / "functions" / "ingest"),
-    }
+    from cold_start import template_env  # the function's environment as the template gives it
+
+    env = (
+        os.environ
+        | template_env()["ingest"]
+        | {
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "PYTHONPATH": str(ROOT / "functions" / "ingest"),
+        }
+    )
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
     times = [
         float(

@@ -106,8 +106,12 @@ def test_dev_stack_ingests_drops_from_the_cli_and_from_plain_s3_and_stops_cleanl
         table = session.resource("dynamodb", endpoint_url=target["endpoint"]).Table(
             target["outputs"]["ArticlesTableName"]
         )
+        # Today's news (the sample's 2025 date would make it back-dated: published, never emailed).
+        fresh = tmp_path / "venezuela-election-date.md"
+        sample = (ROOT / "samples" / "venezuela-election-date.md").read_text(encoding="utf-8")
+        fresh.write_text(re.sub(r"(?m)^date: .*\n", "", sample), encoding="utf-8")
         subprocess.run(
-            [sys.executable, "-m", "newsdrop.cli", "drop", "samples/venezuela-election-date.md", "--local"],
+            [sys.executable, "-m", "newsdrop.cli", "drop", str(fresh), "--local"],
             cwd=ROOT,
             env=env,
             check=True,

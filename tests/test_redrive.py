@@ -18,11 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def scenario(aws):
     from newsdrop.local.audience import prepare_mail
-    from newsdrop.local.pipeline import LOCAL_PARAMETERS
+    from newsdrop.local.pipeline import EVERY_ARTICLE_IS_NEWS, LOCAL_PARAMETERS
     from newsdrop.local.stack import LocalStack
 
     logging.disable(logging.CRITICAL)
-    stack = LocalStack(ROOT, env_overrides=CHAOS_ENV, parameters=LOCAL_PARAMETERS).deploy()
+    # The generated articles are dated 2025: without this they would be back-dated, and never emailed.
+    stack = LocalStack(
+        ROOT, env_overrides=CHAOS_ENV, parameters=LOCAL_PARAMETERS | EVERY_ARTICLE_IS_NEWS
+    ).deploy()
     prepare_mail(stack)
     injector = FaultInjector(0.0, seed=5)
     yield ChaosScenario(stack, injector)
