@@ -17,12 +17,11 @@ from urllib.parse import quote_plus
 
 import pytest
 
+from newsdrop.local.pipeline import FAKE_CREDENTIALS
+
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
+    **FAKE_CREDENTIALS,
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_DISABLED": "true",
 }
