@@ -247,15 +247,7 @@ def render_confirmation(
         "confirm_url": confirm_url,
         "ttl_hours": ttl_hours,
     }
-    raw = _build(
-        settings,
-        recipient,
-        subject,
-        _render("confirmation.txt", **values),
-        _render("confirmation.html", **values),
-        {"Auto-Submitted": "auto-generated"},
-    )
-    return OutgoingEmail(recipient=recipient, raw=raw, tags={"kind": "confirm"})
+    return _auto_generated(settings, recipient, subject, "confirmation", values, kind="confirm")
 
 
 def render_manage_link(
@@ -264,15 +256,22 @@ def render_manage_link(
     """A fresh link to the preferences page, for a subscriber whose old one expired."""
     subject = f"Manage your subscription to {settings.site_name}"
     values = {**_common(settings), "subject": subject, "manage_url": manage_url, "ttl_days": ttl_days}
+    return _auto_generated(settings, recipient, subject, "manage_link", values, kind="manage")
+
+
+def _auto_generated(
+    settings: MailSettings, recipient: str, subject: str, template: str, values: dict, *, kind: str
+) -> OutgoingEmail:
+    """A one-to-one email a reader asked for (not list mail): text and HTML from ``template``.txt/.html."""
     raw = _build(
         settings,
         recipient,
         subject,
-        _render("manage_link.txt", **values),
-        _render("manage_link.html", **values),
+        _render(f"{template}.txt", **values),
+        _render(f"{template}.html", **values),
         {"Auto-Submitted": "auto-generated"},
     )
-    return OutgoingEmail(recipient=recipient, raw=raw, tags={"kind": "manage"})
+    return OutgoingEmail(recipient=recipient, raw=raw, tags={"kind": kind})
 
 
 def _tag_safe(value: str) -> str:
