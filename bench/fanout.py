@@ -163,11 +163,13 @@ class World:
         from aws_lambda_powertools.utilities import parameters
 
         from newsdrop.notify import store as subscriber_store
+        from newsdrop.notify import wiring
 
         parameters.clear_caches()
         for factory in RUNTIMES:
-            getattr(subscriber_store, factory).cache_clear()
+            getattr(wiring, factory).cache_clear()
         self.store = subscriber_store
+        self.wiring = wiring
         self.handlers = {
             name: _load(name) for name in ("subscribe", "notify", "fanout", "sender", "feedback")
         }
@@ -179,7 +181,7 @@ class World:
         import boto3
 
         for factory in RUNTIMES:
-            getattr(self.store, factory).cache_clear()
+            getattr(self.wiring, factory).cache_clear()
         boto3.DEFAULT_SESSION = None
         os.environ.clear()
         os.environ.update(self._saved_env)
@@ -234,7 +236,7 @@ class World:
 
     # --- the runtimes (after first use) ---
     def sender(self):
-        return self.store.sender_runtime().sender
+        return self.wiring.sender_runtime().sender
 
     def speed_up(self) -> None:
         """No real sleeping in the bench: backoff sleeps are counted, lease time is a clock offset."""
@@ -245,7 +247,7 @@ class World:
     # --- data ---
     def load_subscribers(self, n: int, *, seed: int = 7, everything_share: float = 0.3) -> list[tuple]:
         rng = random.Random(seed)
-        signer = self.store.subscription_runtime().signer
+        signer = self.wiring.subscription_runtime().signer
         store = self.store.DynamoSubscriberStore(self.session.resource("dynamodb"), self.subscribers_table)
         rows = []
         for i in range(n):

@@ -35,7 +35,7 @@ def world(aws):
 
 
 def subscribers(world, rows):
-    rt = world.store.subscription_runtime()
+    rt = world.wiring.subscription_runtime()
     store = world.store.DynamoSubscriberStore(world.session.resource("dynamodb"), world.subscribers_table)
     store.bulk_load_confirmed([(rt.signer.subscriber_id(a), a, t, e) for a, t, e in rows], now=1)
     return {a: rt.signer.subscriber_id(a) for a, _, _ in rows}
@@ -65,7 +65,7 @@ def test_a_new_article_reaches_each_matching_confirmed_subscriber_once(world):
             ("sport@example.org", ["sport"], False),
         ],
     )
-    world.store.subscription_runtime().subscribers.unsubscribe(ids["eco@example.org"], now=2)
+    world.wiring.subscription_runtime().subscribers.unsubscribe(ids["eco@example.org"], now=2)
     world.invoke(
         "subscribe",
         {
@@ -90,7 +90,7 @@ def test_a_new_article_reaches_each_matching_confirmed_subscriber_once(world):
 
     from moto.backends import get_backend
 
-    signer = world.store.subscription_runtime().signer
+    signer = world.wiring.subscription_runtime().signer
     for m in get_backend("ses")["123456789012"]["us-east-1"].sent_messages:
         msg = email.message_from_string(m.raw_data, policy=email.policy.default)
         if msg["X-Newsdrop-Article"] != "vote-today":
@@ -150,7 +150,7 @@ def test_the_job_is_split_per_followed_tag_and_shard(world):
     )  # politics and everything: nobody follows economy
 
     # following a topic later (preferences) makes the next article's tag fan out
-    rt = world.store.subscription_runtime()
+    rt = world.wiring.subscription_runtime()
     rt.subscribers.set_preferences(ids["pol@example.org"], ["politics", "economy"], False, now=3)
     world.put_article("tagged-again", ["economy"])
     world.invoke("notify", {"Records": world.stream_records()})
@@ -171,7 +171,7 @@ def test_exactly_once_when_sends_and_handlers_fail_at_random(seed):
 
 def test_long_partitions_continue_in_bounded_steps(world):
     ids = subscribers(world, [(f"r{i}@example.org", [], True) for i in range(40)])
-    rt = world.store.fanout_runtime()
+    rt = world.wiring.fanout_runtime()
     snapshot = ArticleSnapshot(slug="paged", title="Paged", tags=[])
     for shard in range(SHARDS):
         task = FanoutTask(slug="paged", article=snapshot, topic="*", shard=shard)
@@ -256,7 +256,7 @@ def test_rejected_addresses_are_not_retried_and_do_not_block_the_batch(world):
 
 def test_unsubscribing_after_the_fanout_still_stops_the_mail(world):
     ids = subscribers(world, [("late@example.org", [], True)])
-    world.store.subscription_runtime().subscribers.unsubscribe(ids["late@example.org"], now=5)
+    world.wiring.subscription_runtime().subscribers.unsubscribe(ids["late@example.org"], now=5)
     report = world.sender().send_batch(batch([ids["late@example.org"]]))
     assert report.skipped_inactive == 1 and sent(world, "lease") == {}
 

@@ -129,7 +129,7 @@ def _send_to_one_reader(stack, slug: str, set_scene):
     rest; ``set_scene(runtime, sid)`` runs first, with the sender's runtime. Returns (runtime, sid, stats)."""
     from newsdrop.local.audience import prepare_mail
     from newsdrop.local.faults import ChaosScenario, FaultInjector
-    from newsdrop.notify import store as subscriber_store
+    from newsdrop.notify import wiring
     from newsdrop.notify.delivery import ArticleSnapshot, Recipient, SendBatch
     from newsdrop.notify.subscribers import EVERYTHING
 
@@ -142,7 +142,7 @@ def _send_to_one_reader(stack, slug: str, set_scene):
         sender_fn = stack.functions["SenderFunction"]
         with sender_fn._environment():
             sender_fn._load()
-            runtime = subscriber_store.sender_runtime()
+            runtime = wiring.sender_runtime()
         set_scene(runtime, sid)
         article = ArticleSnapshot(slug=slug, title=slug.title(), tags=[])
         body = SendBatch(slug=slug, article=article, recipients=[Recipient(sid=sid, reason=EVERYTHING)])

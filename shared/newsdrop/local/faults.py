@@ -443,10 +443,10 @@ class ChaosScenario:
     def _speed_up(self) -> None:
         """No real sleeping: the sender's throttle backoff is counted, and its lease clock can be moved
         forward (what minutes of waiting for an alarm and an operator would do)."""
-        from newsdrop.notify import store as subscriber_store
+        from newsdrop.notify import wiring
 
-        if subscriber_store.sender_runtime.cache_info().currsize:
-            sender = subscriber_store.sender_runtime().sender
+        if wiring.sender_runtime.cache_info().currsize:
+            sender = wiring.sender_runtime().sender
             if not getattr(sender, "_chaos", False):
                 sender.sleep = self._sleep
                 # the local clock: what the dispatcher moves forward while messages are invisible

@@ -626,25 +626,3 @@ class SqsMailRequestQueue:
 
     def put(self, request: MailRequest) -> None:
         self.client.send_message(QueueUrl=self.url, MessageBody=request.model_dump_json())
-
-
-_MOVED_TO_WIRING = {
-    "subscription_runtime",
-    "feedback_runtime",
-    "notify_runtime",
-    "fanout_runtime",
-    "sender_runtime",
-    "confirmations_runtime",
-    "unsubscribe_mail_runtime",
-    "load_signing_secret",
-    "mail_settings_from_env",
-}
-
-
-def __getattr__(name: str) -> Any:
-    """The runtimes moved to ``newsdrop.notify.wiring``; old imports of them still resolve."""
-    if name in _MOVED_TO_WIRING:
-        from newsdrop.notify import wiring
-
-        return getattr(wiring, name)
-    raise AttributeError(name)
