@@ -1,12 +1,16 @@
 """Mail request queue -> confirmation and manage-link emails (cooldowns and mailbox limits applied here,
 off the API's answer, so that no answer takes longer for one address than another)."""
 
-from aws_lambda_powertools.utilities.batch import EventType
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from newsdrop.notify.subscribers import InvalidEmail, InvalidTopics, MailRequest
 from newsdrop.notify.wiring import confirmations_runtime
-from newsdrop.observability import batch_handler, logger
+from newsdrop.observability import BatchHandler, logger
+
+if TYPE_CHECKING:  # the event classes are Powertools' data classes, imported with the batch utilities
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 
 def record_handler(record: SQSRecord) -> str:
@@ -19,4 +23,4 @@ def record_handler(record: SQSRecord) -> str:
     return outcome.value
 
 
-handler = batch_handler(record_handler, EventType.SQS)
+handler = BatchHandler(record_handler, "SQS")

@@ -1,12 +1,17 @@
 """SES events (configuration set -> SNS -> SQS): Send settles the delivery ledger; bounces and complaints
 suppress the address."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import EventType
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from newsdrop.notify.wiring import feedback_runtime
-from newsdrop.observability import batch_handler, metrics
+from newsdrop.observability import BatchHandler, metrics
+
+if TYPE_CHECKING:  # the event classes are Powertools' data classes, imported with the batch utilities
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 
 def record_handler(record: SQSRecord) -> int:
@@ -18,4 +23,4 @@ def record_handler(record: SQSRecord) -> int:
     return outcome.suppressed
 
 
-handler = batch_handler(record_handler, EventType.SQS)
+handler = BatchHandler(record_handler, "SQS")

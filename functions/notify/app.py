@@ -5,21 +5,25 @@ published). The decision is `newsdrop.lifecycle.should_announce`; the durable fi
 marker makes it once per article, whatever is replayed or published again.
 """
 
+from __future__ import annotations
+
 import os
 import time
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import EventType
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from newsdrop.ingest.store import article_from_item
 from newsdrop.lifecycle import became_public, should_announce
 from newsdrop.notify.announcements import FirstPublications
 from newsdrop.notify.delivery import snapshot_from_article, start_job
 from newsdrop.notify.wiring import notify_runtime
-from newsdrop.observability import batch_handler, logger, metrics
+from newsdrop.observability import BatchHandler, logger, metrics
+
+if TYPE_CHECKING:  # the event classes are Powertools' data classes, imported with the batch utilities
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 MAX_AGE = timedelta(hours=float(os.environ.get("NOTIFY_MAX_AGE_HOURS", "48")))
 _first_publications: FirstPublications | None = None
@@ -66,4 +70,4 @@ def record_handler(record: DynamoDBRecord) -> str:
     return outcome
 
 
-handler = batch_handler(record_handler, EventType.DynamoDBStreams)
+handler = BatchHandler(record_handler, "DynamoDBStreams")

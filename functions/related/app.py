@@ -1,17 +1,21 @@
 """Articles stream -> related lists: the changed article's own list, and its place in older articles' lists."""
 
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import EventType
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from newsdrop.ingest.store import article_from_item, slug_of_key
 from newsdrop.models import is_public
-from newsdrop.observability import batch_handler, logger, metrics
+from newsdrop.observability import BatchHandler, logger, metrics
 from newsdrop.related.debounce import RebuildRequest
 from newsdrop.related.engine import remove_article, update_for_article
 from newsdrop.related.store import DynamoDBRelatedIndex
+
+if TYPE_CHECKING:  # the event classes are Powertools' data classes, imported with the batch utilities
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 # Events it cannot apply in publication order (late, changed, removed) ask for a canonical rebuild,
 # naming the generation they saw (newsdrop.related.debounce: one rebuild per burst).
@@ -36,4 +40,4 @@ def record_handler(record: DynamoDBRecord) -> int:
     return len(changed)
 
 
-handler = batch_handler(record_handler, EventType.DynamoDBStreams)
+handler = BatchHandler(record_handler, "DynamoDBStreams")

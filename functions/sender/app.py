@@ -1,23 +1,27 @@
 """Send queue -> SES, exactly once per (article, subscriber) through the delivery ledger."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import EventType
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from newsdrop.notify.delivery import RetryLater, SendBatch
 from newsdrop.notify.wiring import sender_runtime
-from newsdrop.observability import batch_handler, logger, metrics
+from newsdrop.observability import BatchHandler, logger, metrics
+
+if TYPE_CHECKING:  # the event classes are Powertools' data classes, imported with the batch utilities
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 
 def record_handler(record: SQSRecord) -> int:
     rt = sender_runtime()
-    context = handler.processor.lambda_context
     batch = SendBatch.model_validate_json(record.body)
     logger.set_correlation_id(batch.article.correlation_id)
     try:
         report = rt.sender.send_batch(
             batch,
-            time_left=(lambda: context.get_remaining_time_in_millis() / 1000) if context else None,
+            time_left=handler.time_left,
         )
     except RetryLater as exc:
         rt.retry_soon(
@@ -31,4 +35,4 @@ def record_handler(record: SQSRecord) -> int:
     return report.sent
 
 
-handler = batch_handler(record_handler, EventType.SQS)
+handler = BatchHandler(record_handler, "SQS")

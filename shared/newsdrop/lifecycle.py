@@ -18,9 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel
-
-from newsdrop.models import Article, ArticleDraft, ArticleState, is_public
+from newsdrop.models import Article, ArticleDraft, ArticleState, Record, is_public
 
 Action = Literal["publish", "expire"]
 
@@ -80,7 +78,7 @@ TRANSITIONS: dict[Action, tuple[tuple[ArticleState, ...], ArticleState]] = {
 }
 
 
-class TransitionRequest(BaseModel):
+class TransitionRequest(Record):
     """What a one-time schedule asks the lifecycle function to do."""
 
     slug: str

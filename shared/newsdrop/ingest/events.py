@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote_plus
 
-from pydantic import BaseModel
-
 from newsdrop.ingest.ingestor import DroppedObject
+from newsdrop.models import Record
 
 
-class _S3Object(BaseModel):
+class _S3Object(Record):
     key: str
     size: int | None = None
     versionId: str | None = None  # noqa: N815 (S3's own field names)
@@ -18,16 +17,16 @@ class _S3Object(BaseModel):
     eTag: str | None = None  # noqa: N815
 
 
-class _S3Bucket(BaseModel):
+class _S3Bucket(Record):
     name: str
 
 
-class _S3Entity(BaseModel):
+class _S3Entity(Record):
     bucket: _S3Bucket
     object: _S3Object
 
 
-class S3NotificationRecord(BaseModel):
+class S3NotificationRecord(Record):
     """A record of an S3 event notification. Unlike Powertools' strict S3Model this does not require
     userIdentity, requestParameters or responseElements, which moto's notifications leave out."""
 

@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from newsdrop.models import Record
 from newsdrop.notify.email import Mailer, MailRejected, MailSettings, MailThrottled, render_notification
 from newsdrop.notify.subscribers import (
     EVERYTHING,
@@ -58,7 +59,7 @@ LEASE_SECONDS = 300  # > sender timeout, < send-queue visibility timeout
 # --- messages -------------------------------------------------------------------------------------
 
 
-class ArticleSnapshot(BaseModel):
+class ArticleSnapshot(Record):
     """What the email needs from the article, frozen when the job is made."""
 
     slug: str
@@ -83,7 +84,7 @@ def snapshot_from_article(article: Any) -> ArticleSnapshot:
     )
 
 
-class FanoutTask(BaseModel):
+class FanoutTask(Record):
     slug: str
     article: ArticleSnapshot
     topic: str  # a tag key or EVERYTHING
@@ -92,12 +93,12 @@ class FanoutTask(BaseModel):
     step: int = 0
 
 
-class Recipient(BaseModel):
+class Recipient(Record):
     sid: str
     reason: str
 
 
-class SendBatch(BaseModel):
+class SendBatch(Record):
     slug: str
     article: ArticleSnapshot
     recipients: list[Recipient]

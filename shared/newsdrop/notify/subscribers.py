@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from newsdrop.models import tag_key
+from newsdrop.models import Record, tag_key
 from newsdrop.notify.limits import Bucket, LimitPolicy, Limits, canonical_mailbox
 from newsdrop.notify.tokens import InvalidToken, Purpose, TokenSigner
 
@@ -141,7 +141,7 @@ class SubscriberStatus(StrEnum):
     SUPPRESSED = "suppressed"
 
 
-class Subscriber(BaseModel):
+class Subscriber(Record):
     """The one record that holds an address. Everything else refers to ``sid``."""
 
     sid: str
@@ -207,7 +207,7 @@ class MailRequestQueue(Protocol):
     def put(self, request: MailRequest) -> None: ...
 
 
-class MailRequest(BaseModel):
+class MailRequest(Record):
     """One queued request for an email. Carries the address (nowhere else but the profile does): the
     queue is encrypted and keeps messages a day."""
 

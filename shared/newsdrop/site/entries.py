@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from pydantic import BaseModel
-
 from newsdrop.ingest.text import slug_or_empty
-from newsdrop.models import Article, Tag
+from newsdrop.models import Article, Record, Tag
 from newsdrop.site.layout import ALL, author_listing, tag_listing
 
 
-class Entry(BaseModel):
+class Entry(Record):
     """One article as a list, a feed or a sitemap shows it."""
 
     slug: str
@@ -32,7 +30,7 @@ class Entry(BaseModel):
         return self.published[:7]
 
 
-class SiteRecord(BaseModel):
+class SiteRecord(Record):
     """What the site shows of one article: its entry and the listings that hold it. A withdrawn article
     keeps its record with ``public=False`` (what it was in), so a replayed withdrawal still knows which
     pages to write again."""
