@@ -9,8 +9,19 @@ with the same decision: the job is idempotent) from a later publication (nothing
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from newsdrop.lifecycle import became_public, should_announce
+
+if TYPE_CHECKING:
+    from newsdrop.models import Article
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,3 +48,26 @@ class FirstPublications:
         except self.client.exceptions.ConditionalCheckFailedException:
             item = self.table.get_item(Key=key, ConsistentRead=True)["Item"]
             return FirstPublication(int(item["revision"]), bool(item["announce"]))
+
+
+def announce_if_first_publication(
+    old: Article | None,
+    new: Article | None,
+    first_publications: FirstPublications,
+    start_job: Callable[[Article], str],
+    *,
+    max_age: timedelta,
+    now: int | None = None,
+) -> str:
+    """What one article change means for readers' inboxes: "started" (or the job's replay outcome) when
+    it first becomes public, is fresh and may be announced; otherwise why not."""
+    if new is None or not became_public(old, new):
+        return "ignored"  # a correction, a draft saved, a scheduled article waiting, an expiry
+    first = first_publications.record(
+        new.slug, new.revision, should_announce(new, max_age), now=int(time.time()) if now is None else now
+    )
+    if first.revision != new.revision or not first.announce:
+        logger.info("not announced", extra={"slug": new.slug, "first_revision": first.revision,
+                                            "announce": first.announce})  # fmt: skip
+        return "not_announced"
+    return start_job(new)

@@ -19,10 +19,21 @@ import logging
 import os
 import time
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from newsdrop.notify.delivery import RateLimiter, RetryLater, Sender, parse_send_event, parse_ses_event
+from newsdrop.models import Article
+from newsdrop.notify.announcements import FirstPublications
+from newsdrop.notify.delivery import (
+    RateLimiter,
+    RetryLater,
+    Sender,
+    parse_send_event,
+    parse_ses_event,
+    snapshot_from_article,
+    start_job,
+)
 from newsdrop.notify.email import Mailer, MailSettings, SesMailer
 from newsdrop.notify.limits import Bucket, LimitPolicy
 from newsdrop.notify.store import (
@@ -225,6 +236,16 @@ class NotifyRuntime:
     subscribers: DynamoSubscriberStore
     deliveries: DynamoDeliveryStore
     fanout_queue: SqsQueue
+    first_publications: FirstPublications
+    max_age: timedelta
+
+    def start_job(self, article: Article) -> str:
+        return start_job(
+            snapshot_from_article(article),
+            self.deliveries,
+            self.fanout_queue,
+            followed=self.subscribers.followed_among,
+        )
 
 
 @cache
@@ -233,6 +254,8 @@ def notify_runtime() -> NotifyRuntime:
         subscribers=DynamoSubscriberStore(_dynamodb(), os.environ["SUBSCRIBERS_TABLE"]),
         deliveries=DynamoDeliveryStore(_dynamodb(), os.environ["DELIVERIES_TABLE"]),
         fanout_queue=SqsQueue(_client("sqs"), os.environ["FANOUT_QUEUE_URL"]),
+        first_publications=FirstPublications(_dynamodb(), os.environ["DELIVERIES_TABLE"]),
+        max_age=timedelta(hours=float(os.environ.get("NOTIFY_MAX_AGE_HOURS", "48"))),
     )
 
 
