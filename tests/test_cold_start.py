@@ -32,8 +32,18 @@ def create_client(self, *args, **kwargs):
     return create(self, *args, **kwargs)
 botocore.session.Session.create_client = create_client
 import app
+built = []
+if "newsdrop.models" in sys.modules:
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            if sub.__dict__.get("__pydantic_complete__"):
+                built.append(sub.__name__)
+            walk(sub)
+    walk(sys.modules["newsdrop.models"].Record)
 print(json.dumps({"clients": made, "network": attempts,
-                  "xray": sorted(m for m in sys.modules if m.startswith("aws_xray_sdk"))}))
+                  "xray": sorted(m for m in sys.modules if m.startswith("aws_xray_sdk")),
+                  "batch": "aws_lambda_powertools.utilities.batch" in sys.modules,
+                  "models_built": built}))
 """
 
 FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
@@ -55,9 +65,11 @@ def imported(name: str, with_lambda_env: bool) -> dict:
 
 @pytest.mark.parametrize("with_lambda_env", [False, True], ids=["no-env", "lambda-env"])
 @pytest.mark.parametrize("name", FUNCTIONS)
-def test_importing_a_handler_makes_no_client_loads_no_xray_and_reaches_no_network(name, with_lambda_env):
+def test_importing_a_handler_makes_no_client_loads_no_xray_builds_no_model_and_reaches_no_network(
+    name, with_lambda_env
+):
     seen = imported(name, with_lambda_env)
-    assert seen == {"clients": [], "network": [], "xray": []}
+    assert seen == {"clients": [], "network": [], "xray": [], "batch": False, "models_built": []}
 
 
 def test_the_probe_sees_a_client_made_at_import():
@@ -66,6 +78,21 @@ def test_the_probe_sees_a_client_made_at_import():
     probe = PROBE.replace("import app", "import boto3; boto3.client('s3')")
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
     assert json.loads(out.stdout.strip().splitlines()[-1])["clients"] == ["s3"]
+
+
+def test_the_probe_sees_a_model_built_and_the_batch_utilities_loaded_at_import():
+    """The same check catches the other two costs it guards: a model validated at import, and
+    Powertools' batch utilities imported with the module."""
+    probe = PROBE.replace(
+        "import app",
+        "import aws_lambda_powertools.utilities.batch\n"
+        "from newsdrop.models import Tag\nTag(key='k', label='K')",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=base_env(), capture_output=True, text=True, timeout=120
+    )
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["batch"] is True and seen["models_built"] == ["Tag"]
 
 
 def test_traced_handlers_still_trace_when_tracing_is_on(monkeypatch):
