@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -36,7 +37,8 @@ def function_folders() -> dict[str, Path]:
     out = {}
     for folder in sorted(p for p in BUILD.iterdir() if p.is_dir() and p.name != LAYER):
         if (folder / "app.py").exists():
-            out[folder.name.removesuffix("Function").lower()] = folder
+            # UnsubscribeMailFunction -> unsubscribe_mail, as the functions/ folder is named
+            out[re.sub(r"(?<!^)(?=[A-Z])", "_", folder.name.removesuffix("Function")).lower()] = folder
     return out
 
 
