@@ -36,8 +36,8 @@ lint: setup
 # What `sam deploy` needs to succeed, checked offline: SAM lint, a real arm64 python3.13 build, checkov.
 deploy-checks: setup $(TOOLS)/sam
 	$(TOOLS)/sam validate --lint
-	# PIP_CONSTRAINT: functions/<name>/requirements.txt (SAM's python builder, arm64 wheels) get the
-	# versions the tests run on, as the layer does (shared/Makefile passes the same file with -c)
+	# The layers (shared/Makefile) install with -c shared/constraints.txt; PIP_CONSTRAINT holds a
+	# functions/<name>/requirements.txt, should one appear, to the versions the tests run on too
 	PIP_CONSTRAINT=$(CURDIR)/$(CONSTRAINTS) PYENV_VERSION=3.11.7:3.13.0 $(TOOLS)/sam build --parallel
 	$(BIN)/python bench/package_size.py
 	BC_SKIP_MAPPING=TRUE $(TOOLS)/checkov -f template.yaml --framework cloudformation --compact --quiet

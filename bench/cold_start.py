@@ -8,10 +8,10 @@ the same run, with and without the Lambda environment; and the size of what each
     export PYENV_VERSION=3.11.7:3.13.0
     make -C shared build-NewsdropLayer ARTIFACTS_DIR=/tmp/layer-x86 PLATFORM=manylinux2014_x86_64
     python3.13 -m pip install --target /tmp/runtime-sdk boto3==1.44.8
-    python3.13 -m pip install --target /tmp/function-deps -c shared/constraints.txt \
-        $(grep -hv '^#' functions/*/requirements.txt | sort -u)
+    for l in BodyLibrariesLayer TemplatingLayer AddressValidationLayer; do
+        make -C shared build-$l ARTIFACTS_DIR=/tmp/libraries-x86 PLATFORM=manylinux2014_x86_64; done
     .venv/bin/python bench/cold_start.py --python python3.13 --layer /tmp/layer-x86/python \
-        --sdk /tmp/runtime-sdk --function-deps /tmp/function-deps [--strip-pyc]
+        --sdk /tmp/runtime-sdk --library-layers /tmp/libraries-x86/python [--strip-pyc]
 
 Whole-process CPU time (user + system, interpreter start included, as on Lambda's init) of
 ``python -c "import app; import boto3"`` against ``python -c "import boto3"``, alternated within each round. CPU time,
@@ -88,14 +88,13 @@ def lambda_env(name: str) -> dict[str, str]:
 
 
 def base_env(
-    layer: Path | None = None, sdk: Path | None = None, function_deps: Path | None = None
+    layer: Path | None = None, sdk: Path | None = None, libraries: Path | None = None
 ) -> dict[str, str]:
     """The parent's PATH and Python settings only: no AWS variables leak in from this shell. With a
-    built layer: the function's own requirements, the layer, then the SDK on the path, as Lambda orders
-    /var/task, /opt/python and /var/runtime."""
+    built layer: the layers (all in /opt/python on Lambda), then the SDK (/var/runtime) on the path."""
     keep = ("PATH", "HOME", "LANG", "PYENV_VERSION", "VIRTUAL_ENV")
     path = (
-        [*([str(function_deps)] if function_deps else []), str(layer), *([str(sdk)] if sdk else [])]
+        [str(layer), *([str(libraries)] if libraries else []), *([str(sdk)] if sdk else [])]
         if layer
         else [str(ROOT / "shared")]
     )
@@ -138,9 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--layer", type=Path, help="a built layer's python/ folder instead of shared/")
     p.add_argument("--sdk", type=Path, help="folder with boto3 for --python (Lambda's /var/runtime)")
     p.add_argument(
-        "--function-deps",
+        "--library-layers",
         type=Path,
-        help="folder with the functions' own requirements for --python (what SAM puts in /var/task)",
+        help="the library layers' python/ folder (shared/Makefile builds them); --strip-pyc strips it too",
     )
     p.add_argument(
         "--strip-pyc", action="store_true", help="the layer without its .pyc (see without_bytecode)"
@@ -150,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     args.layer = args.layer.resolve() if args.layer else None
     args.sdk = args.sdk.resolve() if args.sdk else None
     layer = without_bytecode(args.layer) if args.layer and args.strip_pyc else args.layer
+    libraries = args.library_layers.resolve() if args.library_layers else None
+    libraries = without_bytecode(libraries) if libraries and args.strip_pyc else libraries
     extra = {"PYTHONDONTWRITEBYTECODE": "1"} if args.strip_pyc else {}
 
     envs = template_env()
@@ -171,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         cells = []
         for with_lambda in (False, True):
-            env = base_env(layer, args.sdk, args.function_deps) | extra | envs[name]
+            env = base_env(layer, args.sdk, libraries) | extra | envs[name]
             env |= lambda_env(name) if with_lambda else {}
             fdir = ROOT / "functions" / name
             app, app_sdk, bare = [], [], []
@@ -192,7 +193,31 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not sizes:
         print("sizes: no `sam build` output in .aws-sam/build (run `make deploy-checks`)")
+    if libraries and not args.strip_pyc:
+        library_bytecode(args.python, args.library_layers.resolve(), rounds)
     return 0
+
+
+LIBRARIES = {"jinja2": "TemplatingLayer", "email_validator": "AddressValidationLayer",
+             "markdown_it": "BodyLibrariesLayer", "nh3": "BodyLibrariesLayer",
+             "selectolax.lexbor": "BodyLibrariesLayer"}  # fmt: skip
+
+
+def library_bytecode(python: str, libraries: Path, rounds: int) -> None:
+    """What the library layers' .pyc save on the first use of each library (the handlers import them
+    lazily, so this cost lands on the first render, validation or sanitizing of a container): the
+    library imported from the built layer against the same files without .pyc, as SAM's python builder
+    would ship them to the read-only /var/task."""
+    stripped = without_bytecode(libraries)
+    print("\n| library (layer) | import with .pyc, CPU ms | without .pyc |\n|---|---|---|")
+    for module, layer in LIBRARIES.items():
+        cells = []
+        for folder in (libraries, stripped):
+            env = base_env(folder) | {"PYTHONDONTWRITEBYTECODE": "1"}
+            cells.append(
+                statistics.median(timed(python, f"import {module}", env, ROOT) for _ in range(rounds))
+            )
+        print(f"| {module} ({layer}) | {cells[0] * 1e3:,.0f} | {cells[1] * 1e3:,.0f} |", flush=True)
 
 
 if __name__ == "__main__":

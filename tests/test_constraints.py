@@ -1,6 +1,6 @@
 """What is tested is what ships: shared/constraints.txt pins every runtime library; the layer's build
-(shared/Makefile), the per-function builds (PIP_CONSTRAINT in `make deploy-checks`) and the test
-environment (`make setup`) all install from it. These fail when the environment drifts from the pins, or
+and of the library layers (shared/Makefile, shared/layers/*.txt) and the test environment (`make setup`)
+all install from it. These fail when the environment drifts from the pins, or
 when a runtime requirement is added without a pin (the build would then pick whatever is newest)."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def requirement_names(path: Path) -> set[str]:
 
 
 def runtime_requirements() -> dict[str, set[str]]:
-    files = [ROOT / "shared" / "requirements.txt", *sorted((ROOT / "functions").glob("*/requirements.txt"))]
+    files = [ROOT / "shared" / "requirements.txt", *sorted((ROOT / "shared" / "layers").glob("*.txt"))]
     return {str(f.relative_to(ROOT)): requirement_names(f) for f in files}
 
 

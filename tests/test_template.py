@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+from newsdrop.local.sam import load_template
+
 ROOT = Path(__file__).resolve().parents[1]
 ENV_READ = re.compile(r"os\.environ\[\"([A-Z_]+)\"\]")
 
@@ -62,8 +64,36 @@ def test_functions_run_python_313_on_arm64_with_the_layer(stack):
         # moto's CloudFormation drops Architectures and Layers: read them from the translated template.
         props = stack.cfn["Resources"][fn.logical_id]["Properties"]
         assert props["Architectures"] == ["arm64"]
-        [layer] = props["Layers"]
-        assert stack.cfn["Resources"][layer["Ref"]]["Type"] == "AWS::Lambda::LayerVersion"
+        layers = [stack.cfn["Resources"][layer["Ref"]] for layer in props["Layers"]]
+        assert all(layer["Type"] == "AWS::Lambda::LayerVersion" for layer in layers)
+        assert "newsdrop package" in layers[0]["Properties"]["Description"]
+
+
+def test_each_library_layer_is_built_with_bytecode_and_carried_only_where_imported():
+    """The libraries only some functions need come as layers that shared/Makefile builds with Python
+    3.13 bytecode (SAM's python builder ships none, and /var/task is read-only); the functions that render
+    nothing and take no address carry only the newsdrop layer."""
+    root = Path(__file__).resolve().parents[1]
+    template = load_template(root / "template.yaml")["Resources"]
+    makefile = (root / "shared" / "Makefile").read_text()
+    library_layers = {
+        name
+        for name, r in template.items()
+        if r["Type"] == "AWS::Serverless::LayerVersion" and name != "NewsdropLayer"
+    }
+    assert library_layers == {"BodyLibrariesLayer", "TemplatingLayer", "AddressValidationLayer"}
+    for name in library_layers:
+        assert template[name]["Metadata"]["BuildMethod"] == "makefile"
+        assert f"build-{name}:" in makefile
+    assert "$(COMPILE)" in makefile.split("build-BodyLibrariesLayer build-TemplatingLayer")[1]
+    carried = {
+        name: {ref["Ref"] for ref in r["Properties"].get("Layers", [])}
+        for name, r in template.items()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+    assert {n for n, layers in carried.items() if "BodyLibrariesLayer" in layers} == {"IngestFunction"}
+    for stream_consumer in ("RelatedFunction", "RebuildFunction", "NotifyFunction", "FanoutFunction"):
+        assert not carried[stream_consumer], stream_consumer
 
 
 def test_the_drop_bucket_is_private_encrypted_and_refuses_plain_http(stack):
