@@ -146,8 +146,21 @@ class Dispatcher:
             if ":dynamodb:" in arn or "/stream/" in arn:
                 delivered += self._deliver_stream(index, source, arn)
             elif ":sqs:" in arn:
-                delivered += self._deliver_queue(source, arn)
+                delivered += self._drain_queue(source, arn)
         return delivered
+
+    def _drain_queue(self, source: EventSource, queue_arn: str) -> int:
+        """Batches from one queue until nothing in it is visible, as Lambda's pollers scale out to a
+        backlog; at most the mapping's ScalingConfig.MaximumConcurrency batches per step when it sets
+        one. One batch per source per step let a fast producer (a sender batch makes up to 250 SES Send
+        events) outrun its consumer (the feedback function takes 10): the backlog grew to every email
+        of the run, and moto's SQS reads and deletes scan the whole queue, so the run went quadratic."""
+        limit = source.props.get("ScalingConfig", {}).get("MaximumConcurrency")
+        limit = int(self.stack.resolve(limit)) if limit is not None else 10_000
+        batches = 0
+        while batches < limit and self._deliver_queue(source, queue_arn):
+            batches += 1
+        return batches
 
     def _invoke(self, fn: LocalFunction, event: dict[str, Any]) -> Any:
         self.stats.invocations += 1
