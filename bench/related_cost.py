@@ -6,10 +6,11 @@
 For each size n: ingest n - m articles incrementally (not measured), then m more, measuring DynamoDB
 items read/written (as the in-memory index counts them: one per item, a Query per item returned, a
 stats snapshot per shard) and wall time per article. Then a full all-pairs recomputation over the same
-n articles that scores exactly what ships: read every document, compute every pair's plain cosine (an
-in-memory inverted index), each document's expanded vector from its nearest gated neighbours, then the
-shipped pair score (plain + expanded cosine blend, tag and recency bonuses, the same gate) for each
-document's best ``CANDIDATES``, and write every list.
+n articles that scores exactly what ships: read every document, compute every pair's plain cosine (a
+sparse matrix product with numpy/scipy from the ``bench`` extra, else a pure-Python inverted index that
+takes hours at 10,000), each document's expanded vector from its nearest gated neighbours, then the
+shipped pair score (plain + expanded cosine blend, tag, thread-title and recency bonuses, the same gate)
+for each document's best ``CANDIDATES``, and write every list.
 
 Every article carries its automatic tags (``newsdrop.ingest.tagging.auto_tags``, as the ingest gives
 them), at every size. Sizes up to 2,127 use the BBC corpus; larger sizes use 20 Newsgroups
@@ -85,20 +86,13 @@ def corpus(n: int, large: str = "20news") -> list:
     return arts
 
 
-def full_recompute(articles: list, index: related.InMemoryRelatedIndex) -> tuple[int, int, float]:
-    """All pairs, scored as shipped: read every doc, every pair's plain cosine, every expanded vector,
-    the shipped score for each document's best candidates, write every list."""
-    t0 = time.perf_counter()
-    stats = related.current_stats(index)
-    docs = index.get_docs([a.slug for a in articles])
-    reads = len(docs) + 1
-    vecs = {s: related.weigh(d.tf, stats) for s, d in docs.items()}
+def _plain_candidates_python(vecs: dict[str, dict[str, float]], docs: dict) -> dict[str, dict[str, float]]:
+    """Each document's best ``CANDIDATES`` by plain cosine (an in-memory inverted index, all pairs)."""
     postings: dict[str, list[tuple[str, float]]] = {}
     for s, v in vecs.items():
         for t, w in v.items():
             postings.setdefault(t, []).append((s, w))
-    plain: dict[str, dict[str, float]] = {}
-    expanded: dict[str, dict[str, float]] = {}
+    out = {}
     for s, v in vecs.items():
         acc: dict[str, float] = {}
         for t, w in v.items():
@@ -106,12 +100,62 @@ def full_recompute(articles: list, index: related.InMemoryRelatedIndex) -> tuple
                 acc[o] = acc.get(o, 0.0) + w * ow
         acc.pop(s, None)
         best = heapq.nlargest(related.CANDIDATES, acc, key=lambda o: (acc[o], o))
+        out[s] = {o: acc[o] for o in best}
+    return out
+
+
+def _plain_candidates_sparse(vecs: dict[str, dict[str, float]], docs: dict) -> dict[str, dict[str, float]]:
+    """The same with a sparse matrix product (numpy/scipy, from the bench extra): the pure-Python all
+    pairs take hours at 10,000. Same cosines up to float summation order."""
+    import numpy as np
+    from scipy import sparse
+
+    slugs = list(vecs)
+    vocab: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    for i, s in enumerate(slugs):
+        for t, w in vecs[s].items():
+            rows.append(i)
+            cols.append(vocab.setdefault(t, len(vocab)))
+            vals.append(w)
+    m = sparse.csr_matrix((vals, (rows, cols)), shape=(len(slugs), len(vocab)))
+    out = {}
+    k = related.CANDIDATES
+    for start in range(0, len(slugs), 500):
+        block = (m[start : start + 500] @ m.T).toarray()
+        for i, row in enumerate(block):
+            row[start + i] = 0.0
+            nonzero = np.flatnonzero(row > 0)
+            if len(nonzero) > k:
+                nonzero = nonzero[np.argpartition(-row[nonzero], k - 1)[:k]]
+            acc = {slugs[j]: float(row[j]) for j in nonzero}
+            best = heapq.nlargest(k, acc, key=lambda o: (acc[o], o))
+            out[slugs[start + i]] = {o: acc[o] for o in best}
+    return out
+
+
+def full_recompute(articles: list, index: related.InMemoryRelatedIndex) -> tuple[int, int, float]:
+    """All pairs, scored as shipped: read every doc, every pair's plain cosine, every expanded vector,
+    the shipped score (expansion blend, tag, thread-title and recency bonuses, the same gate) for each
+    document's best candidates, write every list."""
+    t0 = time.perf_counter()
+    stats = related.current_stats(index)
+    docs = index.get_docs([a.slug for a in articles])
+    reads = len(docs) + 1
+    vecs = {s: related.weigh(d.tf, stats) for s, d in docs.items()}
+    try:
+        candidates = _plain_candidates_sparse(vecs, docs)
+    except ImportError:
+        candidates = _plain_candidates_python(vecs, docs)
+    plain: dict[str, dict[str, float]] = {}
+    expanded: dict[str, dict[str, float]] = {}
+    for s, best in candidates.items():
         gated = {
-            o: acc[o] for o in best if acc[o] + related._tag_bonus(docs[s], docs[o]) >= related.MIN_SCORE
+            o: c for o, c in best.items() if c + related._tag_bonus(docs[s], docs[o]) >= related.MIN_SCORE
         }
         plain[s] = gated
         near = heapq.nlargest(related.EXPAND_NEIGHBOURS, gated, key=lambda o: (gated[o], o))
-        expanded[s] = related._expanded(v, [vecs[o] for o in near]) if near else v
+        expanded[s] = related._expanded(vecs[s], [vecs[o] for o in near]) if near else vecs[s]
     lists = {}
     for s, gated in plain.items():
         scored = {
@@ -120,7 +164,7 @@ def full_recompute(articles: list, index: related.InMemoryRelatedIndex) -> tuple
                 docs[o],
                 base,
                 related._dot(expanded[s], expanded[o]),
-                related._tag_bonus(docs[s], docs[o]),
+                related._tag_bonus(docs[s], docs[o]) + related._title_bonus(docs[s], docs[o], stats),
             )
             for o, base in gated.items()
         }

@@ -284,3 +284,49 @@ def test_expansion_only_reorders_pairs_that_share_text():
     assert related.pair_score(x, y, plain=0.3, expanded=0.8, tag_bonus=0.0) > related.pair_score(
         x, y, plain=0.3, expanded=0.2, tag_bonus=0.0
     )
+
+
+def thread_posts() -> list[Article]:
+    """Football posts, then a thread: a post and its reply; one other post shares more of the reply's
+    words than the thread's first post does."""
+    arts = [make(f"football-{i:02d}", "football", seed=300 + i, hours=i) for i in range(7)]
+    original = make("football-thread", "football", seed=400, hours=8)
+    reply = make("football-reply", "football", seed=401, hours=9)
+    other = make("football-rival", "football", seed=402, hours=7)
+    shared = int(0.6 * len(reply.body.split()))
+    rival = " ".join(reply.body.split()[:shared] + other.body.split()[shared:])
+    title = "Northfield Harbour derby tickets"
+    return [
+        *arts,
+        other.model_copy(update={"body": rival}),
+        original.model_copy(update={"title": title}),
+        reply.model_copy(update={"title": f"Re: {title}"}),
+    ]
+
+
+@pytest.mark.parametrize("title_bonus", [0.0, related.TITLE_BONUS])
+def test_a_reply_lists_its_thread_first(monkeypatch, title_bonus):
+    """Forum replies carry their thread's title ("Re: <title>"): among posts that read alike, the post it
+    answers comes first, though another post reads closer (without the bonus, that one is first)."""
+    monkeypatch.setattr(related, "TITLE_BONUS", title_bonus)
+    index = ingest(thread_posts())
+    first = related.related_for(index, "football-reply")[0].slug
+    assert (first == "football-thread") is (title_bonus > 0)
+    if title_bonus:
+        assert "football-reply" in {e.slug for e in related.related_for(index, "football-thread")}
+
+
+def test_headlines_sharing_a_word_are_not_a_thread():
+    arts = corpus()
+    index = ingest(arts)
+    stats = related.current_stats(index)
+
+    def doc(slug: str, title: str) -> related.DocRecord:
+        return related.DocRecord(slug, title, "", "2024-03-01T00:00:00+00:00", [], {}, [], "f")
+
+    original = doc("a", "Chancellor budget leak inquiry")
+    assert related._title_bonus(
+        doc("b", "Re: Chancellor budget leak inquiry"), original, stats
+    ) == pytest.approx(related.TITLE_BONUS)
+    assert related._title_bonus(doc("c", "Striker joins in budget transfer"), original, stats) == 0.0
+    assert related._title_bonus(doc("d", "Premiere night for new film"), original, stats) == 0.0
