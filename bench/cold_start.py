@@ -144,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--strip-pyc", action="store_true", help="the layer without its .pyc (see without_bytecode)"
     )
+    p.add_argument(
+        "--breakdown", action="store_true", help="also: what each heavy piece adds to boto3 (9+ rounds)"
+    )
     args = p.parse_args(argv)
     rounds = 1 if args.smoke else args.rounds
     args.layer = args.layer.resolve() if args.layer else None
@@ -195,7 +198,30 @@ def main(argv: list[str] | None = None) -> int:
         print("sizes: no `sam build` output in .aws-sam/build (run `make deploy-checks`)")
     if libraries and not args.strip_pyc:
         library_bytecode(args.python, args.library_layers.resolve(), rounds)
+    if args.breakdown:
+        breakdown(args.python, base_env(layer, args.sdk, libraries) | extra, max(rounds, 9))
     return 0
+
+
+# What a handler adds to boto3, piece by piece: each imported after boto3 in a fresh process.
+PIECES = {
+    "pydantic": "import pydantic",
+    "pydantic + newsdrop's models (deferred build)": "import newsdrop.models",
+    "Powertools Logger and Metrics (newsdrop.observability)": "import newsdrop.observability",
+    "Jinja2": "import jinja2",
+    "email-validator": "import email_validator",
+    "PyYAML": "import yaml",
+    "the tagger (with the models)": "import newsdrop.ingest.tagging",
+}
+
+
+def breakdown(python: str, env: dict[str, str], rounds: int) -> None:
+    sdk = "import boto3, boto3.dynamodb.conditions"
+    bare = statistics.median(timed(python, sdk, env, ROOT) for _ in range(rounds))
+    print(f"\n| piece | CPU ms over `{sdk}` ({bare * 1e3:,.0f} ms) |\n|---|---|")
+    for label, code in PIECES.items():
+        with_piece = statistics.median(timed(python, f"{sdk}; {code}", env, ROOT) for _ in range(rounds))
+        print(f"| {label} | {(with_piece - bare) * 1e3:+,.0f} |", flush=True)
 
 
 LIBRARIES = {"jinja2": "TemplatingLayer", "email_validator": "AddressValidationLayer",
