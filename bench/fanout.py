@@ -259,13 +259,15 @@ class World:
         return rows
 
     def put_article(self, slug: str, tags: list[str], *, title: str | None = None) -> dict[str, Any]:
+        from datetime import UTC, datetime
+
         from newsdrop.ingest.store import article_to_item
         from newsdrop.models import Article, Tag
 
         article = Article(
             slug=slug,
             title=title or f"Breaking: {slug.replace('-', ' ')}",
-            published="2026-01-05T10:00:00Z",
+            published=datetime(2026, 1, 5, 10, tzinfo=UTC),
             body="Body text.",
             body_format="text",
             excerpt="What happened, and why it matters to you.",

@@ -25,6 +25,7 @@ import heapq
 import random
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def corpus(n: int, large: str = "20news") -> list:
     arts = []
     for i, row in enumerate(rows):
         a = to_article(row, tagger)
-        arts.append(a.model_copy(update={"published": start + timedelta(hours=i)}))
+        arts.append(replace(a, published=start + timedelta(hours=i)))
     return arts
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,16 +40,14 @@ def rebuild_after(store, arts: list, event, counter: DynamoDBCounter) -> tuple[i
 
 
 def back_dated(store, arts):
-    late = arts[len(arts) // 2].model_copy(
-        update={"slug": "back-dated", "published": arts[0].published - timedelta(days=30)}
-    )
+    late = replace(arts[len(arts) // 2], slug="back-dated", published=arts[0].published - timedelta(days=30))
     related.update_for_article(store, late)
     return [*arts, late]
 
 
 def edited(store, arts):
     target = arts[len(arts) // 3]
-    changed = target.model_copy(update={"title": target.title + " (corrected)"})
+    changed = replace(target, title=target.title + " (corrected)")
     related.update_for_article(store, changed)
     return [changed if a.slug == target.slug else a for a in arts]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -104,4 +105,4 @@ def test_only_fresh_articles_that_allow_it_are_announced():
     assert not should_announce(stored(md(notify="false")), max_age)
     scheduled = stored(md(date="2027-06-01T12:00:00Z"))
     assert not should_announce(scheduled, max_age)  # not public yet
-    assert should_announce(scheduled.model_copy(update={"state": "published"}), max_age)
+    assert should_announce(replace(scheduled, state="published"), max_age)

@@ -9,8 +9,8 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsdrop.ingest.parsing import parse_article
-from newsdrop.models import ArticleDraft, RejectedInput, RejectReason
+from newsdrop.ingest.parsing import ArticleDraft, parse_article
+from newsdrop.models import RejectedInput, RejectReason
 
 EXTENSIONS = [
     "a.md",

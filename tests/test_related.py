@@ -4,6 +4,7 @@ incremental == reindex, idempotent replays."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -111,7 +112,7 @@ def test_old_article_list_gains_newer_better_match():
     before = related.related_for(index, old)
     # a near-copy of the old article arrives later: it must enter the old article's list, on top
     twin = make("football-twin", "football", seed=0, hours=500)
-    twin = twin.model_copy(update={"title": twin.title + " Again"})
+    twin = replace(twin, title=twin.title + " Again")
     changed = related.update_for_article(index, twin)
     after = related.related_for(index, old)
     assert old in changed
@@ -182,7 +183,7 @@ def test_tags_add_a_bonus_only_when_used(use_tags):
     for art in (a, b):
         related.update_for_article(index, art, use_tags=use_tags)
     plain = related.InMemoryRelatedIndex()
-    for art in (a.model_copy(update={"editor_tags": []}), b.model_copy(update={"editor_tags": []})):
+    for art in (replace(a, editor_tags=[]), replace(b, editor_tags=[])):
         related.update_for_article(plain, art)
     with_tags, without = index.lists["football-b"][0].score, plain.lists["football-b"][0].score
     assert (with_tags > without) is use_tags
@@ -263,7 +264,7 @@ def test_reply_prefixes_and_forum_chatter_do_not_make_posts_related():
         name = list(TOPICS)[i % 4]
         art = make(f"{name}-{i:02d}", name, seed=100 + i, hours=i)
         body = art.body + " " + " ".join(random.Random(i).choice(chatter) for _ in range(60))
-        arts.append(art.model_copy(update={"title": "Re: " + art.title, "body": body}))
+        arts.append(replace(art, title="Re: " + art.title, body=body))
     index = ingest(arts)
     for slug, entries in index.lists.items():
         assert entries and all(topic(e.slug) == topic(slug) for e in entries), (slug, entries)
@@ -298,9 +299,9 @@ def thread_posts() -> list[Article]:
     title = "Northfield Harbour derby tickets"
     return [
         *arts,
-        other.model_copy(update={"body": rival}),
-        original.model_copy(update={"title": title}),
-        reply.model_copy(update={"title": f"Re: {title}"}),
+        replace(other, body=rival),
+        replace(original, title=title),
+        replace(reply, title=f"Re: {title}"),
     ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from test_related import all_lists, corpus, make, topic
 
@@ -63,7 +65,7 @@ def test_freshness_through_dynamodb(store):
     for a in corpus():
         related.update_for_article(store, a)
     twin = make("football-twin", "football", seed=0, hours=500)
-    twin = twin.model_copy(update={"title": twin.title + " Again"})
+    twin = replace(twin, title=twin.title + " Again")
     assert "football-00" in related.update_for_article(store, twin)
     assert store.related_for("football-00")[0].slug == "football-twin"
 

@@ -37,8 +37,8 @@ def handler(event, context):
             failures.append(dropped.key)
             continue
         metrics.add_metric(name=f"Articles{outcome.status.capitalize()}", unit=MetricUnit.Count, value=1)
-        logger.info("drop handled", extra=outcome.model_dump(exclude_none=True))
-        outcomes.append(outcome.model_dump(exclude_none=True))
+        logger.info("drop handled", extra=outcome.as_dict())
+        outcomes.append(outcome.as_dict())
     if failures:
         # Retrying is safe: records already handled come back "unchanged".
         raise RuntimeError(f"{len(failures)} of {len(failures) + len(outcomes)} drops failed")

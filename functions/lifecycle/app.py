@@ -6,8 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from newsdrop.ingest.schedules import TransitionRequest
 from newsdrop.ingest.store import ArticleStore
-from newsdrop.lifecycle import TRANSITIONS, TransitionRequest
+from newsdrop.lifecycle import TRANSITIONS
 from newsdrop.observability import logger, metrics, tracer
 
 articles = ArticleStore(os.environ["ARTICLES_TABLE"])

@@ -16,9 +16,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from newsdrop.models import Article, ArticleDraft, ArticleState, Record, is_public
+from newsdrop.models import Article, ArticleState, is_public
+
+if TYPE_CHECKING:
+    from newsdrop.ingest.parsing import ArticleDraft
 
 Action = Literal["publish", "expire"]
 
@@ -76,15 +79,6 @@ TRANSITIONS: dict[Action, tuple[tuple[ArticleState, ...], ArticleState]] = {
     "publish": (("scheduled",), "published"),
     "expire": (("scheduled", "published"), "expired"),
 }
-
-
-class TransitionRequest(Record):
-    """What a one-time schedule asks the lifecycle function to do."""
-
-    slug: str
-    action: Action
-    revision: int
-    at: datetime
 
 
 def became_public(old: Article | None, new: Article | None) -> bool:

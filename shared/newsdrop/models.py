@@ -1,24 +1,21 @@
-"""The records Newsdrop reads and writes; every boundary validates with these pydantic models."""
+"""The records Newsdrop stores and passes between its stages: plain dataclasses, no validation library.
+
+Outside input is validated where it enters, with pydantic (``newsdrop.validation.Record``): the dropped
+file's fields (``newsdrop.ingest.parsing.ArticleDraft``), the S3 and scheduler events, the subscriber
+API, the queue messages. The records here are then only read back from our own tables, by functions
+that never see outside input (the related lists, the notifier, the site): importing pydantic and
+defining models cost those functions 60-75 ms of CPU on every cold start (``bench/cold_start.py
+--breakdown``), and they would validate nothing that ingest had not.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
-
-
-class Record(BaseModel):
-    """The base of every pydantic model in Newsdrop: its validator is built on first use, not at import.
-
-    Each function validates only a few of the package's twenty models, and building them all when the
-    modules are imported cost about 60 ms of CPU on every cold start (bench/cold_start.py)."""
-
-    model_config = ConfigDict(defer_build=True)
-
+from typing import Any, Literal
 
 MAX_OBJECT_BYTES = 2 * 1024 * 1024  # news articles are small; anything bigger is a mistake or an attack
 
@@ -51,24 +48,6 @@ class RejectedInput(Exception):
 BodyFormat = Literal["markdown", "html", "text"]
 
 
-class ArticleDraft(Record):
-    """What a parser extracts from one file, before identity, tagging and derived fields."""
-
-    title: str
-    body: str  # the editor's source, exactly as written (Markdown, HTML or text)
-    body_html: str = ""  # what readers get: body rendered, then sanitized (newsdrop.ingest.body)
-    body_format: BodyFormat
-    author: str | None = None
-    date: datetime | None = None
-    slug: str | None = None
-    summary: str | None = None
-    tags: list[str] = Field(default_factory=list)  # editor tags, as written
-    # Editorial lifecycle (Hugo's draft/publishDate/expiryDate, Ghost's "publish and send")
-    draft: bool = False
-    expires: datetime | None = None
-    notify: bool = True
-
-
 _KEY_WORDS = re.compile(r"[^\W_]+")
 
 
@@ -84,7 +63,8 @@ def tag_key(label: str) -> str:
     return "-".join(_KEY_WORDS.findall(folded))
 
 
-class Tag(Record):
+@dataclass(frozen=True)
+class Tag:
     key: str  # normalized identity: "global-news"
     label: str  # display form: "Global News"
 
@@ -92,7 +72,8 @@ class Tag(Record):
 ArticleState = Literal["draft", "scheduled", "published", "expired", "unpublished"]
 
 
-class Article(Record):
+@dataclass(kw_only=True)
+class Article:
     """One article, as stored and as the page shows it (when ``is_public`` says readers may see it)."""
 
     slug: str
@@ -108,8 +89,8 @@ class Article(Record):
     excerpt: str
     word_count: int
     reading_minutes: int
-    editor_tags: list[Tag] = Field(default_factory=list)
-    auto_tags: list[Tag] = Field(default_factory=list)
+    editor_tags: list[Tag] = field(default_factory=list)
+    auto_tags: list[Tag] = field(default_factory=list)
     source_key: str
     content_hash: str
     revision: int = 1
@@ -130,6 +111,42 @@ class Article(Record):
         return list(seen)
 
 
+_ARTICLE_FIELDS = frozenset(f.name for f in fields(Article))
+_WHOLE_NUMBERS = ("word_count", "reading_minutes", "revision")  # Decimal in DynamoDB's output
+_MOMENTS = ("published", "publish_at", "expires_at")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    # the form items have always had (pydantic's JSON): UTC written as "Z"
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+def article_to_json(article: Article) -> dict[str, Any]:
+    """The article as JSON values: a table item's attributes, a site document's fields."""
+    data = asdict(article)
+    for name in _MOMENTS:
+        data[name] = _iso(data[name])
+    return data
+
+
+def article_from_json(data: dict[str, Any]) -> Article:
+    """The inverse of ``article_to_json``, from what we stored ourselves (ingest validated the file):
+    a table item, a stream image after TypeDeserializer, a parsed document. Unknown keys are ignored, so
+    an item written by a newer version still reads."""
+    values = {k: v for k, v in data.items() if k in _ARTICLE_FIELDS}
+    for name in _MOMENTS:
+        if isinstance(values.get(name), str):
+            values[name] = datetime.fromisoformat(values[name])
+    for name in _WHOLE_NUMBERS:
+        if name in values:
+            values[name] = int(values[name])
+    for name in ("editor_tags", "auto_tags"):
+        values[name] = [
+            t if isinstance(t, Tag) else Tag(t["key"], t["label"]) for t in values.get(name) or []
+        ]
+    return Article(**values)
+
+
 def is_public(article: Article) -> bool:
     """The one visibility rule every reader-facing output follows (related lists, emails, the site).
 
@@ -139,7 +156,8 @@ def is_public(article: Article) -> bool:
     return article.state == "published"
 
 
-class RelatedEntry(Record):
+@dataclass(kw_only=True)
+class RelatedEntry:
     slug: str
     title: str
     excerpt: str
@@ -149,10 +167,15 @@ class RelatedEntry(Record):
 DropStatus = Literal["stored", "unchanged", "rejected", "unpublished"]
 
 
-class DropOutcome(Record):
+@dataclass(kw_only=True)
+class DropOutcome:
     source: str  # the object key as the editor named it (decoded)
     status: DropStatus
     slug: str | None = None
     reason: str | None = None
     detail: str | None = None
     quarantined_as: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Its fields that are set: what the drop's log line and its table item carry."""
+        return {k: v for k, v in asdict(self).items() if v is not None}

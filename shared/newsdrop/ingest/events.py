@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from newsdrop.ingest.ingestor import DroppedObject
-from newsdrop.models import Record
+from newsdrop.validation import Record
 
 
 class _S3Object(Record):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from newsdrop.ingest.drop_bucket import REPORT_SUFFIX, DropBucket
-from newsdrop.ingest.parsing import parse_article
+from newsdrop.ingest.parsing import ArticleDraft, parse_article
 from newsdrop.ingest.store import MAX_ITEM_BYTES, ArticleStore, StaleWrite, article_size
 from newsdrop.ingest.tagging import auto_tags, normalize_tags
 from newsdrop.ingest.text import html_text, make_excerpt, reading_minutes, slugify, word_count
@@ -17,7 +18,6 @@ from newsdrop.lifecycle import Action, now, pending_transitions, place
 from newsdrop.models import (
     MAX_OBJECT_BYTES,
     Article,
-    ArticleDraft,
     DropOutcome,
     RejectedInput,
     RejectReason,
@@ -200,7 +200,7 @@ class Ingestor:
             correlation_id=obj.drop_id,
         )
         if revisions_before:  # published again after a withdrawal: the numbering goes on
-            article = article.model_copy(update={"revision": revisions_before + 1})
+            article = dataclasses.replace(article, revision=revisions_before + 1)
         size = article_size(article)
         if size > MAX_ITEM_BYTES:
             raise RejectedInput(

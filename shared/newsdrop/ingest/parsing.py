@@ -15,11 +15,32 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import yaml
+from pydantic import Field
 
 from newsdrop.ingest import body as bodies
 from newsdrop.ingest.tagging import MAX_TAGS, tag_key
 from newsdrop.ingest.text import html_text, slug_or_empty
-from newsdrop.models import MAX_OBJECT_BYTES, ArticleDraft, BodyFormat, RejectedInput, RejectReason
+from newsdrop.models import MAX_OBJECT_BYTES, BodyFormat, RejectedInput, RejectReason
+from newsdrop.validation import Record
+
+
+class ArticleDraft(Record):
+    """What a parser extracts from one file, before identity, tagging and derived fields."""
+
+    title: str
+    body: str  # the editor's source, exactly as written (Markdown, HTML or text)
+    body_html: str = ""  # what readers get: body rendered, then sanitized (newsdrop.ingest.body)
+    body_format: BodyFormat
+    author: str | None = None
+    date: datetime | None = None
+    slug: str | None = None
+    summary: str | None = None
+    tags: list[str] = Field(default_factory=list)  # editor tags, as written
+    # Editorial lifecycle (Hugo's draft/publishDate/expiryDate, Ghost's "publish and send")
+    draft: bool = False
+    expires: datetime | None = None
+    notify: bool = True
+
 
 MAX_NESTING = 20
 # A real article page has a few thousand elements. HTML5 tree building (lexbor's, and html5ever's in nh3)

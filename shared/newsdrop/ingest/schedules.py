@@ -16,6 +16,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from newsdrop.lifecycle import Action
+from newsdrop.validation import Record
 
 RETRY_ATTEMPTS = 10
 MAX_EVENT_AGE_SECONDS = 86_400  # a transition late by a day still happens; after that, the DLQ
@@ -35,6 +36,15 @@ def at_expression(at: datetime) -> str:
 def transition_input(slug: str, action: Action, at: datetime, revision: int) -> dict[str, Any]:
     """The lifecycle function's event: which revision of which article, and what to do to it."""
     return {"slug": slug, "action": action, "revision": revision, "at": at.astimezone(UTC).isoformat()}
+
+
+class TransitionRequest(Record):
+    """The lifecycle function's event (``transition_input``), validated as it arrives."""
+
+    slug: str
+    action: Action
+    revision: int
+    at: datetime
 
 
 class LifecycleSchedules:

@@ -16,7 +16,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from newsdrop.models import Article, ArticleState, DropOutcome, is_public
+from newsdrop.models import Article, ArticleState, DropOutcome, article_from_json, article_to_json, is_public
 
 CURRENT = "CURRENT"
 # DynamoDB refuses items over 400 KB (names and values, UTF-8). moto does not, so we check it ourselves;
@@ -33,12 +33,12 @@ def slug_of_key(key: dict[str, Any]) -> str:
 
 
 def article_to_item(article: Article) -> dict[str, Any]:
-    return {**article_key(article.slug), "kind": "article", **article.model_dump(mode="json")}
+    return {**article_key(article.slug), "kind": "article", **article_to_json(article)}
 
 
 def article_from_item(item: dict[str, Any]) -> Article:
     """An Article from a table item (boto3 resource output, or a stream image after TypeDeserializer)."""
-    return Article.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk", "kind")})
+    return article_from_json(item)
 
 
 def item_size(value: Any) -> int:
@@ -231,7 +231,7 @@ class ArticleStore:
             "pk": f"DROP#{outcome.source}",
             "sk": drop_id,
             "kind": "drop",
-            **outcome.model_dump(exclude_none=True),
+            **outcome.as_dict(),
         }
         if event_time:
             item["event_time"] = event_time

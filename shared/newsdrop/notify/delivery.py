@@ -36,7 +36,6 @@ from typing import Any, Protocol
 
 from pydantic import Field
 
-from newsdrop.models import Record
 from newsdrop.notify.email import Mailer, MailRejected, MailSettings, MailThrottled, render_notification
 from newsdrop.notify.subscribers import (
     EVERYTHING,
@@ -47,6 +46,7 @@ from newsdrop.notify.subscribers import (
     match_reason,
 )
 from newsdrop.notify.tokens import Purpose, TokenSigner
+from newsdrop.validation import Record
 
 logger = logging.getLogger(__name__)
 

@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import Field
 
-from newsdrop.models import Record, tag_key
+from newsdrop.models import tag_key
 from newsdrop.notify.limits import Bucket, LimitPolicy, Limits, canonical_mailbox
 from newsdrop.notify.tokens import InvalidToken, Purpose, TokenSigner
+from newsdrop.validation import Record
 
 if TYPE_CHECKING:
     from newsdrop.notify.email import Mailer, MailSettings

@@ -44,7 +44,7 @@ import heapq
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -707,7 +707,7 @@ def update_for_article(index: RelatedIndex, article: Article, *, use_tags: bool 
             last = entries[LIST_SIZE - 1]
             if (-score, doc.slug) >= (-last.score, last.slug):
                 continue
-        new = _rank([*entries, me.model_copy(update={"score": score})])
+        new = _rank([*entries, replace(me, score=score)])
         if new != current.get(slug, []):
             lists_out[slug] = new
             changed.add(slug)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 from newsdrop.ingest.text import slug_or_empty
-from newsdrop.models import Article, Record, Tag
+from newsdrop.models import Article, Tag
 from newsdrop.site.layout import ALL, author_listing, tag_listing
 
 
-class Entry(Record):
+@dataclass(kw_only=True)
+class Entry:
     """One article as a list, a feed or a sitemap shows it."""
 
     slug: str
@@ -19,7 +22,19 @@ class Entry(Record):
     author: str | None = None
     published: str  # ISO 8601, UTC
     updated: str | None = None  # set when a published article was corrected
-    tags: list[Tag] = []
+    tags: list[Tag] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return _compact(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Entry:
+        return cls._from_dict(json.loads(text))
+
+    @classmethod
+    def _from_dict(cls, data: dict) -> Entry:
+        tags = [Tag(t["key"], t["label"]) for t in data.pop("tags", [])]
+        return cls(**data, tags=tags)
 
     @property
     def sort_key(self) -> str:
@@ -30,7 +45,8 @@ class Entry(Record):
         return self.published[:7]
 
 
-class SiteRecord(Record):
+@dataclass(kw_only=True)
+class SiteRecord:
     """What the site shows of one article: its entry and the listings that hold it. A withdrawn article
     keeps its record with ``public=False`` (what it was in), so a replayed withdrawal still knows which
     pages to write again."""
@@ -39,6 +55,19 @@ class SiteRecord(Record):
     listings: list[str]
     revision: int
     public: bool = True
+
+    def to_json(self) -> str:
+        return _compact(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> SiteRecord:
+        data = json.loads(text)
+        return cls(**{**data, "entry": Entry._from_dict(data["entry"])})
+
+
+def _compact(data: dict) -> str:
+    # the form the index's items have always had (pydantic's JSON): no spaces, UTF-8 kept
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def display_tags(article: Article) -> list[Tag]:

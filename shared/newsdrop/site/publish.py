@@ -10,7 +10,7 @@ event). Everything is rendered from the stored state, so a replayed event writes
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -140,7 +140,7 @@ class SitePublisher:
             if live is not None:
                 for listing in live.listings:
                     self._remove(listing, live.entry, listings)
-                self.index.put_record(live.model_copy(update={"public": False}))
+                self.index.put_record(replace(live, public=False))
             elif record is not None:  # withdrawn already: a replay writes the same pages again
                 for listing in record.listings:
                     self._removed_again(listing, record.entry, listings)

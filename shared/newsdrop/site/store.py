@@ -47,12 +47,10 @@ class DynamoDBSiteIndex:
     # -- records ---------------------------------------------------------------------------------
     def get_record(self, slug: str) -> SiteRecord | None:
         item = self.table.get_item(Key={"pk": f"ART#{slug}", "sk": "RECORD"}, ConsistentRead=True).get("Item")
-        return SiteRecord.model_validate_json(item["r"]) if item else None
+        return SiteRecord.from_json(item["r"]) if item else None
 
     def put_record(self, record: SiteRecord) -> None:
-        self.table.put_item(
-            Item={"pk": f"ART#{record.entry.slug}", "sk": "RECORD", "r": record.model_dump_json()}
-        )
+        self.table.put_item(Item={"pk": f"ART#{record.entry.slug}", "sk": "RECORD", "r": record.to_json()})
 
     def delete_record(self, slug: str) -> None:
         self.table.delete_item(Key={"pk": f"ART#{slug}", "sk": "RECORD"})
@@ -111,7 +109,7 @@ class DynamoDBSiteIndex:
         put = {
             "Put": {
                 "TableName": self.table_name,
-                "Item": {"pk": f"LIST#{listing}", "sk": _entry_sk(entry), "e": entry.model_dump_json()},
+                "Item": {"pk": f"LIST#{listing}", "sk": _entry_sk(entry), "e": entry.to_json()},
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
@@ -128,9 +126,7 @@ class DynamoDBSiteIndex:
         return self._transact([delete, *self._counters(listing, entry, -1)])
 
     def replace_entry(self, listing: str, entry: Entry) -> None:
-        self.table.put_item(
-            Item={"pk": f"LIST#{listing}", "sk": _entry_sk(entry), "e": entry.model_dump_json()}
-        )
+        self.table.put_item(Item={"pk": f"LIST#{listing}", "sk": _entry_sk(entry), "e": entry.to_json()})
 
     def count(self, listing: str) -> int:
         item = self.table.get_item(Key={"pk": f"LIST#{listing}", "sk": "COUNT"}, ConsistentRead=True).get(
@@ -165,14 +161,14 @@ class DynamoDBSiteIndex:
             return []
         condition = Key("pk").eq(f"LIST#{listing}") & Key("sk").begins_with("E#")
         return [
-            Entry.model_validate_json(item["e"])
+            Entry.from_json(item["e"])
             for page in self._query(condition, newest_first=True, limit=n)
             for item in page["Items"]
         ]
 
     def between(self, listing: str, low: str, high: str) -> list[Entry]:
         condition = Key("pk").eq(f"LIST#{listing}") & Key("sk").between(f"E#{low}", f"E#{high}")
-        return [Entry.model_validate_json(i["e"]) for page in self._query(condition) for i in page["Items"]]
+        return [Entry.from_json(i["e"]) for page in self._query(condition) for i in page["Items"]]
 
     def months(self) -> list[str]:
         pages = self._query(Key("pk").eq("MONTHS"))
@@ -186,7 +182,7 @@ class DynamoDBSiteIndex:
         while True:
             page = self.table.scan(**kwargs)
             for item in page["Items"]:
-                record = SiteRecord.model_validate_json(item["r"])
+                record = SiteRecord.from_json(item["r"])
                 if record.entry.updated:
                     out[record.entry.slug] = record.entry.updated
             if "LastEvaluatedKey" not in page:
@@ -199,13 +195,13 @@ class DynamoDBSiteIndex:
         for record in built.records.values():
             items[(f"ART#{record.entry.slug}", "RECORD")] = {
                 "public": record.public,
-                "r": record.model_dump_json(),
+                "r": record.to_json(),
             }
         months: dict[str, int] = {}
         for listing, entries in built.listings.items():
             items[(f"LIST#{listing}", "COUNT")] = {"n": len(entries)}
             for entry in entries.values():
-                items[(f"LIST#{listing}", _entry_sk(entry))] = {"e": entry.model_dump_json()}
+                items[(f"LIST#{listing}", _entry_sk(entry))] = {"e": entry.to_json()}
                 if listing == ALL:
                     months[entry.month] = months.get(entry.month, 0) + 1
         for month, n in months.items():
