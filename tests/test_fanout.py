@@ -120,7 +120,7 @@ def test_a_new_article_reaches_each_matching_confirmed_subscriber_once(world):
         topic="*",
         shard=0,
     )
-    world.sqs.send_message(QueueUrl=world.fanout_url, MessageBody=task.model_dump_json())
+    world.sqs.send_message(QueueUrl=world.fanout_url, MessageBody=task.to_json())
     world.drain(world.fanout_url, "fanout", batch_size=1)
     world.drain(world.send_url, "sender", batch_size=5)
     assert sum(sent(world, "vote-today").values()) == 3
@@ -263,9 +263,7 @@ def test_unsubscribing_after_the_fanout_still_stops_the_mail(world):
 
 def test_partial_batch_failures_and_poison_messages_go_to_the_dlq(world):
     ids = subscribers(world, [("a@example.org", [], True)])
-    world.sqs.send_message(
-        QueueUrl=world.send_url, MessageBody=batch([ids["a@example.org"]]).model_dump_json()
-    )
+    world.sqs.send_message(QueueUrl=world.send_url, MessageBody=batch([ids["a@example.org"]]).to_json())
     world.sqs.send_message(QueueUrl=world.send_url, MessageBody="{not a batch")
     messages = world.sqs.receive_message(
         QueueUrl=world.send_url, MaxNumberOfMessages=10, AttributeNames=["All"]

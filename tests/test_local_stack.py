@@ -146,9 +146,7 @@ def _send_to_one_reader(stack, slug: str, set_scene):
         set_scene(runtime, sid)
         article = ArticleSnapshot(slug=slug, title=slug.title(), tags=[])
         body = SendBatch(slug=slug, article=article, recipients=[Recipient(sid=sid, reason=EVERYTHING)])
-        stack.client("sqs").send_message(
-            QueueUrl=stack.resource("SendQueue"), MessageBody=body.model_dump_json()
-        )
+        stack.client("sqs").send_message(QueueUrl=stack.resource("SendQueue"), MessageBody=body.to_json())
         scenario.dispatcher.pump()
     finally:
         injector.uninstall()

@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # the event classes are Powertools' data classes, imported wi
 
 def record_handler(record: SQSRecord) -> str:
     try:
-        request = MailRequest.model_validate_json(record.body)
+        request = MailRequest.from_json(record.body)
         outcome = confirmations_runtime().subscription_service().handle(request)
     except (ValueError, InvalidEmail, InvalidTopics):  # not ours to retry: the API validated what it queued
         logger.warning("mail request dropped: unreadable", extra={"message_id": record.message_id})

@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # the event classes are Powertools' data classes, imported wi
 
 def record_handler(record: SQSRecord) -> int:
     rt = fanout_runtime()
-    task = FanoutTask.model_validate_json(record.body)
+    task = FanoutTask.from_json(record.body)
     logger.set_correlation_id(task.article.correlation_id)
     result = run_fanout_task(
         task,

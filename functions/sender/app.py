@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the event classes are Powertools' data classes, imported wi
 
 def record_handler(record: SQSRecord) -> int:
     rt = sender_runtime()
-    batch = SendBatch.model_validate_json(record.body)
+    batch = SendBatch.from_json(record.body)
     logger.set_correlation_id(batch.article.correlation_id)
     try:
         report = rt.sender.send_batch(

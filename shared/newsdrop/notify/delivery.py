@@ -25,16 +25,15 @@ trade, chosen over ever skipping anyone.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
-
-from pydantic import Field
 
 from newsdrop.notify.email import Mailer, MailRejected, MailSettings, MailThrottled, render_notification
 from newsdrop.notify.subscribers import (
@@ -46,7 +45,6 @@ from newsdrop.notify.subscribers import (
     match_reason,
 )
 from newsdrop.notify.tokens import Purpose, TokenSigner
-from newsdrop.validation import Record
 
 logger = logging.getLogger(__name__)
 
@@ -57,17 +55,31 @@ LEASE_SECONDS = 300  # > sender timeout, < send-queue visibility timeout
 
 
 # --- messages -------------------------------------------------------------------------------------
+# Written and read only by these functions, through queues and the job item, so plain dataclasses: a
+# message that does not read (KeyError, TypeError) fails its record, is retried, then dead-lettered.
 
 
-class ArticleSnapshot(Record):
+def _json(message: Any) -> str:
+    return json.dumps(asdict(message), separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(kw_only=True)
+class ArticleSnapshot:
     """What the email needs from the article, frozen when the job is made."""
 
     slug: str
     title: str
     excerpt: str = ""
-    tags: list[str] = Field(default_factory=list)  # editor tags then auto tags, keys, in order
-    labels: dict[str, str] = Field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)  # editor tags then auto tags, keys, in order
+    labels: dict[str, str] = field(default_factory=dict)
     correlation_id: str | None = None  # the drop's id, carried into every fan-out and send log
+
+    def to_json(self) -> str:
+        return _json(self)
+
+    @classmethod
+    def from_json(cls, text: str) -> ArticleSnapshot:
+        return cls(**json.loads(text))
 
 
 def snapshot_from_article(article: Any) -> ArticleSnapshot:
@@ -84,7 +96,8 @@ def snapshot_from_article(article: Any) -> ArticleSnapshot:
     )
 
 
-class FanoutTask(Record):
+@dataclass(kw_only=True)
+class FanoutTask:
     slug: str
     article: ArticleSnapshot
     topic: str  # a tag key or EVERYTHING
@@ -92,16 +105,38 @@ class FanoutTask(Record):
     cursor: dict[str, Any] | None = None
     step: int = 0
 
+    def to_json(self) -> str:
+        return _json(self)
 
-class Recipient(Record):
+    @classmethod
+    def from_json(cls, text: str) -> FanoutTask:
+        data = json.loads(text)
+        return cls(**{**data, "article": ArticleSnapshot(**data["article"])})
+
+
+@dataclass(frozen=True)
+class Recipient:
     sid: str
     reason: str
 
 
-class SendBatch(Record):
+@dataclass(kw_only=True)
+class SendBatch:
     slug: str
     article: ArticleSnapshot
     recipients: list[Recipient]
+
+    def to_json(self) -> str:
+        return _json(self)
+
+    @classmethod
+    def from_json(cls, text: str) -> SendBatch:
+        data = json.loads(text)
+        return cls(
+            slug=data["slug"],
+            article=ArticleSnapshot(**data["article"]),
+            recipients=[Recipient(r["sid"], r["reason"]) for r in data["recipients"]],
+        )
 
 
 @dataclass(frozen=True)
@@ -195,7 +230,7 @@ def start_job(
             return "duplicate"
         snapshot = job.article if job is not None else snapshot
     tasks = plan_tasks(snapshot, followed(snapshot.tags) if followed is not None else None)
-    fanout_queue.send_all([t.model_dump_json() for t in tasks])
+    fanout_queue.send_all([t.to_json() for t in tasks])
     jobs.mark_job_enqueued(snapshot.slug, len(tasks), now=now)
     logger.info("job started", extra={"slug": snapshot.slug, "tasks": len(tasks), "resumed": not created})
     return "started" if created else "resumed"
@@ -234,7 +269,7 @@ def run_fanout_task(
     def flush(force: bool) -> None:
         while len(pending) >= batch_size or (force and pending):
             chunk, pending[:] = pending[:batch_size], pending[batch_size:]
-            bodies.append(SendBatch(slug=task.slug, article=task.article, recipients=chunk).model_dump_json())
+            bodies.append(SendBatch(slug=task.slug, article=task.article, recipients=chunk).to_json())
             result.batches += 1
         if bodies and (force or len(bodies) >= 10):
             send_queue.send_all(bodies)
@@ -251,13 +286,13 @@ def run_fanout_task(
         if cursor is None:
             break
         if result.pages >= max_pages or (time_left is not None and time_left() < 30):
-            result.continuation = task.model_copy(update={"cursor": cursor, "step": task.step + 1})
+            result.continuation = replace(task, cursor=cursor, step=task.step + 1)
             break
     flush(force=True)
     if result.continuation is not None:
         # after the batches: a crash before this line re-runs the task from its old cursor (dupes are
         # deduped by the ledger); a crash after it at worst runs the continuation twice (same)
-        fanout_queue.send_all([result.continuation.model_dump_json()])
+        fanout_queue.send_all([result.continuation.to_json()])
     logger.info(
         "fanout step",
         extra={

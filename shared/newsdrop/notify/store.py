@@ -80,15 +80,15 @@ def _subscriber_from_item(item: dict[str, Any]) -> Subscriber:
     return Subscriber(
         sid=data["pk"].removeprefix("SUB#"),
         email=data["email"],
-        status=data["status"],
+        status=SubscriberStatus(data["status"]),
         topics=data.get("topics") or [],
         everything=bool(data.get("everything", False)),
         pending_topics=data.get("pending_topics") or [],
         pending_everything=bool(data.get("pending_everything", False)),
-        created_at=data.get("created_at", 0),
-        confirm_sent_at=data.get("confirm_sent_at", 0),
-        confirmed_at=data.get("confirmed_at", 0),
-        updated_at=data.get("updated_at", 0),
+        created_at=int(data.get("created_at", 0)),
+        confirm_sent_at=int(data.get("confirm_sent_at", 0)),
+        confirmed_at=int(data.get("confirmed_at", 0)),
+        updated_at=int(data.get("updated_at", 0)),
         suppressed_reason=data.get("suppressed_reason"),
     )
 
@@ -410,7 +410,7 @@ class DynamoDeliveryStore:
                 Item={
                     "pk": f"JOB#{snapshot.slug}",
                     "sk": "JOB",
-                    "article": snapshot.model_dump_json(),
+                    "article": snapshot.to_json(),
                     "created_at": now,
                     "tasks_enqueued": False,
                     "expires_at": now + JOB_TTL_SECONDS,
@@ -426,7 +426,7 @@ class DynamoDeliveryStore:
         if not item:
             return None
         return JobRecord(
-            article=ArticleSnapshot.model_validate_json(item["article"]),
+            article=ArticleSnapshot.from_json(item["article"]),
             tasks_enqueued=bool(item.get("tasks_enqueued")),
             created_at=int(item["created_at"]),
         )
@@ -625,4 +625,4 @@ class SqsMailRequestQueue:
         self.url = url
 
     def put(self, request: MailRequest) -> None:
-        self.client.send_message(QueueUrl=self.url, MessageBody=request.model_dump_json())
+        self.client.send_message(QueueUrl=self.url, MessageBody=request.to_json())

@@ -17,20 +17,18 @@ without AWS:
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
-
-from pydantic import Field
 
 from newsdrop.models import tag_key
 from newsdrop.notify.limits import Bucket, LimitPolicy, Limits, canonical_mailbox
 from newsdrop.notify.tokens import InvalidToken, Purpose, TokenSigner
-from newsdrop.validation import Record
 
 if TYPE_CHECKING:
     from newsdrop.notify.email import Mailer, MailSettings
@@ -142,15 +140,16 @@ class SubscriberStatus(StrEnum):
     SUPPRESSED = "suppressed"
 
 
-class Subscriber(Record):
+@dataclass(kw_only=True)
+class Subscriber:
     """The one record that holds an address. Everything else refers to ``sid``."""
 
     sid: str
     email: str
     status: SubscriberStatus
-    topics: list[str] = Field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
     everything: bool = False
-    pending_topics: list[str] = Field(default_factory=list)  # what the last opt-in request asked for
+    pending_topics: list[str] = field(default_factory=list)  # what the last opt-in request asked for
     pending_everything: bool = False
     created_at: int = 0
     confirm_sent_at: int = 0
@@ -208,14 +207,32 @@ class MailRequestQueue(Protocol):
     def put(self, request: MailRequest) -> None: ...
 
 
-class MailRequest(Record):
+@dataclass(kw_only=True)
+class MailRequest:
     """One queued request for an email. Carries the address (nowhere else but the profile does): the
     queue is encrypted and keeps messages a day."""
 
     kind: str  # "confirm" | "manage"
     email: str
-    topics: list[str] = Field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
     everything: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> MailRequest:
+        """Raises ValueError for a body that is not a request (only the API writes them)."""
+        try:
+            data = json.loads(text)
+            return cls(
+                kind=str(data["kind"]),
+                email=str(data["email"]),
+                topics=[str(t) for t in data.get("topics") or []],
+                everything=bool(data.get("everything", False)),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not a mail request: {exc!r}") from exc
 
 
 @dataclass(frozen=True)
