@@ -205,13 +205,13 @@ def main(argv: list[str] | None = None) -> int:
 
 # What a handler adds to boto3, piece by piece: each imported after boto3 in a fresh process.
 PIECES = {
-    "pydantic": "import pydantic",
-    "pydantic + newsdrop's models (deferred build)": "import newsdrop.models",
+    "newsdrop's records (dataclasses; pydantic models until 2026-11-30)": "import newsdrop.models",
     "Powertools Logger and Metrics (newsdrop.observability)": "import newsdrop.observability",
     "Jinja2": "import jinja2",
     "email-validator": "import email_validator",
     "PyYAML": "import yaml",
-    "the tagger (with the models)": "import newsdrop.ingest.tagging",
+    "the tagger": "import newsdrop.ingest.tagging",
+    "ingest's parsers (PyYAML, the tagger, the records)": "import newsdrop.ingest.parsing",
 }
 
 

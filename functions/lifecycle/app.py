@@ -18,12 +18,12 @@ articles = ArticleStore(os.environ["ARTICLES_TABLE"])
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context: Any) -> dict:
-    request = TransitionRequest.model_validate(event)
+    request = TransitionRequest.from_event(event)
     from_states, to = TRANSITIONS[request.action]
     moved = articles.transition(request.slug, request.revision, from_states, to)
     if moved is not None:
         logger.set_correlation_id(moved.correlation_id)
         metrics.add_metric(name=f"Articles{to.capitalize()}", unit=MetricUnit.Count, value=1)
     # A second firing, a late one, or one for a replaced revision: nothing to do, and nothing to retry.
-    logger.info("timed transition", extra={**request.model_dump(mode="json"), "applied": moved is not None})
+    logger.info("timed transition", extra={**request.as_json(), "applied": moved is not None})
     return {"slug": request.slug, "action": request.action, "applied": moved is not None}

@@ -1,11 +1,11 @@
 """The records Newsdrop stores and passes between its stages: plain dataclasses, no validation library.
 
-Outside input is validated where it enters, with pydantic (``newsdrop.validation.Record``): the dropped
-file's fields (``newsdrop.ingest.parsing.ArticleDraft``), the S3 and scheduler events, the subscriber
-API, the queue messages. The records here are then only read back from our own tables, by functions
-that never see outside input (the related lists, the notifier, the site): importing pydantic and
-defining models cost those functions 60-75 ms of CPU on every cold start (``bench/cold_start.py
---breakdown``), and they would validate nothing that ingest had not.
+Outside input is checked where it enters, field by field, with errors the sender can act on: the
+dropped file (``newsdrop.ingest.parsing``, which names the field and the fix), the S3 and scheduler
+events, the subscriber API (``newsdrop.notify.http``, email-validator for addresses). Everything else
+reads back what those wrote. These were pydantic models; importing pydantic and defining them cost every
+function 60-75 ms of CPU on each cold start (``bench/cold_start.py --breakdown``), for checks that the
+parsers had already made.
 """
 
 from __future__ import annotations
@@ -116,8 +116,8 @@ _WHOLE_NUMBERS = ("word_count", "reading_minutes", "revision")  # Decimal in Dyn
 _MOMENTS = ("published", "publish_at", "expires_at")
 
 
-def _iso(moment: datetime | None) -> str | None:
-    # the form items have always had (pydantic's JSON): UTC written as "Z"
+def json_moment(moment: datetime | None) -> str | None:
+    """A moment as stored items and hashes have always had it (pydantic's JSON form): UTC as "Z"."""
     return None if moment is None else moment.isoformat().replace("+00:00", "Z")
 
 
@@ -125,7 +125,7 @@ def article_to_json(article: Article) -> dict[str, Any]:
     """The article as JSON values: a table item's attributes, a site document's fields."""
     data = asdict(article)
     for name in _MOMENTS:
-        data[name] = _iso(data[name])
+        data[name] = json_moment(data[name])
     return data
 
 

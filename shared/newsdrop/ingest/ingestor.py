@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from newsdrop.models import (
     DropOutcome,
     RejectedInput,
     RejectReason,
+    json_moment,
 )
 
 SAVE_ATTEMPTS = 5
@@ -72,8 +74,14 @@ def content_hash(draft: ArticleDraft) -> str:
     """Identity of what the editor wrote, independent of file name, encoding or line endings (and of how
     this version of Newsdrop renders it). Lifecycle fields left at their defaults are not part of it, so
     articles stored before they existed keep their hash."""
-    unset = {k for k, v in _LIFECYCLE_DEFAULTS.items() if getattr(draft, k) == v}
-    return hashlib.sha256(draft.model_dump_json(exclude=unset | {"body_html"}).encode()).hexdigest()
+    left_out = {k for k, v in _LIFECYCLE_DEFAULTS.items() if getattr(draft, k) == v} | {"body_html"}
+    data = {k: v for k, v in dataclasses.asdict(draft).items() if k not in left_out}
+    for name in ("date", "expires"):
+        if name in data:
+            data[name] = json_moment(data[name])
+    # byte for byte the JSON that hashed every stored article so far (pydantic's model_dump_json)
+    canonical = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def sequencer_order(sequencer: str) -> tuple[int, str]:

@@ -10,21 +10,21 @@ import codecs
 import json
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import yaml
-from pydantic import Field
 
 from newsdrop.ingest import body as bodies
 from newsdrop.ingest.tagging import MAX_TAGS, tag_key
 from newsdrop.ingest.text import html_text, slug_or_empty
 from newsdrop.models import MAX_OBJECT_BYTES, BodyFormat, RejectedInput, RejectReason
-from newsdrop.validation import Record
 
 
-class ArticleDraft(Record):
+@dataclass(kw_only=True)
+class ArticleDraft:
     """What a parser extracts from one file, before identity, tagging and derived fields."""
 
     title: str
@@ -35,7 +35,7 @@ class ArticleDraft(Record):
     date: datetime | None = None
     slug: str | None = None
     summary: str | None = None
-    tags: list[str] = Field(default_factory=list)  # editor tags, as written
+    tags: list[str] = field(default_factory=list)  # editor tags, as written
     # Editorial lifecycle (Hugo's draft/publishDate/expiryDate, Ghost's "publish and send")
     draft: bool = False
     expires: datetime | None = None

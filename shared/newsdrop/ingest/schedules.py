@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 import boto3
 from botocore.exceptions import ClientError
 
 from newsdrop.lifecycle import Action
-from newsdrop.validation import Record
 
 RETRY_ATTEMPTS = 10
 MAX_EVENT_AGE_SECONDS = 86_400  # a transition late by a day still happens; after that, the DLQ
@@ -38,13 +38,32 @@ def transition_input(slug: str, action: Action, at: datetime, revision: int) -> 
     return {"slug": slug, "action": action, "revision": revision, "at": at.astimezone(UTC).isoformat()}
 
 
-class TransitionRequest(Record):
-    """The lifecycle function's event (``transition_input``), validated as it arrives."""
+@dataclass(frozen=True)
+class TransitionRequest:
+    """The lifecycle function's event, as ``transition_input`` wrote it."""
 
     slug: str
     action: Action
     revision: int
     at: datetime
+
+    @classmethod
+    def from_event(cls, event: Any) -> TransitionRequest:
+        """Raises ValueError, naming the problem, for anything else: such an event can never succeed, so
+        it goes to the schedule group's dead-letter queue after its retries."""
+        try:
+            slug, action, revision = event["slug"], event["action"], event["revision"]
+            at = datetime.fromisoformat(event["at"])
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a transition request: {exc!r}") from exc
+        if not isinstance(slug, str) or not slug or action not in get_args(Action):
+            raise ValueError(f"not a transition request: slug {slug!r}, action {action!r}")
+        if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
+            raise ValueError(f"not a transition request: revision {revision!r}")
+        return cls(slug, action, revision, at)
+
+    def as_json(self) -> dict[str, Any]:
+        return transition_input(self.slug, self.action, self.at, self.revision)
 
 
 class LifecycleSchedules:
