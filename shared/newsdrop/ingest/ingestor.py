@@ -81,7 +81,7 @@ def content_hash(draft: ArticleDraft) -> str:
             data[name] = json_moment(data[name])
     # byte for byte the JSON that hashed every stored article so far (pydantic's model_dump_json)
     canonical = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def sequencer_order(sequencer: str) -> tuple[int, str]:
