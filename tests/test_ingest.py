@@ -137,6 +137,29 @@ def test_a_real_s3_event_with_sequencer_and_version_is_accepted_and_replays_are_
     assert stored(articles, "caracas-braces-for-a-contested-vote-count").source_key == key
 
 
+def test_an_s3_test_event_and_other_event_names_drop_nothing(stack, articles):
+    ingest = stack.functions["IngestFunction"]
+    test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "b"}  # sent when wiring up
+    tagging = json.loads((ROOT / "events" / "s3-put.json").read_text())
+    tagging["Records"][0]["eventName"] = "ObjectTagging:Put"
+    assert ingest.invoke(test_event) == {"drops": []} == ingest.invoke(tagging)
+    assert list(articles.iter_articles()) == []
+
+
+@pytest.mark.parametrize("path", [("eventName",), ("s3", "bucket", "name"), ("s3", "object", "key"), ("s3",)])
+def test_an_s3_event_record_without_what_names_the_object_fails_saying_what_is_missing(stack, path):
+    """Not an editor's file but a malformed event: it fails (the invocation is retried, then
+    dead-lettered and alarmed) with the missing field named; no drop is recorded for it."""
+    event = json.loads((ROOT / "events" / "s3-put.json").read_text())
+    parent = event["Records"][0]
+    for name in path[:-1]:
+        parent = parent[name]
+    del parent[path[-1]]
+    with pytest.raises(ValueError, match="not an S3 event record") as info:
+        stack.functions["IngestFunction"].invoke(event)
+    assert (path[-1] if path != ("s3",) else "bucket") in str(info.value)
+
+
 def quarantined(stack, outcome) -> tuple[bytes, dict]:
     s3, bucket = stack.client("s3"), stack.output("DropBucketName")
     original = s3.get_object(Bucket=bucket, Key=outcome["quarantined_as"])["Body"].read()

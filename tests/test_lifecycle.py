@@ -166,6 +166,26 @@ def test_a_scheduled_article_is_published_by_its_schedule_when_the_clock_passes_
     assert world.state(slug) == "published"
 
 
+@pytest.mark.parametrize(
+    ("broken", "named"),
+    [({"slug": None}, "slug"), ({"action": "delete"}, "action"), ({"revision": "2"}, "revision"),
+     ({"revision": 0}, "revision"), ({"at": "soon"}, "soon"), ({"slug": ...}, "slug")],
+)  # fmt: skip
+def test_a_malformed_schedule_event_fails_naming_the_problem_and_moves_nothing(world, broken, named):
+    """The lifecycle function's event is ours (transition_input), but Scheduler or an operator can hand
+    it anything: it fails naming what is wrong, so its retries end in the schedule group's DLQ, and the
+    article stays where it was."""
+    embargo = now() + timedelta(days=2)
+    slug = world.drop("port.md", md("New container terminal in Valparaiso", date=iso(embargo)))
+    [schedule] = world.schedules()
+    event = {**json.loads(schedule["Target"]["Input"]), **broken}
+    event = {k: v for k, v in event.items() if v is not ...}
+    with pytest.raises(ValueError, match="not a transition request") as info:
+        world._stack.functions["LifecycleFunction"].invoke(event)
+    assert named in str(info.value)
+    assert world.state(slug) == "scheduled"
+
+
 def world_function_arn(world, logical_id: str) -> str:
     return world._stack.functions[logical_id].arn
 

@@ -54,7 +54,7 @@ class TransitionRequest:
         try:
             slug, action, revision = event["slug"], event["action"], event["revision"]
             at = datetime.fromisoformat(event["at"])
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not a transition request: {exc!r}") from exc
         if not isinstance(slug, str) or not slug or action not in get_args(Action):
             raise ValueError(f"not a transition request: slug {slug!r}, action {action!r}")
