@@ -10,6 +10,7 @@ parsers had already made.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
@@ -114,6 +115,12 @@ class Article:
 _ARTICLE_FIELDS = frozenset(f.name for f in fields(Article))
 _WHOLE_NUMBERS = ("word_count", "reading_minutes", "revision")  # Decimal in DynamoDB's output
 _MOMENTS = ("published", "publish_at", "expires_at")
+
+
+def compact_json(data: Any) -> str:
+    """The JSON of every record we store, queue or hash: no spaces, UTF-8 kept. It is the form pydantic
+    wrote (items, site documents, queue messages, content hashes), so earlier ones read and hash the same."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def json_moment(moment: datetime | None) -> str | None:

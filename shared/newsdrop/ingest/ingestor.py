@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -22,6 +20,7 @@ from newsdrop.models import (
     DropOutcome,
     RejectedInput,
     RejectReason,
+    compact_json,
     json_moment,
 )
 
@@ -75,13 +74,11 @@ def content_hash(draft: ArticleDraft) -> str:
     this version of Newsdrop renders it). Lifecycle fields left at their defaults are not part of it, so
     articles stored before they existed keep their hash."""
     left_out = {k for k, v in _LIFECYCLE_DEFAULTS.items() if getattr(draft, k) == v} | {"body_html"}
-    data = {k: v for k, v in dataclasses.asdict(draft).items() if k not in left_out}
+    data = {k: v for k, v in asdict(draft).items() if k not in left_out}
     for name in ("date", "expires"):
         if name in data:
             data[name] = json_moment(data[name])
-    # byte for byte the JSON that hashed every stored article so far (pydantic's model_dump_json)
-    canonical = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(compact_json(data).encode()).hexdigest()
 
 
 def sequencer_order(sequencer: str) -> tuple[int, str]:
@@ -208,7 +205,7 @@ class Ingestor:
             correlation_id=obj.drop_id,
         )
         if revisions_before:  # published again after a withdrawal: the numbering goes on
-            article = dataclasses.replace(article, revision=revisions_before + 1)
+            article = replace(article, revision=revisions_before + 1)
         size = article_size(article)
         if size > MAX_ITEM_BYTES:
             raise RejectedInput(

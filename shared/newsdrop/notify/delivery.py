@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
+from newsdrop.models import compact_json
 from newsdrop.notify.email import Mailer, MailRejected, MailSettings, MailThrottled, render_notification
 from newsdrop.notify.subscribers import (
     EVERYTHING,
@@ -60,7 +61,7 @@ LEASE_SECONDS = 300  # > sender timeout, < send-queue visibility timeout
 
 
 def _json(message: Any) -> str:
-    return json.dumps(asdict(message), separators=(",", ":"), ensure_ascii=False)
+    return compact_json(asdict(message))
 
 
 @dataclass(kw_only=True)

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from newsdrop.models import tag_key
+from newsdrop.models import compact_json, tag_key
 from newsdrop.notify.limits import Bucket, LimitPolicy, Limits, canonical_mailbox
 from newsdrop.notify.tokens import InvalidToken, Purpose, TokenSigner
 
@@ -218,7 +218,7 @@ class MailRequest:
     everything: bool = False
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), ensure_ascii=False)
+        return compact_json(asdict(self))
 
     @classmethod
     def from_json(cls, text: str) -> MailRequest:

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 from newsdrop.ingest.text import slug_or_empty
-from newsdrop.models import Article, Tag
+from newsdrop.models import Article, Tag, compact_json
 from newsdrop.site.layout import ALL, author_listing, tag_listing
 
 
@@ -25,7 +25,7 @@ class Entry:
     tags: list[Tag] = field(default_factory=list)
 
     def to_json(self) -> str:
-        return _compact(asdict(self))
+        return compact_json(asdict(self))
 
     @classmethod
     def from_json(cls, text: str) -> Entry:
@@ -57,17 +57,12 @@ class SiteRecord:
     public: bool = True
 
     def to_json(self) -> str:
-        return _compact(asdict(self))
+        return compact_json(asdict(self))
 
     @classmethod
     def from_json(cls, text: str) -> SiteRecord:
         data = json.loads(text)
         return cls(**{**data, "entry": Entry._from_dict(data["entry"])})
-
-
-def _compact(data: dict) -> str:
-    # the form the index's items have always had (pydantic's JSON): no spaces, UTF-8 kept
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def display_tags(article: Article) -> list[Tag]:
