@@ -5,7 +5,7 @@ Pure domain logic (no boto3). The DynamoDB implementation of :class:`RelatedInde
 
 How it works, per new or changed article ``x`` (all work bounded by constants, never by corpus size):
 
-1. Features: title + plain text -> stemmed (Snowball) unigrams without stop words, plus adjacent bigrams; title
+1. Features: title + plain text -> light-stemmed unigrams without stop words, plus adjacent bigrams; title
    terms count ``TITLE_WEIGHT`` times. Each document stores its raw term frequencies (the ``MAX_TERMS``
    strongest terms), so it can be re-weighted whenever the IDF changes, with no extra reads.
 2. Term statistics: a versioned *snapshot* of document frequencies (N and df per term). An article does
@@ -125,23 +125,36 @@ FORUM_STOP = frozenset(
     )
 )
 STOP_WORDS = STOP_WORDS | FORUM_STOP
-_STEMS: dict[str, str] = {}
-_STEMMER: list = []  # the Snowball stemmer, created on first use
+_SUFFIXES = (
+    ("ational", "ate"),
+    ("ization", "ize"),
+    ("iveness", "ive"),
+    ("fulness", "ful"),
+    ("ousness", "ous"),
+    ("sses", "ss"),
+    ("ies", "y"),
+    ("ing", ""),
+    ("edly", ""),
+    ("ed", ""),
+    ("ly", ""),
+    ("es", ""),
+    ("s", ""),
+)
 
 
 def stem(word: str) -> str:
-    """Snowball's English stemmer (Porter2), memoised. Imported on first use, so a function that never
-    tokenises (a page reading its list) does not load it."""
-    stemmed = _STEMS.get(word)
-    if stemmed is None:
-        if not _STEMMER:
-            import snowballstemmer
-
-            _STEMMER.append(snowballstemmer.stemmer("english"))
-        if len(_STEMS) >= 200_000:
-            _STEMS.clear()
-        stemmed = _STEMS[word] = _STEMMER[0].stemWord(word)
-    return stemmed
+    """A tiny suffix stripper: enough to join plural/tense variants, not a linguistic stemmer."""
+    if len(word) <= 3:
+        return word
+    for suffix, repl in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            word = word[: -len(suffix)] + repl
+            if suffix in ("ing", "ed") and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]
+            return word
+    return word
 
 
 def tokens(text: str) -> list[str]:
