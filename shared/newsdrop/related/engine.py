@@ -92,7 +92,7 @@ TOPICS = 15  # dimensions of the topic space
 TOPIC_WEIGHT = 0.8  # bonus * cosine of the two articles' topic vectors (ranks only, like expansion)
 TOPIC_FIRST_FIT = 100  # articles before the first fit (fewer cannot define subjects)
 TOPIC_REFIT = 2.0  # refit when the corpus has grown this many times since the last fit
-TOPIC_FIT_DOCS = 1500  # the most recently added articles the fit reads (bounds its time and reads)
+TOPIC_FIT_DOCS = 3000  # the most recently added articles the fit reads (bounds its time and reads)
 TOPIC_TERMS = 8000  # terms kept in the model: the most frequent in the fitted articles (df >= 2)
 TOPIC_ITERATIONS = 3  # power iterations of the randomized SVD
 EXCERPT_CHARS = 240
