@@ -9,7 +9,7 @@ stats snapshot per shard) and wall time per article. Then a full all-pairs recom
 n articles that scores exactly what ships: read every document, compute every pair's plain cosine (a
 sparse matrix product with numpy/scipy from the ``bench`` extra, else a pure-Python inverted index that
 takes hours at 10,000), each document's expanded vector from its nearest gated neighbours, then the
-shipped pair score (plain + expanded cosine blend, tag, thread-title and recency bonuses, the same gate)
+shipped pair score (plain + expanded cosine blend, tag, thread-title, topic and recency bonuses, the same gate)
 for each document's best ``CANDIDATES``, and write every list.
 
 Every article carries its automatic tags (``newsdrop.ingest.tagging.auto_tags``, as the ingest gives
@@ -137,7 +137,8 @@ def _plain_candidates_sparse(vecs: dict[str, dict[str, float]], docs: dict) -> d
 
 def full_recompute(articles: list, index: related.InMemoryRelatedIndex) -> tuple[int, int, float]:
     """All pairs, scored as shipped: read every doc, every pair's plain cosine, every expanded vector,
-    the shipped score (expansion blend, tag, thread-title and recency bonuses, the same gate) for each
+    the shipped score (expansion blend, tag, thread-title, topic and recency bonuses, the same gate; the
+    topic model the incremental run fitted) for each
     document's best candidates, write every list."""
     t0 = time.perf_counter()
     stats = related.current_stats(index)
@@ -165,7 +166,9 @@ def full_recompute(articles: list, index: related.InMemoryRelatedIndex) -> tuple
                 docs[o],
                 base,
                 related._dot(expanded[s], expanded[o]),
-                related._tag_bonus(docs[s], docs[o]) + related._title_bonus(docs[s], docs[o], stats),
+                related._tag_bonus(docs[s], docs[o])
+                + related._title_bonus(docs[s], docs[o], stats)
+                + related._topic_bonus(docs[s], docs[o], stats),
             )
             for o, base in gated.items()
         }

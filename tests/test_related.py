@@ -331,3 +331,81 @@ def test_headlines_sharing_a_word_are_not_a_thread():
     ) == pytest.approx(related.TITLE_BONUS)
     assert related._title_bonus(doc("c", "Striker joins in budget transfer"), original, stats) == 0.0
     assert related._title_bonus(doc("d", "Premiere night for new film"), original, stats) == 0.0
+
+
+def subject_corpus(n: int = 48) -> list[Article]:
+    """Articles of the four subjects, each drawing on its subject's whole vocabulary, so that a
+    subject's words are seen together."""
+    return [
+        make(f"{list(TOPICS)[i % 4]}-{i:02d}", list(TOPICS)[i % 4], seed=500 + i, hours=i) for i in range(n)
+    ]
+
+
+def different_words_posts() -> list[Article]:
+    """A football article in one half of football's words; a second football article in the other
+    half; a cinema article. Both candidates share with the first only where it happened, the cinema
+    one a little more of it."""
+    football, cinema = TOPICS["football"], TOPICS["cinema"]
+    phrasing = "in Northfield Harbour"
+    first = make("query-football", "football", 601, hours=100, words=football[:8])
+    same = make("same-subject", "football", 602, hours=101, words=football[8:])
+    other = make("other-subject", "cinema", 603, hours=102, words=cinema[:8])
+    return [
+        replace(first, body=f"{first.body} {phrasing} {phrasing}"),
+        replace(same, body=f"{same.body} {phrasing} {phrasing}"),
+        replace(other, body=f"{other.body} {phrasing} {phrasing} {phrasing}"),
+    ]
+
+
+@pytest.mark.parametrize("topic_weight", [0.0, related.TOPIC_WEIGHT])
+def test_an_article_on_the_same_subject_in_other_words_comes_first(monkeypatch, topic_weight):
+    """Once the topic model is fitted, an article about the same subject in other words ranks above one
+    about another subject that shares as little text (without the topics, the other subject is first).
+    Query expansion, which also brings subjects together, is off: this is the topics alone."""
+    monkeypatch.setattr(related, "EXPAND_MIX", 0.0)
+    monkeypatch.setattr(related, "TOPIC_FIRST_FIT", 40)
+    monkeypatch.setattr(related, "TOPIC_WEIGHT", topic_weight)
+    index = ingest([*subject_corpus(), *different_words_posts()])
+    assert bool(related.current_stats(index).topics) is (topic_weight > 0)
+    stats = related.current_stats(index)
+    query = index.docs["query-football"]
+    candidates = {s: index.docs[s] for s in ("same-subject", "other-subject")}
+    scores = related._score_candidates(query, stats.vector(query), candidates, stats)
+    assert set(scores) == set(candidates)  # both pass the text gate (they share the place)
+    assert (scores["same-subject"] > scores["other-subject"]) is (topic_weight > 0)
+
+
+def test_topic_model_is_deterministic_and_places_subjects_apart(monkeypatch):
+    monkeypatch.setattr(related, "TOPIC_FIRST_FIT", 40)
+    arts = subject_corpus(64)
+    incremental = ingest(arts)
+    rebuilt = related.InMemoryRelatedIndex()
+    related.reindex_all(rebuilt, reversed(arts))
+    stats = related.current_stats(incremental)
+    assert stats.topics and stats.topics_fit >= 40
+    assert stats == related.current_stats(rebuilt)  # a reindex fits the same model at the same point
+    assert all_lists(rebuilt) == all_lists(incremental)
+    # the projected documents: every article is closer to its own subject's than to any other's
+    vec = {d.slug: stats.topic_vector(d) for d in incremental.docs.values()}
+
+    def cos(a: list[float], b: list[float]) -> float:
+        return sum(x * y for x, y in zip(a, b, strict=True))
+
+    for slug, v in vec.items():
+        same = [cos(v, w) for s, w in vec.items() if s != slug and topic(s) == topic(slug)]
+        other = [cos(v, w) for s, w in vec.items() if topic(s) != topic(slug)]
+        assert min(same) > max(other)
+
+
+def test_topic_model_is_refitted_as_the_corpus_grows(monkeypatch):
+    monkeypatch.setattr(related, "TOPIC_FIRST_FIT", 40)
+    monkeypatch.setattr(related, "TOPIC_FIT_DOCS", 50)
+    index = related.InMemoryRelatedIndex()
+    fits = set()
+    for a in subject_corpus(120):
+        related.update_for_article(index, a)
+        fits.add(related.current_stats(index).topics_fit)
+    stats = related.current_stats(index)
+    assert sorted(fits - {0})[0] >= 40 and len(fits - {0}) >= 2  # first fit, then a refit at twice the size
+    assert len(stats.recent) == 50  # the fit reads a bounded number of articles: the latest folded in
+    assert "football-00" not in stats.recent

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from test_related import all_lists, corpus, make, topic
+from test_related import all_lists, corpus, make, subject_corpus, topic
 
 from newsdrop.related import engine as related
 from newsdrop.related.store import DynamoDBRelatedIndex, create_table
@@ -132,6 +132,19 @@ def test_stats_snapshot_survives_a_cold_start(store):
     warm = related.current_stats(store)
     cold = related.current_stats(DynamoDBRelatedIndex(TABLE))
     assert cold == warm and cold.n_docs > 0
+
+
+def test_topic_model_goes_through_the_table_unchanged(store, monkeypatch):
+    """The fitted topic model rides in the statistics snapshot: a cold reader gets the same model, and
+    the lists through DynamoDB are the in-memory ones."""
+    monkeypatch.setattr(related, "TOPIC_FIRST_FIT", 40)
+    arts = subject_corpus(64)
+    memory = related.InMemoryRelatedIndex()
+    for a in arts:
+        assert related.update_for_article(store, a) == related.update_for_article(memory, a)
+    cold = related.current_stats(DynamoDBRelatedIndex(TABLE))
+    assert cold.topics and cold == related.current_stats(memory)
+    assert stored_lists(store, [a.slug for a in arts]) == all_lists(memory)
 
 
 def rebuild_store(requests: list) -> DynamoDBRelatedIndex:

@@ -18,7 +18,14 @@ How it works, per new or changed article ``x`` (all work bounded by constants, n
    ``POSTINGS_CAP`` heaviest documents of a term (pruned on write). Postings pre-score candidates; the
    best ``CANDIDATES`` are fetched and scored exactly (cosine over the re-weighted stored vectors),
    with query expansion from the ``EXPAND_NEIGHBOURS`` nearest (pseudo-relevance feedback), a tag
-   overlap bonus, a thread-title bonus (replies share "Re: <title>") and a mild recency bonus.
+   overlap bonus, a thread-title bonus (replies share "Re: <title>"), a topic bonus and a mild recency
+   bonus.
+   Topics: when a fold takes the corpus past ``TOPIC_FIRST_FIT`` articles, and again each time it has
+   doubled, the folding article fits a small latent semantic model (a pure-Python randomized SVD of the
+   last ``TOPIC_FIT_DOCS`` articles folded in; ``fit_topics``) and stores each term's ``TOPICS``
+   coordinates in the snapshot; documents are projected on it when scored. Two articles about one
+   subject in different words then score closer. The fit is part of the fold, so a reindex replaying
+   the same articles fits the same model at the same point.
 5. Lists: ``x`` keeps its top ``LIST_SIZE`` above ``MIN_SCORE`` (no filler), and is offered to each
    candidate above the threshold: it enters a candidate's list if it beats its current last entry. A
    holders set per article makes removal exact: a removed article leaves every list that held it and
@@ -42,10 +49,12 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
+import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from operator import mul
 from typing import Protocol
 
 from newsdrop.models import Article, RelatedEntry
@@ -77,6 +86,15 @@ FOLD_FRACTION = 0.125
 FOLD_BATCH = 90  # deltas folded per commit (one DynamoDB transaction of <= 100 items with the snapshot)
 SCORE_DIGITS = 6
 VECTOR_CACHE = 4000  # weighted document vectors remembered per statistics snapshot
+# Topics (latent semantic analysis, fitted in pure Python when a fold crosses a size threshold, see
+# ``fit_topics``): two articles about the same subject in different words score closer.
+TOPICS = 15  # dimensions of the topic space
+TOPIC_WEIGHT = 0.8  # bonus * cosine of the two articles' topic vectors (ranks only, like expansion)
+TOPIC_FIRST_FIT = 100  # articles before the first fit (fewer cannot define subjects)
+TOPIC_REFIT = 2.0  # refit when the corpus has grown this many times since the last fit
+TOPIC_FIT_DOCS = 3000  # the most recently added articles the fit reads (bounds its time and reads)
+TOPIC_TERMS = 8000  # terms kept in the model: the most frequent in the fitted articles (df >= 2)
+TOPIC_ITERATIONS = 3  # power iterations of the randomized SVD
 EXCERPT_CHARS = 240
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]|[a-z0-9]")
@@ -172,6 +190,11 @@ class TermStats:
     version: int = 0
     n_docs: int = 0
     df: dict[str, int] = field(default_factory=dict)
+    # The topic model (see ``fit_topics``), carried from snapshot to snapshot until a refit:
+    topics: dict[str, list[int]] = field(default_factory=dict)  # term -> IDF x its coordinates, x 1e5
+    topics_fit: int = 0  # n_docs when the topics were fitted (0: never)
+    topics_id: str = ""  # digest of ``topics``: names the model in the projection cache
+    recent: list[str] = field(default_factory=list)  # slugs of the last TOPIC_FIT_DOCS articles folded in
     # A snapshot never changes, so each term's IDF and each document's weighted vector are computed once
     # per snapshot (the vectors bounded: a warm Lambda keeps its snapshot for many updates).
     _idf: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
@@ -199,6 +222,27 @@ class TermStats:
                 self._vectors.clear()
             vec = self._vectors[key] = weigh(doc.tf, self)
         return vec
+
+    def full_idf(self, term: str) -> float:
+        df = self.df.get(term, 0)
+        return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+    def topic_vector(self, doc: DocRecord) -> list[float]:
+        """The document's unit vector in the topic space (empty without a model or shared terms): its
+        sqrt(tf) unigram vector projected on the terms' IDF-scaled coordinates (the IDF of the fit, so
+        a projection holds as long as the model: remembered per model, document and fingerprint)."""
+        if not self.topics:
+            return []
+        key = (self.topics_id, doc.slug, doc.fingerprint)
+        vec = _TOPIC_VECTORS.get(key)
+        if vec is None:
+            if len(_TOPIC_VECTORS) >= VECTOR_CACHE:
+                _TOPIC_VECTORS.clear()
+            vec = _TOPIC_VECTORS[key] = _project(doc.tf, self.topics)
+        return vec
+
+
+_TOPIC_VECTORS: dict[tuple[str, str, str], list[float]] = {}
 
 
 @dataclass
@@ -363,6 +407,9 @@ class InMemoryRelatedIndex:
 
     def _snapshot_items(self, stats: TermStats) -> int:
         size = sum(len(t) + 4 for t in stats.df) // 3  # compressed, roughly
+        size += (
+            sum(len(t) + 6 * TOPICS for t in stats.topics) // 2 + sum(len(s) + 3 for s in stats.recent) // 3
+        )
         return max(1, math.ceil(size / self.SNAPSHOT_ITEM_BYTES))
 
     def put_delta(self, delta: Delta) -> None:
@@ -487,6 +534,16 @@ def _title_bonus(x: DocRecord, y: DocRecord, stats: TermStats) -> float:
     return TITLE_BONUS * (cos - TITLE_MIN) / (1.0 - TITLE_MIN)
 
 
+def _topic_bonus(x: DocRecord, y: DocRecord, stats: TermStats) -> float:
+    """Two articles about one subject in different words (see ``fit_topics``). Ranks only."""
+    if not TOPIC_WEIGHT:
+        return 0.0
+    tx, ty = stats.topic_vector(x), stats.topic_vector(y)
+    if not (tx and ty):
+        return 0.0
+    return TOPIC_WEIGHT * sum(map(mul, tx, ty))
+
+
 def _tag_bonus(x: DocRecord, y: DocRecord) -> float:
     if not (TAG_WEIGHT and x.tags and y.tags):
         return 0.0
@@ -528,10 +585,157 @@ def _folded_stats(index: RelatedIndex) -> TermStats:
         for term in delta.terms:
             df[term] = df.get(term, 0) + delta.sign
     df = {t: c for t, c in df.items() if c > 0}
-    new = TermStats(version=stats.version + 1, n_docs=max(0, n_docs), df=dict(sorted(df.items())))
+    added = sorted({_delta_slug(d) for d in deltas if d.sign > 0})
+    gone = {_delta_slug(d) for d in deltas if d.sign < 0} | set(added)
+    recent = [s for s in stats.recent if s not in gone] + added
+    new = TermStats(
+        version=stats.version + 1,
+        n_docs=max(0, n_docs),
+        df=dict(sorted(df.items())),
+        topics=stats.topics,
+        topics_fit=stats.topics_fit,
+        topics_id=stats.topics_id,
+        recent=recent[-TOPIC_FIT_DOCS:],
+    )
+    if TOPIC_WEIGHT and new.n_docs >= max(TOPIC_FIRST_FIT, TOPIC_REFIT * stats.topics_fit):
+        docs = index.get_docs(new.recent)
+        coords = fit_topics([_unigram_vector(docs[s].tf, new) for s in new.recent if s in docs])
+        new.topics = {t: [round(x * new.full_idf(t) * 1e5) for x in c] for t, c in coords.items()}
+        new.topics_fit = new.n_docs
+        new.topics_id = hashlib.sha256(repr(sorted(new.topics.items())).encode()).hexdigest()[:16]
     if index.commit_stats(new, [d.key for d in deltas], stats.version):
         return new
     return current_stats(index)
+
+
+def _delta_slug(delta: Delta) -> str:
+    return delta.key.split("#", 1)[0]
+
+
+# --- topics: latent semantic analysis in pure Python (the function carries no numpy) ----------------
+def _unigram_vector(tf: Mapping[str, float], stats: TermStats) -> dict[str, float]:
+    """sqrt(tf) * full IDF over the unigrams, L2-normalised: what the topic model is fitted on."""
+    w = {t: math.sqrt(c) * stats.full_idf(t) for t, c in tf.items() if "_" not in t}
+    norm = math.sqrt(sum(v * v for v in w.values())) or 1.0
+    return {t: v / norm for t, v in w.items() if v > 0}
+
+
+def _project(tf: Mapping[str, float], topics: Mapping[str, Sequence[int]]) -> list[float]:
+    acc = [0.0] * TOPICS
+    for t, c in tf.items():
+        coords = topics.get(t)
+        if coords is not None:
+            w = math.sqrt(c)
+            acc = [a + w * x for a, x in zip(acc, coords, strict=True)]
+    norm = math.sqrt(sum(a * a for a in acc))
+    return [a / norm for a in acc] if norm > 0 else []
+
+
+def _gather_times(
+    index: Sequence[Sequence[int]], values: Sequence[Sequence[float]], cols: Sequence[Sequence[float]]
+) -> list[list[float]]:
+    """S @ D for a sparse S (per row: column indices and values) and a dense D given by its columns;
+    the result by columns. Every inner loop runs in C (map/sum): this is the fit's hot path."""
+    return [
+        [sum(map(mul, vals, map(col.__getitem__, idx))) for idx, vals in zip(index, values, strict=True)]
+        for col in cols
+    ]
+
+
+def _orthonormal(cols: list[list[float]]) -> list[list[float]]:
+    """An orthonormal basis of the given columns (modified Gram-Schmidt; a dependent column becomes 0)."""
+    out: list[list[float]] = []
+    for col in cols:
+        for prev in out:
+            d = sum(map(mul, col, prev))
+            col = [a - d * b for a, b in zip(col, prev, strict=True)]
+        norm = math.sqrt(sum(map(mul, col, col)))
+        out.append([a / norm for a in col] if norm > 1e-12 else [0.0] * len(col))
+    return out
+
+
+def _symmetric_eigen(a: list[list[float]], sweeps: int = 30) -> tuple[list[float], list[list[float]]]:
+    """Eigenvalues and eigenvectors (columns of the returned matrix) of a small symmetric matrix, by
+    cyclic Jacobi rotations."""
+    n = len(a)
+    a = [list(r) for r in a]
+    v = [[float(i == j) for j in range(n)] for i in range(n)]
+    for _ in range(sweeps):
+        off = sum(a[i][j] ** 2 for i in range(n) for j in range(i + 1, n))
+        if off < 1e-22:
+            break
+        for p in range(n - 1):
+            for q in range(p + 1, n):
+                if abs(a[p][q]) < 1e-30:
+                    continue
+                theta = (a[q][q] - a[p][p]) / (2.0 * a[p][q])
+                t = math.copysign(1.0, theta) / (abs(theta) + math.sqrt(theta * theta + 1.0))
+                c = 1.0 / math.sqrt(t * t + 1.0)
+                s = t * c
+                for k in range(n):
+                    akp, akq = a[k][p], a[k][q]
+                    a[k][p], a[k][q] = c * akp - s * akq, s * akp + c * akq
+                for k in range(n):
+                    apk, aqk = a[p][k], a[q][k]
+                    a[p][k], a[q][k] = c * apk - s * aqk, s * apk + c * aqk
+                for k in range(n):
+                    vkp, vkq = v[k][p], v[k][q]
+                    v[k][p], v[k][q] = c * vkp - s * vkq, s * vkp + c * vkq
+    return [a[i][i] for i in range(n)], v
+
+
+def fit_topics(vectors: Sequence[Mapping[str, float]]) -> dict[str, list[float]]:
+    """Latent semantic analysis of the given document vectors: each term's coordinates on the
+    ``TOPICS`` leading right singular vectors (a randomized SVD, seeded: the same input gives the same
+    model). The fold stores them times the term's IDF, scaled by 1e5 and rounded (a store round trip
+    changes nothing).
+
+    Only terms in at least two of the documents, the ``TOPIC_TERMS`` most frequent, get coordinates; a
+    document is projected on them by ``TermStats.topic_vector``."""
+    count: dict[str, int] = {}
+    for vec in vectors:
+        for t in vec:
+            count[t] = count.get(t, 0) + 1
+    vocab = sorted((t for t, c in count.items() if c >= 2), key=lambda t: (-count[t], t))[:TOPIC_TERMS]
+    column = {t: j for j, t in enumerate(vocab)}
+    rows = [[(column[t], w) for t, w in sorted(vec.items()) if t in column] for vec in vectors]
+    rows = [r for r in rows if r]
+    width = TOPICS + 10  # oversampling
+    if len(rows) < width or len(vocab) < width:
+        return {}
+    # the documents by row and, transposed, the terms by row
+    d_idx = [[j for j, _ in r] for r in rows]
+    d_val = [[w for _, w in r] for r in rows]
+    t_idx: list[list[int]] = [[] for _ in vocab]
+    t_val: list[list[float]] = [[] for _ in vocab]
+    for i, r in enumerate(rows):
+        for j, w in r:
+            t_idx[j].append(i)
+            t_val[j].append(w)
+    rng = random.Random(0)
+    omega = [[rng.gauss(0.0, 1.0) for _ in vocab] for _ in range(width)]
+    q = _orthonormal(_gather_times(d_idx, d_val, omega))  # range of X (documents x width)
+    for _ in range(TOPIC_ITERATIONS):
+        z = _orthonormal(_gather_times(t_idx, t_val, q))
+        q = _orthonormal(_gather_times(d_idx, d_val, z))
+    bt = _gather_times(t_idx, t_val, q)  # (Q.T @ X).T by columns: width columns over the vocabulary
+    gram = [[sum(map(mul, a, b)) for b in bt] for a in bt]
+    values, vecs = _symmetric_eigen(gram)
+    top = sorted(range(width), key=lambda i: -values[i])[:TOPICS]
+    top = [i for i in top if values[i] > 1e-12]
+    if len(top) < TOPICS:
+        return {}
+    # right singular vector i = bt @ w_i / sigma_i, by columns over the vocabulary
+    coords = []
+    for i in top:
+        scale = 1.0 / math.sqrt(values[i])
+        col = [0.0] * len(vocab)
+        for m in range(width):
+            f = vecs[m][i] * scale
+            if f:
+                col = [c + f * x for c, x in zip(col, bt[m], strict=True)]
+        coords.append(col)
+    return {t: list(r) for t, r in zip(vocab, zip(*coords, strict=True), strict=True)}
 
 
 def _candidates(
@@ -577,6 +781,8 @@ def _score_candidates(
     tags = {slug: _tag_bonus(x, docs[slug]) for slug in docs}
     titles = {slug: _title_bonus(x, docs[slug], stats) for slug in docs}
     gated = [slug for slug in docs if base[slug] + tags[slug] >= MIN_SCORE]
+    for slug in gated:
+        titles[slug] += _topic_bonus(x, docs[slug], stats)
     if not x.ex:
         near = heapq.nsmallest(EXPAND_NEIGHBOURS, gated, key=lambda s: (-base[s], s))
         x.ex = _expanded(vx, [vecs[s] for s in near]) if near else {}

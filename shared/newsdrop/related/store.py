@@ -9,7 +9,7 @@ Key schema: ``pk`` (S, HASH) + ``sk`` (S, RANGE), on-demand, no GSI.
 | DOC#<slug>      | HOLDERS     | ``holders``: string set of slugs whose lists contain this slug          |
 | TERM#<term>     | POSTINGS    | ``p``: JSON [[slug, weight], ...], the heaviest ``POSTINGS_CAP``        |
 | STATS           | HEAD        | snapshot ``version``, ``shards``, ``pending`` delta count               |
-| STATS           | SNAP#<i>    | shard i of the DF snapshot: ``data`` zlib(JSON), ``version``            |
+| STATS           | SNAP#<i>    | shard i of the DF snapshot and topic model: ``data`` zlib(JSON)         |
 | STATS#DELTA     | <slug>#<fp> | one article's distinct terms (+1) or, with ``#del``, their removal (-1) |
 | INDEX           | STATE       | ``newest`` order key, ``generation`` (updates begun), ``dirty`` flag    |
 
@@ -97,7 +97,15 @@ def _delta_item(delta: Delta) -> dict[str, Any]:
 def _snapshot_items(stats: TermStats) -> tuple[str, list[dict[str, Any]]]:
     """(digest, shard items) of a snapshot. The digest tells a warm reader's cached snapshot from a
     rebuilt one that reuses its version number."""
-    blob = zlib.compress(json.dumps({"n": stats.n_docs, "df": stats.df}, separators=(",", ":")).encode())
+    data: dict[str, Any] = {"n": stats.n_docs, "df": stats.df}
+    if stats.topics or stats.recent:
+        data |= {
+            "topics": stats.topics,
+            "fit": stats.topics_fit,
+            "id": stats.topics_id,
+            "recent": stats.recent,
+        }
+    blob = zlib.compress(json.dumps(data, separators=(",", ":")).encode())
     chunks = [blob[i : i + SNAPSHOT_SHARD_BYTES] for i in range(0, len(blob), SNAPSHOT_SHARD_BYTES)]
     items = [
         {"pk": "STATS", "sk": f"SNAP#{i}", "version": stats.version, "data": Binary(chunk)}
@@ -270,7 +278,15 @@ class DynamoDBRelatedIndex:
             if len(items) == shards and all(int(i["version"]) == version for i in items):
                 blob = b"".join(i["data"].value for i in sorted(items, key=lambda i: int(i["sk"][5:])))
                 data = json.loads(zlib.decompress(blob))
-                stats = TermStats(version=version, n_docs=data["n"], df=data["df"])
+                stats = TermStats(
+                    version=version,
+                    n_docs=data["n"],
+                    df=data["df"],
+                    topics=data.get("topics", {}),
+                    topics_fit=data.get("fit", 0),
+                    topics_id=data.get("id", ""),
+                    recent=data.get("recent", []),
+                )
                 self._snapshot, self._snapshot_digest = stats, self._digest
                 return stats
             head = self.get_stats_head()  # a fold committed in between: follow it
