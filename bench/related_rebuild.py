@@ -56,6 +56,7 @@ def main() -> None:
     import boto3
     from moto import mock_aws
 
+    from newsdrop import aws
     from newsdrop.related.store import DynamoDBRelatedIndex, create_table
 
     ap = argparse.ArgumentParser()
@@ -77,6 +78,10 @@ def main() -> None:
         with mock_aws():
             boto3.setup_default_session(region_name="us-east-1")
             counter = DynamoDBCounter()
+            # newsdrop.aws keeps one client per process, made from the session of its time: a new one
+            # for each size, from the session the counter watches (else sizes after the first count 0)
+            aws.client.cache_clear()
+            aws.resource.cache_clear()
             create_table(f"related-{n}")
             store = DynamoDBRelatedIndex(f"related-{n}", on_dirty=lambda: None)
             total = related.rebuild(store, lambda arts=arts: arts, force=True).items_changed  # the load
