@@ -210,8 +210,7 @@ class TermStats:
         if "_" in term:  # a bigram is as specific as its rarer half, and then some
             a, _, b = term.partition("_")
             return max(self.idf(a), self.idf(b)) * 1.1
-        df = self.df.get(term, 0)
-        return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5)) ** IDF_POWER
+        return self.full_idf(term) ** IDF_POWER
 
     def vector(self, doc: DocRecord) -> dict[str, float]:
         """``weigh(doc.tf, self)``, remembered per (slug, fingerprint) for this snapshot."""
@@ -224,6 +223,7 @@ class TermStats:
         return vec
 
     def full_idf(self, term: str) -> float:
+        """BM25's IDF; the cosine's weights use it damped (``IDF_POWER``), the topic model in full."""
         df = self.df.get(term, 0)
         return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
 
