@@ -69,6 +69,10 @@ class Tag:
     key: str  # normalized identity: "global-news"
     label: str  # display form: "Global News"
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Tag:
+        return cls(data["key"], data["label"])
+
 
 ArticleState = Literal["draft", "scheduled", "published", "expired", "unpublished"]
 
@@ -148,9 +152,7 @@ def article_from_json(data: dict[str, Any]) -> Article:
         if name in values:
             values[name] = int(values[name])
     for name in ("editor_tags", "auto_tags"):
-        values[name] = [
-            t if isinstance(t, Tag) else Tag(t["key"], t["label"]) for t in values.get(name) or []
-        ]
+        values[name] = [t if isinstance(t, Tag) else Tag.from_json(t) for t in values.get(name) or []]
     return Article(**values)
 
 

@@ -33,7 +33,7 @@ class Entry:
 
     @classmethod
     def _from_dict(cls, data: dict) -> Entry:
-        tags = [Tag(t["key"], t["label"]) for t in data.pop("tags", [])]
+        tags = [Tag.from_json(t) for t in data.pop("tags", [])]
         return cls(**data, tags=tags)
 
     @property
