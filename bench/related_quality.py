@@ -4,6 +4,7 @@ peers computed on the same articles in the same run.
 
     .venv/bin/python bench/related_quality.py [--corpus PATH] [--order file|shuffle] [--seed N]
                                               [--in-memory] [--limit N] [--smoke]
+                                              [--set NAME=VALUE ...] [--no-peers]
 
 ``--corpus`` defaults to ../shared/data/bbc-news.jsonl (read in place: third-party text, never copied into
 the repo); ``../shared/data/20news-train.jsonl`` is the second visible corpus. ``--order shuffle --seed N``
@@ -28,7 +29,10 @@ title + plain text, top 5 by cosine, no threshold:
 
 scikit-learn is the bench's own optional dependency (``pip install -e '.[bench]'``); without it the peers
 are skipped with a note. Dates are 2005-01-01 plus i seconds in ingest order, so the recency bonus stays
-neutral. The last line printed is ``P@5 <value>`` for Newsdrop (incremental, tags on)."""
+neutral. The last line printed is ``P@5 <value>`` for Newsdrop (incremental, tags on).
+
+Tuning: ``--set CANDIDATES=60`` (repeatable) runs the engine with a constant changed, and ``--no-peers``
+skips the peers, so one change is measured in minutes with the same articles and path as the table."""
 
 from __future__ import annotations
 
@@ -297,7 +301,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--smoke", action="store_true", help=f"CI: {SMOKE_LIMIT} shuffled articles through the handlers"
     )
+    ap.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="change an engine constant (tuning)"
+    )
+    ap.add_argument("--no-peers", action="store_true", help="skip the peers (tuning)")
     args = ap.parse_args(argv)
+    for item in args.set:
+        name, _, value = item.partition("=")
+        if not (name.isupper() and isinstance(getattr(related, name, None), int | float)):
+            ap.error(f"--set {item}: {name} is not a numeric constant of newsdrop.related.engine")
+        try:
+            setattr(related, name, type(getattr(related, name))(value))
+        except ValueError:
+            ap.error(f"--set {item}: {value!r} is not a {type(getattr(related, name)).__name__}")
     if args.smoke:
         args.order, args.limit = "shuffle", min(args.limit or SMOKE_LIMIT, SMOKE_LIMIT)
     if not args.corpus.exists():
@@ -307,12 +323,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = accepted(read)
     print(
         f"corpus {args.corpus.name}: {len(rows)} articles ({len(read) - len(rows)} rejected by the ingest), "
-        f"order={args.order} seed={args.seed}",
+        f"order={args.order} seed={args.seed}" + "".join(f" {item}" for item in args.set),
         flush=True,
     )
     articles = ingest_articles(rows)
     category = {a.slug: r["category"] for a, r in zip(articles, rows, strict=True)}
-    compare_with_peers(articles, category, args.seed)
+    if not args.no_peers:
+        compare_with_peers(articles, category, args.seed)
     n = len(articles)
     if args.no_tags:
         lists, seconds, index = run_in_memory(articles, use_tags=False)
