@@ -12,6 +12,29 @@ import boto3
 BBC = Path(__file__).resolve().parents[2] / "shared" / "data" / "bbc-news.jsonl"
 
 
+def add_engine_settings(parser) -> None:
+    """``--set NAME=VALUE`` (repeatable): run with a numeric constant of ``newsdrop.related.engine`` changed."""
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="change an engine constant (tuning)"
+    )
+
+
+def apply_engine_settings(parser, items: list[str]) -> None:
+    from newsdrop.related import engine
+
+    for item in items:
+        name, _, value = item.partition("=")
+        current = getattr(engine, name, None)
+        if not (name.isupper() and isinstance(current, int | float)):
+            parser.error(f"--set {item}: {name} is not a numeric constant of newsdrop.related.engine")
+        try:
+            setattr(engine, name, type(current)(value))
+        except ValueError:
+            parser.error(f"--set {item}: {value!r} is not a {type(current).__name__}")
+    if items:
+        print("engine constants changed:", " ".join(items), flush=True)
+
+
 def bbc_rows(limit: int | None = None) -> list[dict[str, Any]]:
     """The BBC articles beside the checkout (copyrighted: read here, never copied into the repo)."""
     rows = []

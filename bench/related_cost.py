@@ -1,7 +1,7 @@
 """Related posts cost per new article vs a full all-pairs recomputation, at growing corpus sizes.
 
     .venv/bin/python bench/related_cost.py [--sizes 500,1000,2000,10000] [--measure 100]
-                                           [--large 20news|synthetic] [--smoke]
+                                           [--large 20news|synthetic] [--smoke] [--set NAME=VALUE ...]
 
 For each size n: ingest n - m articles incrementally (not measured), then m more, measuring DynamoDB
 items read/written (as the in-memory index counts them: one per item, a Query per item returned, a
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import BBC, bbc_rows  # noqa: E402
+from common import BBC, add_engine_settings, apply_engine_settings, bbc_rows  # noqa: E402
 from related_quality import auto_tagger, read_corpus, to_article  # noqa: E402
 
 from newsdrop.related import engine as related  # noqa: E402
@@ -183,7 +183,9 @@ def main() -> None:
     ap.add_argument("--measure", type=int, default=100)
     ap.add_argument("--large", choices=("20news", "synthetic"), default="20news", help="text above 2,127")
     ap.add_argument("--smoke", action="store_true", help="CI: one size of 100 articles, 10 measured")
+    add_engine_settings(ap)
     args = ap.parse_args()
+    apply_engine_settings(ap, args.set)
     if args.smoke:
         args.sizes, args.measure = "100", 10
     print(

@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import BBC  # noqa: E402
+from common import BBC, add_engine_settings, apply_engine_settings  # noqa: E402
 
 from newsdrop.models import Article, RelatedEntry, Tag  # noqa: E402
 from newsdrop.related import engine as related  # noqa: E402
@@ -301,19 +301,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--smoke", action="store_true", help=f"CI: {SMOKE_LIMIT} shuffled articles through the handlers"
     )
-    ap.add_argument(
-        "--set", action="append", default=[], metavar="NAME=VALUE", help="change an engine constant (tuning)"
-    )
+    add_engine_settings(ap)
     ap.add_argument("--no-peers", action="store_true", help="skip the peers (tuning)")
     args = ap.parse_args(argv)
-    for item in args.set:
-        name, _, value = item.partition("=")
-        if not (name.isupper() and isinstance(getattr(related, name, None), int | float)):
-            ap.error(f"--set {item}: {name} is not a numeric constant of newsdrop.related.engine")
-        try:
-            setattr(related, name, type(getattr(related, name))(value))
-        except ValueError:
-            ap.error(f"--set {item}: {value!r} is not a {type(getattr(related, name)).__name__}")
+    apply_engine_settings(ap, args.set)
     if args.smoke:
         args.order, args.limit = "shuffle", min(args.limit or SMOKE_LIMIT, SMOKE_LIMIT)
     if not args.corpus.exists():
