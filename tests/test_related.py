@@ -409,3 +409,25 @@ def test_topic_model_is_refitted_as_the_corpus_grows(monkeypatch):
     assert sorted(fits - {0})[0] >= 40 and len(fits - {0}) >= 2  # first fit, then a refit at twice the size
     assert len(stats.recent) == 50  # the fit reads a bounded number of articles: the latest folded in
     assert "football-00" not in stats.recent
+
+
+def test_a_full_postings_list_the_article_does_not_enter_is_not_rewritten(monkeypatch):
+    # Cost: on a large corpus most of an article's common terms already have full postings lists that
+    # it does not make; rewriting them unchanged would be a wasted write each.
+    monkeypatch.setattr(related, "POSTINGS_CAP", 3)
+    index = ingest(corpus())
+    before = {t: list(p) for t, p in index.postings.items()}
+    written: list[str] = []
+    put = index.put_postings
+    monkeypatch.setattr(index, "put_postings", lambda postings: (written.extend(postings), put(postings)))
+
+    new = make("football-99", "football", seed=99, hours=99)
+    related.update_for_article(index, new)
+
+    posted = index.docs[new.slug].posted
+    entered = {t for t in posted if any(s == new.slug for s, _ in index.postings.get(t, []))}
+    left_out = set(posted) - entered
+    assert entered and left_out
+    assert set(written) == entered
+    assert all(index.postings[t] == before[t] for t in left_out)
+    assert all(len(index.postings[t]) <= 3 for t in entered)
