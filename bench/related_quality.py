@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = accepted(read)
     print(
         f"corpus {args.corpus.name}: {len(rows)} articles ({len(read) - len(rows)} rejected by the ingest), "
-        f"order={args.order} seed={args.seed}" + "".join(f" {item}" for item in args.set),
+        f"order={args.order} seed={args.seed}",
         flush=True,
     )
     articles = ingest_articles(rows)
