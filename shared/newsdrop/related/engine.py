@@ -822,9 +822,9 @@ def _post(
         plist = [(s, w) for s, w in current if s != doc.slug]
         plist.append((doc.slug, _round(vec[term])))
         plist.sort(key=lambda p: (-p[1], p[0]))
-        # A full list the article does not enter stays as it is: no write.
-        if plist[:POSTINGS_CAP] != current:
-            changed[term] = plist[:POSTINGS_CAP]
+        capped = plist[:POSTINGS_CAP]
+        if capped != current:  # a full list the article does not enter stays as it is: no write
+            changed[term] = capped
     index.put_postings(changed)
     doc.posted = sorted(terms)
 
