@@ -32,7 +32,12 @@ are skipped with a note. Dates are 2005-01-01 plus i seconds in ingest order, so
 neutral. The last line printed is ``P@5 <value>`` for Newsdrop (incremental, tags on).
 
 Tuning: ``--set CANDIDATES=60`` (repeatable) runs the engine with a constant changed, and ``--no-peers``
-skips the peers, so one change is measured in minutes with the same articles and path as the table."""
+skips the peers, so one change is measured in minutes with the same articles and path as the table.
+
+Diagnosis: ``--hindsight-topics`` (in memory) first runs the articles without topics, fits the topic model
+on the last ``TOPIC_FIT_DOCS`` of them as the engine's fold would, and then runs them again with that one
+model in force from the first fit on: the lists as they would be if the model had seen every subject from
+the start. No product path can do this; it tells a narrow model apart from everything else."""
 
 from __future__ import annotations
 
@@ -176,6 +181,34 @@ def run_in_memory(
     return dict(index.lists), time.perf_counter() - t0, index
 
 
+def hindsight_model(articles: list[Article]) -> dict[str, list[int]]:
+    """The topic model the engine would fit on the last ``TOPIC_FIT_DOCS`` articles, as the fold stores it."""
+    index = related.InMemoryRelatedIndex()
+    first_fit, related.TOPIC_FIRST_FIT = related.TOPIC_FIRST_FIT, 10**9
+    try:
+        for a in articles:
+            related.update_for_article(index, a)
+    finally:
+        related.TOPIC_FIRST_FIT = first_fit
+    stats = related.current_stats(index)
+    docs = [index.docs[s] for s in stats.recent if s in index.docs]
+    coords = related.fit_topics([related._unigram_vector(d.tf, stats) for d in docs])
+    return {t: [round(x * stats.full_idf(t) * 1e5) for x in c] for t, c in coords.items()}
+
+
+def with_fixed_topics(model: dict[str, list[int]]) -> None:
+    """From the first fit on, every snapshot carries ``model`` instead of the one it fitted."""
+    fold = related._folded_stats
+
+    def folded(index):
+        stats = fold(index)
+        if stats.topics and stats.topics is not model:
+            stats.topics, stats.topics_id = model, "hindsight"
+        return stats
+
+    related._folded_stats = folded
+
+
 # --- peers ------------------------------------------------------------------------------------------------
 def _top_k(matrix, k: int) -> list[list[int]]:
     """Row-wise top-k cosine neighbours of L2-normalised rows (self excluded), in chunks."""
@@ -303,7 +336,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_engine_settings(ap)
     ap.add_argument("--no-peers", action="store_true", help="skip the peers (tuning)")
+    ap.add_argument(
+        "--hindsight-topics",
+        action="store_true",
+        help="diagnosis: one topic model fitted on the whole corpus",
+    )
     args = ap.parse_args(argv)
+    if args.hindsight_topics and not args.in_memory:
+        ap.error("--hindsight-topics is a diagnosis of the in-memory path: add --in-memory")
     apply_engine_settings(ap, args.set)
     if args.smoke:
         args.order, args.limit = "shuffle", min(args.limit or SMOKE_LIMIT, SMOKE_LIMIT)
@@ -322,6 +362,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_peers:
         compare_with_peers(articles, category, args.seed)
     n = len(articles)
+    if args.hindsight_topics:
+        with_fixed_topics(hindsight_model(articles))
+        print(
+            "topic model: fitted once on the whole corpus, in force from the first fit (diagnosis)",
+            flush=True,
+        )
     if args.no_tags:
         lists, seconds, index = run_in_memory(articles, use_tags=False)
         report("Newsdrop in-memory tags=off", lists, category, seconds)
