@@ -196,8 +196,16 @@ def main() -> None:
         arts = corpus(n, args.large)
         m = min(args.measure, n // 5)
         index = related.InMemoryRelatedIndex()
-        for a in arts[: n - m]:
+        refits = []  # (articles, items, seconds) of each update that fitted the topic model
+        for i, a in enumerate(arts[: n - m], 1):
+            fit, items, t0 = (
+                index.stats[index.head.version].topics_fit,
+                index.reads + index.writes,
+                time.process_time(),
+            )
             related.update_for_article(index, a)
+            if index.stats[index.head.version].topics_fit != fit:
+                refits.append((i, index.reads + index.writes - items, time.process_time() - t0))
         index.reads = index.writes = 0
         t0 = time.perf_counter()
         for a in arts[n - m :]:
@@ -210,6 +218,16 @@ def main() -> None:
             f"{100 * (r + w) / (fr + fw):>6.2f}% {100 * ms / 1000 / fs:>6.3f}%",
             flush=True,
         )
+        # A fit (and the refresh of the lists it read) happens once per doubling of the corpus: its items
+        # are spread over the articles until the next one, on top of the figures above.
+        for i, items, seconds in refits:
+            print(f"    refit at article {i}: {items} items in that update, {seconds:.1f} s CPU", flush=True)
+        if refits:
+            i, items, _ = refits[-1]
+            spread = i * (related.TOPIC_REFIT - 1)
+            print(
+                f"    last refit spread over the {spread:.0f} articles to the next: {items / spread:.1f} items/article"
+            )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,7 @@ Tuning: ``--set CANDIDATES=60`` (repeatable) runs the engine with a constant cha
 skips the peers, so one change is measured in minutes with the same articles and path as the table.
 
 Diagnosis: ``--hindsight-topics`` (in memory) first runs the articles without topics, fits the topic model
-on the last ``TOPIC_FIT_DOCS`` of them as the engine's fold would, and then runs them again with that one
-model in force from the first fit on: the lists as they would be if the model had seen every subject from
+on all of them with the engine's code, and then runs them again with every fit returning that model: the lists as they would be if the model had seen every subject from
 the start. No product path can do this; it tells a narrow model apart from everything else."""
 
 from __future__ import annotations
@@ -181,8 +180,10 @@ def run_in_memory(
     return dict(index.lists), time.perf_counter() - t0, index
 
 
-def hindsight_model(articles: list[Article]) -> dict[str, list[int]]:
-    """The topic model the engine would fit on the last ``TOPIC_FIT_DOCS`` articles, as the fold stores it."""
+def hindsight_topics(articles: list[Article]) -> None:
+    """From the first fit on, every fit returns the model of all the articles of the run (fitted by the
+    engine's own ``fit_topics``; a fold reads only the last ``TOPIC_FIT_DOCS``: in a sorted file, the last
+    sections only)."""
     index = related.InMemoryRelatedIndex()
     first_fit, related.TOPIC_FIRST_FIT = related.TOPIC_FIRST_FIT, 10**9
     try:
@@ -191,22 +192,9 @@ def hindsight_model(articles: list[Article]) -> dict[str, list[int]]:
     finally:
         related.TOPIC_FIRST_FIT = first_fit
     stats = related.current_stats(index)
-    docs = [index.docs[s] for s in stats.recent if s in index.docs]
-    coords = related.fit_topics([related._unigram_vector(d.tf, stats) for d in docs])
-    return {t: [round(x * stats.full_idf(t) * 1e5) for x in c] for t, c in coords.items()}
-
-
-def with_fixed_topics(model: dict[str, list[int]]) -> None:
-    """From the first fit on, every snapshot carries ``model`` instead of the one it fitted."""
-    fold = related._folded_stats
-
-    def folded(index):
-        stats = fold(index)
-        if stats.topics and stats.topics is not model:
-            stats.topics, stats.topics_id = model, "hindsight"
-        return stats
-
-    related._folded_stats = folded
+    docs = [index.docs[a.slug] for a in articles if a.slug in index.docs]
+    model = related.fit_topics([related._unigram_vector(d.tf, stats) for d in docs])
+    related.fit_topics = lambda vectors: model
 
 
 # --- peers ------------------------------------------------------------------------------------------------
@@ -363,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         compare_with_peers(articles, category, args.seed)
     n = len(articles)
     if args.hindsight_topics:
-        with_fixed_topics(hindsight_model(articles))
+        hindsight_topics(articles)
         print(
             "topic model: fitted once on the whole corpus, in force from the first fit (diagnosis)",
             flush=True,

@@ -411,6 +411,33 @@ def test_topic_model_is_refitted_as_the_corpus_grows(monkeypatch):
     assert "football-00" not in stats.recent
 
 
+def test_a_refit_rescores_the_lists_of_the_articles_it_read(monkeypatch):
+    """Subjects arriving one block after another (an archive imported section by section): right after
+    each refit, every list of the articles the model was fitted on is scored with that model, so an
+    entry that came in under an earlier model, which had never seen its subject, is judged again."""
+    monkeypatch.setattr(related, "TOPIC_FIRST_FIT", 30)
+    arts = sorted(subject_corpus(96), key=lambda a: (topic(a.slug), a.slug))
+    index = related.InMemoryRelatedIndex()
+    refits = 0
+    for a in arts:
+        fitted = related.current_stats(index).topics_id
+        related.update_for_article(index, a)
+        stats = related.current_stats(index)
+        if stats.topics_id == fitted:
+            continue
+        refits += 1
+        for slug in stats.recent:
+            doc = index.docs[slug]
+            query = replace(doc, ex=doc.ex or related.weigh(doc.tf, stats))
+            for entry in index.lists.get(slug, []):
+                candidate = {entry.slug: index.docs[entry.slug]}
+                score = related._score_candidates(query, stats.vector(doc), candidate, stats)[entry.slug]
+                assert entry.score == score, (slug, entry.slug)
+    assert refits >= 2
+    held = {(owner, e.slug) for owner, entries in index.lists.items() for e in entries}
+    assert held == {(owner, slug) for slug, owners in index.holders.items() for owner in owners}
+
+
 def test_a_full_postings_list_the_article_does_not_enter_is_not_rewritten(monkeypatch):
     # Cost: on a large corpus some of an article's terms already have full postings lists that it does
     # not make (2.2 of its 20 at 10,000 synthetic articles); rewriting them unchanged wastes a write each.
