@@ -643,13 +643,8 @@ def _refresh_lists(index: RelatedIndex, stats: TermStats, docs: Mapping[str, Doc
     removed: dict[str, set[str]] = {}
     for slug in sorted(docs):
         vec = vectors[slug]
-        partial: dict[str, float] = {}
-        for term in _top_terms(vec, QUERY_TERMS):
-            for other, w in postings.get(term, ()):
-                if other != slug:
-                    partial[other] = partial.get(other, 0.0) + vec[term] * w
         old = current.get(slug, [])
-        best = heapq.nsmallest(CANDIDATES, partial, key=lambda s: (-partial[s], s))
+        best = _best_candidates(vec, _top_terms(vec, QUERY_TERMS), postings, slug)
         candidates = {s: known[s] for s in [*best, *(e.slug for e in old)] if s in known}
         # a copy: scoring sets ``ex`` on a document that has none, which must not change the stored one
         doc = replace(docs[slug], ex=docs[slug].ex or dict(vec))
@@ -804,15 +799,25 @@ def _candidates(
 ) -> tuple[dict[str, DocRecord], dict[str, list[tuple[str, float]]]]:
     terms = _top_terms(query, QUERY_TERMS)
     postings = index.get_postings(terms)
+    best = _best_candidates(query, terms, postings, exclude)
+    docs = index.get_docs(best) if best else {}
+    return docs, postings
+
+
+def _best_candidates(
+    query: Mapping[str, float],
+    terms: Sequence[str],
+    postings: Mapping[str, list[tuple[str, float]]],
+    exclude: str,
+) -> list[str]:
+    """The ``CANDIDATES`` documents the postings of the query's terms pre-score highest."""
     partial: dict[str, float] = {}
     for term in terms:
         qw = query[term]
         for slug, w in postings.get(term, ()):
             if slug != exclude:
                 partial[slug] = partial.get(slug, 0.0) + qw * w
-    best = heapq.nsmallest(CANDIDATES, partial, key=lambda s: (-partial[s], s))
-    docs = index.get_docs(best) if best else {}
-    return docs, postings
+    return heapq.nsmallest(CANDIDATES, partial, key=lambda s: (-partial[s], s))
 
 
 def _expanded(vx: Mapping[str, float], near: Sequence[Mapping[str, float]]) -> dict[str, float]:
