@@ -198,11 +198,8 @@ def main() -> None:
         index = related.InMemoryRelatedIndex()
         refits = []  # (articles, items, seconds) of each update that fitted the topic model
         for i, a in enumerate(arts[: n - m], 1):
-            fit, items, t0 = (
-                index.stats[index.head.version].topics_fit,
-                index.reads + index.writes,
-                time.process_time(),
-            )
+            fit = index.stats[index.head.version].topics_fit
+            items, t0 = index.reads + index.writes, time.process_time()
             related.update_for_article(index, a)
             if index.stats[index.head.version].topics_fit != fit:
                 refits.append((i, index.reads + index.writes - items, time.process_time() - t0))

@@ -35,8 +35,9 @@ Tuning: ``--set CANDIDATES=60`` (repeatable) runs the engine with a constant cha
 skips the peers, so one change is measured in minutes with the same articles and path as the table.
 
 Diagnosis: ``--hindsight-topics`` (in memory) first runs the articles without topics, fits the topic model
-on all of them with the engine's code, and then runs them again with every fit returning that model: the lists as they would be if the model had seen every subject from
-the start. No product path can do this; it tells a narrow model apart from everything else."""
+on all of them with the engine's code, and then runs them again with every fit returning that model: the
+lists as they would be if the model had seen every subject from the start. No product path can do this;
+it tells a narrow model apart from everything else."""
 
 from __future__ import annotations
 
