@@ -632,9 +632,7 @@ def _refresh_lists(index: RelatedIndex, stats: TermStats, docs: Mapping[str, Doc
     for slug, vec in vectors.items():
         for term in _top_terms(vec, QUERY_TERMS):
             postings.setdefault(term, []).append((slug, vec[term]))
-    for plist in postings.values():
-        plist.sort(key=lambda p: (-p[1], p[0]))
-        del plist[POSTINGS_CAP:]
+    postings = {term: _heaviest(plist) for term, plist in postings.items()}
     current = index.get_lists(sorted(docs))
     older = sorted({e.slug for entries in current.values() for e in entries} - set(docs))
     known = {**docs, **(index.get_docs(older) if older else {})}
@@ -652,10 +650,7 @@ def _refresh_lists(index: RelatedIndex, stats: TermStats, docs: Mapping[str, Doc
         new = _rank(_entry(candidates[s], sc) for s, sc in scores.items())
         if new != old:
             lists[slug] = new
-            for other in {e.slug for e in new} - {e.slug for e in old}:
-                added.setdefault(other, set()).add(slug)
-            for other in {e.slug for e in old} - {e.slug for e in new}:
-                removed.setdefault(other, set()).add(slug)
+            _note_holders(slug, old, new, added, removed)
     # Holders gain before the lists change and lose after: an update that dies in between leaves holders
     # that are a superset (harmless: a removal filters each list it visits), and its retry redoes the rest.
     index.change_holders(added, {})
@@ -886,12 +881,16 @@ def _post(
         current = postings.get(term, [])
         plist = [(s, w) for s, w in current if s != doc.slug]
         plist.append((doc.slug, _round(vec[term])))
-        plist.sort(key=lambda p: (-p[1], p[0]))
-        capped = plist[:POSTINGS_CAP]
+        capped = _heaviest(plist)
         if capped != current:  # a full list the article does not enter stays as it is: no write
             changed[term] = capped
     index.put_postings(changed)
     doc.posted = sorted(terms)
+
+
+def _heaviest(plist: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
+    """A postings list as stored: the ``POSTINGS_CAP`` heaviest documents, heaviest first (ties by slug)."""
+    return sorted(plist, key=lambda p: (-p[1], p[0]))[:POSTINGS_CAP]
 
 
 def _unpost(index: RelatedIndex, doc: DocRecord) -> None:
@@ -930,11 +929,26 @@ def _refill(index: RelatedIndex, slugs: Iterable[str], stats: TermStats) -> set[
         old = index.get_lists([slug]).get(slug, [])
         if new != old:
             index.put_lists({slug: new})
-            gone = {e.slug for e in old} - {e.slug for e in new}
-            came = {e.slug for e in new} - {e.slug for e in old}
-            index.change_holders({s: {slug} for s in came}, {s: {slug} for s in gone})
+            added: dict[str, set[str]] = {}
+            removed: dict[str, set[str]] = {}
+            _note_holders(slug, old, new, added, removed)
+            index.change_holders(added, removed)
             changed.add(slug)
     return changed
+
+
+def _note_holders(
+    owner: str,
+    old: Sequence[RelatedEntry],
+    new: Sequence[RelatedEntry],
+    added: dict[str, set[str]],
+    removed: dict[str, set[str]],
+) -> None:
+    """Record, per article, that ``owner``'s list now holds it or no longer does."""
+    for other in {e.slug for e in new} - {e.slug for e in old}:
+        added.setdefault(other, set()).add(owner)
+    for other in {e.slug for e in old} - {e.slug for e in new}:
+        removed.setdefault(other, set()).add(owner)
 
 
 def update_for_article(index: RelatedIndex, article: Article, *, use_tags: bool = True) -> set[str]:
