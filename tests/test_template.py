@@ -81,7 +81,12 @@ def test_each_library_layer_is_built_with_bytecode_and_carried_only_where_import
         for name, r in template.items()
         if r["Type"] == "AWS::Serverless::LayerVersion" and name != "NewsdropLayer"
     }
-    assert library_layers == {"BodyLibrariesLayer", "TemplatingLayer", "AddressValidationLayer"}
+    assert library_layers == {
+        "BodyLibrariesLayer",
+        "TemplatingLayer",
+        "AddressValidationLayer",
+        "ImagesLayer",
+    }
     for name in library_layers:
         assert template[name]["Metadata"]["BuildMethod"] == "makefile"
         assert f"build-{name}:" in makefile
@@ -92,6 +97,7 @@ def test_each_library_layer_is_built_with_bytecode_and_carried_only_where_import
         if r["Type"] == "AWS::Serverless::Function"
     }
     assert {n for n, layers in carried.items() if "BodyLibrariesLayer" in layers} == {"IngestFunction"}
+    assert {n for n, layers in carried.items() if "ImagesLayer" in layers} == {"ImageFunction"}  # Pillow
     for stream_consumer in ("RelatedFunction", "RebuildFunction", "NotifyFunction", "FanoutFunction"):
         assert not carried[stream_consumer], stream_consumer
 

@@ -2,6 +2,7 @@ import os
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from newsdrop.images.store import ImageQueue, ImageRecords
 from newsdrop.ingest.drop_bucket import DropBucket
 from newsdrop.ingest.events import dropped_objects
 from newsdrop.ingest.ingestor import Ingestor
@@ -9,8 +10,9 @@ from newsdrop.ingest.schedules import LifecycleSchedules
 from newsdrop.ingest.store import ArticleStore
 from newsdrop.observability import logger, metrics, tracer
 
+store = ArticleStore(os.environ["ARTICLES_TABLE"])
 ingestor = Ingestor(
-    ArticleStore(os.environ["ARTICLES_TABLE"]),
+    store,
     DropBucket(),
     incoming_prefix=os.environ.get("INCOMING_PREFIX", "incoming/"),
     quarantine_prefix=os.environ.get("QUARANTINE_PREFIX", "quarantine/"),
@@ -20,6 +22,8 @@ ingestor = Ingestor(
         role_arn=os.environ["SCHEDULER_ROLE_ARN"],
         dead_letter_arn=os.environ["LIFECYCLE_DEAD_LETTER_ARN"],
     ),
+    images=ImageRecords(store),
+    image_queue=ImageQueue(os.environ["IMAGE_QUEUE_URL"]),
 )
 
 
