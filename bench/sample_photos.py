@@ -33,7 +33,9 @@ def harbour(width: int = 2000, height: int = 1333) -> Image.Image:
     )
     draw = ImageDraw.Draw(image)
     horizon = int(height * 0.62)
-    draw.ellipse((width * 0.62, horizon - height * 0.2, width * 0.74, horizon - height * 0.02), fill=(255, 214, 140))
+    draw.ellipse(
+        (width * 0.62, horizon - height * 0.2, width * 0.74, horizon - height * 0.02), fill=(255, 214, 140)
+    )
     for row in range(horizon, height, 6):  # the sea, darker towards the viewer, with ripples
         depth = (row - horizon) / (height - horizon)
         colour = (int(40 - 25 * depth), int(90 - 40 * depth), int(130 - 50 * depth))
