@@ -10,6 +10,7 @@ import re
 import struct
 import zlib
 
+import feedparser
 import pytest
 from PIL import Image, ImageDraw
 
@@ -135,6 +136,10 @@ def test_a_photo_article_gets_pictures_cards_and_feeds_whatever_the_order(world,
     # feeds: RSS media:content, JSON Feed image
     rss = world.site("feed.xml").decode()
     assert f'<media:content url="{card}" medium="image" type="image/jpeg" width="1600" height="1067">' in rss
+    [entry] = feedparser.parse(rss).entries  # a feed reader finds the photo
+    assert entry.media_content == [
+        {"url": card, "medium": "image", "type": "image/jpeg", "width": "1600", "height": "1067"}
+    ]
     [item] = json.loads(world.site("feed.json"))["items"]
     assert item["image"] == card
 
