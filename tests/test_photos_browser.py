@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from browser import csp_violations
 from local_site import local_site
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -32,6 +33,7 @@ def test_a_photo_article_loads_its_pictures_and_fits_the_screen(site, browser, w
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": mobile},
     )
+    csp_violations(browser)  # empties the log
     browser.get(site.url(f"/{SLUG}/"))
     images = browser.find_elements(By.CSS_SELECTOR, "article picture img")
     assert len(images) == 2
@@ -55,6 +57,7 @@ def test_a_photo_article_loads_its_pictures_and_fits_the_screen(site, browser, w
     viewport = browser.execute_script("return document.documentElement.clientWidth")
     page_width = browser.execute_script("return document.documentElement.scrollWidth")
     assert page_width <= viewport, f"{width}px: the page is {page_width}px wide"
+    assert csp_violations(browser) == []  # served under the production CSP: pictures and markup pass it
     browser.execute_script("window.scrollTo(0, 0)")
     SHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SHOTS / f"photo-article-{width}.png"))
