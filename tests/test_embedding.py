@@ -3,9 +3,13 @@ gives, and what the engine stores of it keeps the cosines."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 import pytest
 
+from newsdrop.models import Article
+from newsdrop.related import engine as related
 from newsdrop.related import semantic
 from newsdrop.related.embedding import MAX_TOKENS, MODEL_SHA256, _sha256, default_model, model_dir
 
@@ -56,10 +60,60 @@ def test_packed_vectors_keep_the_cosines(model):
     assert abs(cos["c"] - float(vectors[0] @ vectors[2])) < 2e-3
 
 
-def test_buckets_put_near_vectors_together(model):
-    weather, sunny, stadium = (semantic.pack(v) for v in model.embed(QUICKSTART))
-    assert semantic.buckets(weather) == semantic.buckets(weather)  # fixed hyperplanes: a reindex agrees
-    shared_near = len(semantic.buckets(weather).keys() & semantic.buckets(weather + "").keys())
-    assert shared_near == semantic.BUCKET_TABLES
-    assert all(k.startswith("~") for k in semantic.buckets(sunny))
-    assert len(semantic.buckets(stadium)) == semantic.BUCKET_TABLES
+FLOODS = {
+    "flood-a": (
+        "Heavy rain floods homes across the county",
+        "Rivers burst their banks overnight and residents were evacuated from flooded streets.",
+    ),
+    "budget": (
+        "Chancellor raises tax in budget",
+        "The treasury announced higher borrowing and a new levy on pensions.",
+    ),
+    "phones": ("Smartphone sales slow as prices climb", "Handset makers shipped fewer phones this quarter."),
+    "flood-b": (
+        "Storm deluge leaves towns under water",
+        "Torrential downpours swamped houses; emergency crews rescued families by boat.",
+    ),
+}
+
+
+def flood_articles() -> list[Article]:
+    """Two reports of one flood that share no word (once stemmed and stop words gone), and two others."""
+    t0 = datetime(2024, 3, 1, tzinfo=UTC)
+    return [
+        Article(
+            slug=slug,
+            title=title,
+            published=t0 + timedelta(hours=i),
+            body=body,
+            body_format="text",
+            excerpt=body[:80],
+            word_count=len(body.split()),
+            reading_minutes=1,
+            source_key=f"{slug}.md",
+            content_hash=slug,
+        )
+        for i, (slug, (title, body)) in enumerate(FLOODS.items())
+    ]
+
+
+@pytest.mark.parametrize("semantic_weight", [related.SEMANTIC_WEIGHT, 0.0])
+def test_two_reports_in_other_words_are_related_through_their_meaning(monkeypatch, semantic_weight):
+    monkeypatch.setattr(related, "SEMANTIC_WEIGHT", semantic_weight)
+    index = related.InMemoryRelatedIndex()
+    for article in flood_articles():
+        related.update_for_article(index, article)
+    lists = {slug: [e.slug for e in related.related_for(index, slug)] for slug in FLOODS}
+    if semantic_weight:  # found through the embedding buckets, admitted on meaning, offered back
+        assert lists == {"flood-a": ["flood-b"], "budget": [], "phones": [], "flood-b": ["flood-a"]}
+    else:  # the words alone: nothing in common, so no list at all (never filler)
+        assert lists == {slug: [] for slug in FLOODS}
+
+
+def test_buckets_are_fixed_and_a_query_reads_its_own(model):
+    weather, sunny, _ = (semantic.pack(v) for v in model.embed(QUICKSTART))
+    own = semantic.buckets(weather)
+    assert len(own) == semantic.BUCKET_TABLES and all(k.startswith("~") for k in own)
+    assert own == semantic.buckets(weather)  # fixed hyperplanes: a reindex files it where it was
+    probes = semantic.probes(weather)
+    assert len(probes) == 2 * semantic.BUCKET_TABLES and set(own) <= set(probes)

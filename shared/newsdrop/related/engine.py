@@ -806,7 +806,7 @@ def _candidates(
     index: RelatedIndex, query: Mapping[str, float], exclude: str, stats: TermStats, emb: str = ""
 ) -> tuple[dict[str, DocRecord], dict[str, list[tuple[str, float]]]]:
     terms = _top_terms(query, QUERY_TERMS)
-    buckets = sorted(_semantic().buckets(emb)) if emb else []
+    buckets = _semantic().probes(emb) if emb else []
     postings = index.get_postings([*terms, *buckets])
     best = _best_candidates(query, terms, postings, exclude)
     if buckets:
