@@ -3,10 +3,11 @@ gives, and what the engine stores of it keeps the cosines."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
 
 import numpy as np
 import pytest
+from test_related import make
 
 from newsdrop.models import Article
 from newsdrop.related import engine as related
@@ -79,20 +80,8 @@ FLOODS = {
 
 def flood_articles() -> list[Article]:
     """Two reports of one flood that share no word (once stemmed and stop words gone), and two others."""
-    t0 = datetime(2024, 3, 1, tzinfo=UTC)
     return [
-        Article(
-            slug=slug,
-            title=title,
-            published=t0 + timedelta(hours=i),
-            body=body,
-            body_format="text",
-            excerpt=body[:80],
-            word_count=len(body.split()),
-            reading_minutes=1,
-            source_key=f"{slug}.md",
-            content_hash=slug,
-        )
+        replace(make(slug, "budget", seed=i, hours=i), title=title, body=body, excerpt=body[:80])
         for i, (slug, (title, body)) in enumerate(FLOODS.items())
     ]
 
