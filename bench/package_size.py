@@ -20,10 +20,10 @@ BUILD = Path(__file__).resolve().parents[1] / ".aws-sam" / "build"
 LIMIT = 10e6  # zipped bytes a function may deploy (layers + code)
 LAYER = "NewsdropLayer"
 # The functions that embed articles (related, rebuild) carry all-MiniLM-L6-v2: 91 MB of float32 weights
-# that barely compress (docs/related.md). They get the limit plus the model's own 100 MB, so everything
+# that barely compress (docs/related.md). They get the limit plus the embedding layer's 110 MB, so everything
 # else they deploy stays held to the same 10 MB.
 MODEL_LAYER = "EmbeddingLayer"
-MODEL_ALLOWANCE = 100e6
+MODEL_ALLOWANCE = 110e6  # EmbeddingLayer zipped: 106.5 MB (numpy 2.4.6, tokenizers, the model), arm64
 TEMPLATE = BUILD.parents[1] / "template.yaml"
 
 
