@@ -102,8 +102,8 @@ def test_each_library_layer_is_built_with_bytecode_and_carried_only_where_import
         "RelatedFunction",
         "RebuildFunction",
     }
-    assert "sha256sum -c" in makefile.split("build-EmbeddingLayer:")[1]
-    assert "--require-hashes" in makefile.split("build-EmbeddingLayer:")[1]
+    assert "sha256sum -c" in makefile.split("build-EmbeddingLayer:\n")[1]
+    assert "--require-hashes" in makefile.split("build-EmbeddingLayer:\n")[1]
     for stream_consumer in ("RelatedFunction", "RebuildFunction"):
         assert carried[stream_consumer] == {"EmbeddingLayer"}, stream_consumer
     for stream_consumer in ("NotifyFunction", "FanoutFunction"):
