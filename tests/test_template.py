@@ -85,6 +85,7 @@ def test_each_library_layer_is_built_with_bytecode_and_carried_only_where_import
         "BodyLibrariesLayer",
         "TemplatingLayer",
         "AddressValidationLayer",
+        "EmbeddingLayer",
         "ImagesLayer",
     }
     for name in library_layers:
@@ -98,7 +99,16 @@ def test_each_library_layer_is_built_with_bytecode_and_carried_only_where_import
     }
     assert {n for n, layers in carried.items() if "BodyLibrariesLayer" in layers} == {"IngestFunction"}
     assert {n for n, layers in carried.items() if "ImagesLayer" in layers} == {"ImageFunction"}  # Pillow
-    for stream_consumer in ("RelatedFunction", "RebuildFunction", "NotifyFunction", "FanoutFunction"):
+    # the model (90 MB) goes only where articles are embedded
+    assert {n for n, layers in carried.items() if "EmbeddingLayer" in layers} == {
+        "RelatedFunction",
+        "RebuildFunction",
+    }
+    assert "sha256sum -c" in makefile.split("build-EmbeddingLayer:\n")[1]
+    assert "--require-hashes" in makefile.split("build-EmbeddingLayer:\n")[1]
+    for stream_consumer in ("RelatedFunction", "RebuildFunction"):
+        assert carried[stream_consumer] == {"EmbeddingLayer"}, stream_consumer
+    for stream_consumer in ("NotifyFunction", "FanoutFunction"):
         assert not carried[stream_consumer], stream_consumer
 
 
