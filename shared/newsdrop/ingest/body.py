@@ -202,6 +202,7 @@ def _finish(fragment: str) -> str:
     taken: set[str] = set()
 
     def claim(base: str) -> str:
+        base = base.removeprefix(BODY_ID_PREFIX)  # already namespaced: sanitizing twice changes nothing
         candidate, n = BODY_ID_PREFIX + base, 1
         while candidate in taken:
             n += 1
