@@ -107,7 +107,7 @@ def test_a_new_article_gets_its_page_and_enters_home_tags_author_feeds_and_sitem
     page = site.get(f"{slug}/index.html")
     assert page is not None
     assert page.count("<h1") == 1 and "<h1>Storm closes the coast road</h1>" in page
-    assert ">By <a href=\"/authors/ana-ruiz/\" rel=\"author\">Ana Ruiz</a>" in page and "min read" in page
+    assert '>By <a href="/authors/ana-ruiz/" rel="author">Ana Ruiz</a>' in page and "min read" in page
     assert f'<link rel="canonical" href="{site.stack.output("SiteUrl")}/{slug}/">' in page
     assert '<meta property="og:title" content="Storm closes the coast road">' in page
     [ld] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)

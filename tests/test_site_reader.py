@@ -78,7 +78,7 @@ date: 2026-11-28T08:00:00Z
 An article about bookmarks, which must not replace the site's bookmarks page.
 """
 
-LONG = ("---\ntitle: " + "Unbroken" * 60 + "\ndate: 2026-11-29T08:00:00Z\n---\n\nA long title.\n").encode()
+LONG = ("---\ntitle: " + "Unbroken" * 36 + "\ndate: 2026-11-29T08:00:00Z\n---\n\nA long title.\n").encode()
 
 
 @pytest.fixture(scope="module")
