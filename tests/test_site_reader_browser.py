@@ -161,8 +161,6 @@ def test_search_answers_as_the_reader_types(reader, origin):
 def test_without_javascript_search_links_to_the_topics(origin):
     from browser import chromium
 
-    from selenium import webdriver  # noqa: F401 (the options come from browser.chromium)
-
     with chromium() as driver:
         driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
         driver.get(origin + "/search/")
