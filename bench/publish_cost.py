@@ -114,7 +114,7 @@ def measure(size: int, seed: int = 11) -> dict[str, float]:
     started = time.perf_counter()
     full = publisher.publish_all(world.articles.values())
     full_seconds = time.perf_counter() - started
-    objects, paths, seconds, shards = [], [], [], []
+    objects, paths, seconds, shards, shard_bytes = [], [], [], [], []
     for i in range(size, size + NEW_ARTICLES):
         article = make_article(i, rng)
         changed_lists = world.add(article, rng)
@@ -127,12 +127,14 @@ def measure(size: int, seed: int = 11) -> dict[str, float]:
         objects.append(len(own.puts) + len(own.deletes) + len(lists.puts) + len(lists.deletes))
         paths.append(len(own.invalidation_paths) + len(lists.invalidation_paths))
         shards.append(sum(k.startswith("search/") for k in [*own.puts, *own.deletes]))
+        shard_bytes.append(sum(len(o.body) for k, o in own.puts.items() if k.startswith("search/")))
     return {
         "size": size,
         "objects": sum(objects) / len(objects),
         "max_objects": max(objects),
         "paths": sum(paths) / len(paths),
         "search": sum(shards) / len(shards),
+        "search_kb": sum(shard_bytes) / len(shard_bytes) / 1024,
         "ms": 1000 * sum(seconds) / len(seconds),
         "full_objects": len(full.puts),
         "full_seconds": full_seconds,
@@ -195,14 +197,14 @@ def main() -> None:
     sizes = [200] if args.smoke else (args.sizes or [500, 2000, 10000])
     print(f"per new article: mean of {NEW_ARTICLES} new articles (its own event + its related-list event)")
     print(
-        "| articles | objects written (mean / max) | of which search shards | invalidation paths | render ms "
+        "| articles | objects written (mean / max) | of which search shards (KB) | invalidation paths | render ms "
         "| full publish: objects, s |"
     )
     print("|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         r = measure(size)
         print(
-            f"| {r['size']:,} | {r['objects']:.1f} / {r['max_objects']} | {r['search']:.1f} | {r['paths']:.1f} "
+            f"| {r['size']:,} | {r['objects']:.1f} / {r['max_objects']} | {r['search']:.1f} ({r['search_kb']:,.0f} KB) | {r['paths']:.1f} "
             f"| {r['ms']:.0f} "
             f"| {r['full_objects']:,}, {r['full_seconds']:.1f} s |",
             flush=True,

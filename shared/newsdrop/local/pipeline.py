@@ -104,7 +104,7 @@ def run_pipeline(
 
 def write_site(stack: LocalStack, dest: Path) -> int:
     """The site the publisher wrote while the files were dropped, plus what only a full publish writes
-    (static files, /bookmarks/, the 404 page), copied from the site bucket to ``dest``."""
+    (static files, /search/, /bookmarks/, the 404 page), copied from the site bucket to ``dest``."""
     from newsdrop.site.export import export_site
     from newsdrop.site.wiring import static_files
 
@@ -112,8 +112,8 @@ def write_site(stack: LocalStack, dest: Path) -> int:
     from newsdrop.site.render import HTML, Renderer, SiteSettings
 
     renderer = Renderer(SiteSettings(base_url=stack.output("SiteUrl")))
-    s3.put_object(Bucket=bucket, Key="bookmarks/index.html", Body=renderer.bookmarks_page(), ContentType=HTML)
-    s3.put_object(Bucket=bucket, Key="404.html", Body=renderer.not_found_page(), ContentType=HTML)
+    for key, page in renderer.standing_pages().items():
+        s3.put_object(Bucket=bucket, Key=key, Body=page, ContentType=HTML)
     for key, body, kind in static_files():
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=kind)
     return export_site(s3, bucket, dest)

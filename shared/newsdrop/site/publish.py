@@ -27,12 +27,9 @@ from newsdrop.site.entries import (
 )
 from newsdrop.site.layout import (
     ALL,
-    BOOKMARKS_KEY,
     FEED_SIZE,
     NEWS_SITEMAP_KEY,
-    NOT_FOUND_KEY,
     PAGE_SIZE,
-    SEARCH_KEY,
     SITEMAP_INDEX_KEY,
     TAGS_INDEX_KEY,
     ListingChange,
@@ -357,7 +354,6 @@ class SitePublisher:
             self._index(self.index.get_record(article.slug).entry, searched)
         self._write_search(searched, out)
         self._write_tags_index(out)
-        out.put(SEARCH_KEY, self.renderer.search_page(), HTML)
-        out.put(BOOKMARKS_KEY, self.renderer.bookmarks_page(), HTML)
-        out.put(NOT_FOUND_KEY, self.renderer.not_found_page(), HTML)
+        for key, page in self.renderer.standing_pages().items():
+            out.put(key, page, HTML)
         return out

@@ -20,6 +20,9 @@ from newsdrop.site import search
 from newsdrop.site.entries import Entry, author_key, author_names, byline, display_tags
 from newsdrop.site.layout import (
     ALL,
+    BOOKMARKS_KEY,
+    NOT_FOUND_KEY,
+    SEARCH_KEY,
     PageSpec,
     article_key,
     listing_prefix,
@@ -238,6 +241,14 @@ class Renderer:
 
     def search_shard(self, docs: list[dict[str, Any]]) -> bytes:
         return json.dumps({"docs": docs}, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def standing_pages(self) -> dict[str, bytes]:
+        """The pages no article changes (only a full publish writes them): key -> HTML."""
+        return {
+            SEARCH_KEY: self.search_page(),
+            BOOKMARKS_KEY: self.bookmarks_page(),
+            NOT_FOUND_KEY: self.not_found_page(),
+        }
 
     def not_found_page(self) -> bytes:
         return self._html("404.html", canonical=None)
