@@ -15,14 +15,17 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from browser import csp_violations
+from local_site import ROOT
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from test_site_reader import site  # noqa: F401 (the module's site fixture)
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
+from newsdrop.local.edge import response_headers_policy
+from newsdrop.local.stack import load_template
+
+# Every header of the template's response headers policy, the CSP among them, as CloudFront adds them.
+POLICY = response_headers_policy(load_template(ROOT / "template.yaml"))
 # Before any page script runs (CDP scripts are not subject to the page's CSP): every violation is kept.
 RECORD_VIOLATIONS = """
 window.__violations = [];
@@ -45,7 +48,8 @@ FERRY = "/ferry-timetable-changes-for-the-winter/"
 
 class _Handler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
-        self.send_header("Content-Security-Policy", CSP)
+        for header in POLICY:
+            self.send_header(header.name, header.value)
         super().end_headers()
 
     def log_message(self, *args: object) -> None:
@@ -89,10 +93,12 @@ def view(driver, width: int, dark: bool) -> None:
 
 
 def violations(driver) -> list[str]:
-    return driver.execute_script("return window.__violations || []")
+    """Both witnesses: the page's securitypolicyviolation events and Chromium's console log."""
+    return driver.execute_script("return window.__violations || []") + csp_violations(driver)
 
 
 def test_every_page_keeps_the_strict_csp_and_fits_both_widths_in_both_schemes(reader, origin):
+    assert any(h.name == "Content-Security-Policy" and "style-src 'self';" in h.value for h in POLICY)
     shots = os.environ.get("NEWSDROP_SCREENSHOTS")
     for width in (1280, 390):
         for dark in (False, True):

@@ -212,12 +212,17 @@ def _finish(fragment: str) -> str:
     renamed: dict[str, str] = {}
     taken: set[str] = set()
 
+    tried: dict[str, int] = {}  # base -> the last suffix tried: 20,000 equal headings stay linear
+
     def claim(base: str) -> str:
         base = base.removeprefix(BODY_ID_PREFIX)  # already namespaced: sanitizing twice changes nothing
-        candidate, n = BODY_ID_PREFIX + base, 1
+        candidate, n = BODY_ID_PREFIX + base, tried.get(base, 1)
+        if n > 1:
+            candidate = f"{BODY_ID_PREFIX}{base}-{n}"
         while candidate in taken:
             n += 1
             candidate = f"{BODY_ID_PREFIX}{base}-{n}"
+        tried[base] = n
         taken.add(candidate)
         return candidate
 
