@@ -171,7 +171,7 @@ class SitePublisher:
                     self._removed_again(listing, record.entry, listings)
             if record is not None:
                 months.add(record.entry.month)
-                self._unindex(record.entry, searched)
+                self._unindex(record.entry, searched, out)
             out.delete(article_key(slug))
             out.delete(article_api_key(slug))
             return
@@ -197,8 +197,8 @@ class SitePublisher:
         if live is None or live.entry != entry or replay:
             months.update({entry.month, live.entry.month} if live else {entry.month})
             if live is not None:
-                self._unindex(live.entry, searched, keep=search.shards(entry))
-            self._index(entry, searched)
+                self._unindex(live.entry, searched, out, keep=search.shards(entry))
+            self._index(entry, searched, out)
         new_record = SiteRecord(entry=entry, listings=wanted, revision=article.revision)
         self.index.put_record(new_record)
         self._write_article(article, new_record, out)
@@ -243,23 +243,28 @@ class SitePublisher:
         else:
             listings[listing] = ListingChange(before, after, start, stop)
 
-    def _index(self, entry: Entry, searched: set[str]) -> None:
-        url = url_path(article_key(entry.slug))
+    def _index(self, entry: Entry, searched: set[str], out: SiteChanges) -> None:
         for shard, words in search.shards(entry).items():
-            self.index.search_put(shard, entry.slug, search.document(entry, url, words))
+            self.index.search_put(shard, entry.slug, search.posting(entry, words))
             searched.add(shard)
+        document = search.document(entry, url_path(article_key(entry.slug)))
+        out.put(search.doc_key(entry.slug), self.renderer.search_json(document), JSON)
 
-    def _unindex(self, entry: Entry, searched: set[str], keep: dict[str, list[str]] | None = None) -> None:
+    def _unindex(
+        self, entry: Entry, searched: set[str], out: SiteChanges, keep: dict[str, list[str]] | None = None
+    ) -> None:
         for shard in search.shards(entry):
             if shard not in (keep or {}):
                 self.index.search_remove(shard, entry.slug)
             searched.add(shard)
+        if keep is None:  # withdrawn: its result document goes too
+            out.delete(search.doc_key(entry.slug))
 
     def _write_search(self, searched: set[str], out: SiteChanges) -> None:
         for shard in sorted(searched):
             docs = self.index.search_docs(shard)
             if docs:
-                out.put(search.shard_key(shard), self.renderer.search_shard(docs), JSON)
+                out.put(search.shard_key(shard), self.renderer.search_json({"docs": docs}), JSON)
             else:
                 out.delete(search.shard_key(shard))
 
@@ -351,7 +356,7 @@ class SitePublisher:
         self._write_sitemaps({e.month for e in self.index.between(ALL, "", "\uffff")}, out)
         searched: set[str] = set()
         for article in public:
-            self._index(self.index.get_record(article.slug).entry, searched)
+            self._index(self.index.get_record(article.slug).entry, searched, out)
         self._write_search(searched, out)
         self._write_tags_index(out)
         for key, page in self.renderer.standing_pages().items():

@@ -239,8 +239,9 @@ class Renderer:
     def tags_page(self, tags: list[tuple[str, str]]) -> bytes:
         return self._html("tags.html", tags=tags, canonical=self.settings.absolute("/tags/"))
 
-    def search_shard(self, docs: list[dict[str, Any]]) -> bytes:
-        return json.dumps({"docs": docs}, ensure_ascii=False, separators=(",", ":")).encode()
+    def search_json(self, value: dict[str, Any]) -> bytes:
+        """A search shard or result document: compact, it is fetched while the reader types."""
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
     def standing_pages(self) -> dict[str, bytes]:
         """The pages no article changes (only a full publish writes them): key -> HTML."""

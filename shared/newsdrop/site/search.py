@@ -3,9 +3,10 @@ term prefix (``/search/<prefix>.json``), which ``static/search.js`` fetches as t
 
 An article's terms come from what its list entry shows (title, standfirst or excerpt, tags, authors), so
 the index of an article changes exactly when its entry does, and a new article rewrites only the shards
-of its own terms (a few dozen small objects, the same at any site size). Each shard holds, for every
-article with a term in it, the article's title, address, excerpt and date and its terms of that prefix:
-a query is answered from the shards of its words alone.
+of its own terms (a few dozen objects, the same at any site size). Each shard holds, for every article
+with a term in it, only its slug, date and terms of that prefix (a shard of a common prefix lists many
+articles: each costs it a few dozen bytes); what a result shows (title, address, excerpt) is the
+article's own small document, ``/search/docs/<slug>.json``, fetched for the results shown.
 """
 
 from __future__ import annotations
@@ -86,6 +87,15 @@ def shard_key(shard: str) -> str:
     return f"search/{shard}.json"
 
 
-def document(entry: Entry, url: str, words: list[str]) -> dict[str, Any]:
+def doc_key(slug: str) -> str:
+    return f"search/docs/{slug}.json"
+
+
+def posting(entry: Entry, words: list[str]) -> dict[str, Any]:
     """What one shard says about one article (short keys: shards are fetched while typing)."""
-    return {"u": url, "t": entry.title, "e": entry.excerpt, "d": entry.published[:10], "w": words}
+    return {"s": entry.slug, "d": entry.published[:10], "w": words}
+
+
+def document(entry: Entry, url: str) -> dict[str, Any]:
+    """What a search result shows of an article."""
+    return {"u": url, "t": entry.title, "e": entry.excerpt, "d": entry.published[:10]}

@@ -4,7 +4,8 @@
  *                                                              beside it are plain links)
  *   form[data-search][hidden] ... [data-search-results]         /search/: results as the reader types, from the
  *                                                              index shards the publisher writes under
- *                                                              /search/<prefix>.json (newsdrop/site/search.py)
+ *                                                              /search/<prefix>.json, and each result's
+ *                                                              /search/docs/<slug>.json (newsdrop/site/search.py)
  */
 (function () {
   "use strict";
@@ -81,9 +82,25 @@
     statusLine.textContent = text;
   }
 
-  function show(found) {
+  var documents = {}; // slug -> Promise of what its result shows
+  function documentOf(slug) {
+    if (!documents[slug]) {
+      documents[slug] = fetch("/search/docs/" + encodeURIComponent(slug) + ".json")
+        .then(function (r) {
+          return r.ok ? r.json() : null;
+        })
+        .catch(function () {
+          delete documents[slug];
+          return null;
+        });
+    }
+    return documents[slug];
+  }
+
+  function show(docs) {
     results.textContent = "";
-    found.slice(0, 30).forEach(function (doc) {
+    docs.forEach(function (doc) {
+      if (!doc || typeof doc.u !== "string" || doc.u.charAt(0) !== "/") return; // our own paths only
       var li = document.createElement("li");
       var a = document.createElement("a");
       a.href = doc.u;
@@ -110,44 +127,47 @@
       query.map(function (w) {
         return load(shardOf(w));
       })
-    ).then(function (lists) {
-      if (ticket !== latest) return; // the reader typed on meanwhile
-      var scores = {};
-      var docs = {};
-      var matched = query.map(function (word, i) {
-        var last = i === query.length - 1; // the word being typed matches as a prefix
-        var hits = {};
-        lists[i].forEach(function (doc) {
-          var exact = doc.w.indexOf(word) >= 0;
-          var prefix =
-            !exact &&
-            last &&
-            doc.w.some(function (t) {
-              return t.indexOf(word) === 0;
-            });
-          if (exact || prefix) {
-            hits[doc.u] = true;
-            docs[doc.u] = doc;
-            scores[doc.u] = (scores[doc.u] || 0) + (exact ? 2 : 1) + (fold(doc.t).indexOf(word) >= 0 ? 1 : 0);
-          }
-        });
-        return hits;
-      });
-      var found = Object.keys(docs)
-        .filter(function (u) {
-          return matched.every(function (hits) {
-            return hits[u];
+    )
+      .then(function (lists) {
+        var scores = {};
+        var dates = {};
+        var matched = query.map(function (word, i) {
+          var last = i === query.length - 1; // the word being typed matches as a prefix
+          var hits = {};
+          lists[i].forEach(function (doc) {
+            var exact = doc.w.indexOf(word) >= 0;
+            var prefix =
+              !exact &&
+              last &&
+              doc.w.some(function (t) {
+                return t.indexOf(word) === 0;
+              });
+            if (exact || prefix) {
+              hits[doc.s] = true;
+              dates[doc.s] = doc.d;
+              scores[doc.s] = (scores[doc.s] || 0) + (exact ? 2 : 1);
+            }
           });
-        })
-        .map(function (u) {
-          return docs[u];
+          return hits;
         });
-      found.sort(function (a, b) {
-        return scores[b.u] - scores[a.u] || (a.d < b.d ? 1 : a.d > b.d ? -1 : 0);
+        var found = Object.keys(dates).filter(function (slug) {
+          return matched.every(function (hits) {
+            return hits[slug];
+          });
+        });
+        found.sort(function (a, b) {
+          return scores[b] - scores[a] || (dates[a] < dates[b] ? 1 : dates[a] > dates[b] ? -1 : 0);
+        });
+        return Promise.all(found.slice(0, 30).map(documentOf)).then(function (docs) {
+          return { total: found.length, docs: docs };
+        });
+      })
+      .then(function (answer) {
+        if (ticket !== latest) return; // the reader typed on meanwhile
+        show(answer.docs);
+        var n = answer.total;
+        say(n ? n + (n === 1 ? " article found." : " articles found.") : "No article matches.");
       });
-      show(found);
-      say(found.length ? found.length + (found.length === 1 ? " article found." : " articles found.") : "No article matches.");
-    });
   }
 
   form.hidden = false;
