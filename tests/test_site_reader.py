@@ -78,6 +78,15 @@ date: 2026-11-28T08:00:00Z
 An article about bookmarks, which must not replace the site's bookmarks page.
 """
 
+EXPLICIT = b"""---
+title: How we search the archive
+slug: search
+date: 2026-11-28T09:00:00Z
+---
+
+The file asked for the slug of the site's search page.
+"""
+
 LONG = ("---\ntitle: " + "Unbroken" * 36 + "\ndate: 2026-11-29T08:00:00Z\n---\n\nA long title.\n").encode()
 
 
@@ -93,6 +102,7 @@ def site(tmp_path_factory):
             "three.md": THREE_AUTHORS,
             "hostile.md": HOSTILE,
             "bookmarks.md": RESERVED,
+            "explicit.md": EXPLICIT,
             "long.md": LONG,
         }.items():
             running.drop(name, body)
@@ -193,6 +203,13 @@ def test_a_title_that_names_a_site_path_gets_a_suffix_and_the_drop_says_so(site)
     assert "'bookmarks' is one of the site's own paths" in outcome["detail"]
     assert "<h1>Your bookmarks</h1>" in read(site, "bookmarks/index.html")
     assert "<h1>Bookmarks</h1>" in article(site, "bookmarks-2")
+    # a slug the file names itself is treated the same way, and a new upload of the file keeps its place
+    outcome = drop_outcome(site, "explicit.md")
+    assert outcome["slug"] == "search-2" and "'search' is one of the site's own paths" in outcome["detail"]
+    assert "<h1>Search</h1>" in read(site, "search/index.html")
+    site.drop("explicit.md", EXPLICIT.replace(b"The file", b"This file"))
+    assert store(site).get_article("search-2").body.startswith("This file")
+    assert store(site).get_article("search-3") is None
 
 
 def test_text_that_shows_markup_stays_text_and_no_feed_or_sitemap_is_ill_formed(site):
