@@ -148,8 +148,10 @@ def test_search_answers_as_the_reader_types(reader, origin):
     assert box.is_displayed()
     assert not reader.find_element(By.CSS_SELECTOR, "[data-search-fallback]").is_displayed()
 
-    def titles() -> list[str]:
-        return [a.text for a in reader.find_elements(By.CSS_SELECTOR, "[data-search-results] a")]
+    def titles() -> list[str]:  # read in one go: the list is rebuilt as the reader types
+        return reader.execute_script(
+            "return Array.from(document.querySelectorAll('[data-search-results] a'), a => a.textContent)"
+        )
 
     box.send_keys("okaf")  # a word being typed matches as a prefix
     WebDriverWait(reader, 10).until(lambda d: len(titles()) == 2)
