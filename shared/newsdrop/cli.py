@@ -136,6 +136,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(
             f"site: {index.as_uri()}  (serve it: python3 -m http.server -d {args.site} 8000)", file=sys.stderr
         )
+    status = 0
     pending = [d["source"] for d in result["drops"] if d["status"] == "pending"]
     if pending:
         # A file that is neither stored nor quarantined is a failure (its event is in the ingest DLQ).
@@ -144,8 +145,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"dead-letter queue): {', '.join(pending)}",
             file=sys.stderr,
         )
-        return 2
-    return 0
+        status = 2
+    from newsdrop.deadletters import describe_non_empty
+
+    if failed := describe_non_empty(result["dead_letters"]):
+        # A stored article whose related, notification or site update failed every retry is not done.
+        print(f"newsdrop: events ended in dead-letter queues: {failed}", file=sys.stderr)
+        status = 2
+    return status
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
