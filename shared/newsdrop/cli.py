@@ -60,6 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     _outcome_options(unpublish)
     unpublish.set_defaults(func=cmd_unpublish)
 
+    doctor = sub.add_parser(
+        "doctor", help="check a stack is ready: SES, secrets, rule set, CDN, alarms, dead letters, lag"
+    )
+    where = doctor.add_mutually_exclusive_group()
+    where.add_argument("--local", action="store_true", help="the stack `newsdrop dev` runs on this machine")
+    where.add_argument("--stack", default="newsdrop", help="a deployed stack's name (default: newsdrop)")
+    doctor.set_defaults(func=cmd_doctor)
+
     reindex = sub.add_parser(
         "reindex", help="recompute every related list from scratch (after a scoring change)"
     )
@@ -287,6 +295,25 @@ def cmd_unpublish(args: argparse.Namespace) -> int:
         return 0
     print(outcomes.describe(outcome, outputs, bucket))
     return 0 if outcome.status == "unpublished" else 1
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """A table of checks, each with what to do about it; exit 1 if any failed."""
+    from newsdrop import doctor
+
+    session, _ = stack_target(args)
+    if args.local:
+        from newsdrop.local.dev import local_target
+
+        target = doctor.local_target(session, local_target())
+    else:
+        target = doctor.deployed_target(session, args.stack)
+    checks = doctor.run_checks(target)
+    doctor.print_table(checks)
+    failed = [c.name for c in checks if c.status == doctor.FAIL]
+    if failed:
+        print(f"newsdrop doctor: {len(failed)} check(s) failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _article_store(session, outputs: dict[str, str]):

@@ -224,6 +224,7 @@ class LocalStack:
         self._route_s3_notifications()
         self._route_ses_events()
         self._create_schedule_groups()
+        self._create_receipt_rule_sets()
         return self
 
     def _stand_in_for_cloudfront(self, deployable: dict[str, Any]) -> None:
@@ -278,6 +279,15 @@ class LocalStack:
                 name = self.resolve({"Ref": logical_id})
                 self.physical.setdefault(logical_id, name)
                 scheduler.create_schedule_group(Name=name)
+
+    def _create_receipt_rule_sets(self) -> None:
+        """moto's CloudFormation skips SES receipt rule sets; its SES API keeps them. Created inactive,
+        as CloudFormation leaves them: activating one is the operator's step (`newsdrop doctor`)."""
+        for logical_id, res in self.cfn["Resources"].items():
+            if res["Type"] == "AWS::SES::ReceiptRuleSet":
+                name = self.resolve({"Ref": logical_id})
+                self.physical.setdefault(logical_id, name)
+                self.client("ses").create_receipt_rule_set(RuleSetName=name)
 
     @property
     def schedule_groups(self) -> list[str]:
