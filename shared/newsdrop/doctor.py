@@ -342,8 +342,7 @@ def check_dead_letters(t: Target) -> Iterable[Check]:
             f"dead letters: {name}",
             FAIL,
             f"{count} message(s)",
-            f"read why (docs/operations.md), fix, then redrive: aws sqs start-message-move-task "
-            f"--source-arn <{name} ARN>",
+            f"read why, fix the cause, then send them back: docs/operations.md, 'Dead letters' ({name})",
         )
 
 
