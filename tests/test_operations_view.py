@@ -65,3 +65,49 @@ def test_the_dashboard_shows_every_dead_letter_queue_and_stream_lag_and_is_valid
         assert "${" + fn + "}" in body
     for widget in widgets:  # every widget has a place and a title
         assert {"x", "y", "width", "height"} <= set(widget) and widget["properties"]["title"]
+
+
+def test_the_runbook_replay_of_a_notification_job_starts_the_missing_job_once(stack, drop):
+    """docs/operations.md "Replay a notification job": the article's item, as `aws dynamodb get-item`
+    returns it, given to the notify function as a new stream record."""
+    from newsdrop.local.audience import prepare_mail
+    from newsdrop.notify.store import DynamoDeliveryStore
+
+    prepare_mail(stack)
+    # The notify stream's batch failed for good: here, its mapping delivered nothing.
+    [notify] = [s for s in stack.event_sources if s.function == "NotifyFunction"]
+    notify.props["Enabled"] = False
+    drop(
+        "harbour.md",
+        b"---\ntitle: Harbour budget approved\n---\n\nThe council approved the harbour budget.\n",
+    )
+    jobs = DynamoDeliveryStore(stack.session.resource("dynamodb"), stack.output("DeliveriesTableName"))
+    assert jobs.get_job("harbour-budget-approved") is None
+
+    slug = "harbour-budget-approved"
+    key = {"pk": {"S": f"ARTICLE#{slug}"}, "sk": {"S": "CURRENT"}}
+    item = stack.client("dynamodb").get_item(
+        TableName=stack.output("ArticlesTableName"), Key=key, ConsistentRead=True
+    )["Item"]
+    replay = {
+        "Records": [
+            {
+                "eventID": f"replay-{slug}",
+                "eventName": "INSERT",
+                "eventSource": "aws:dynamodb",
+                "dynamodb": {
+                    "Keys": key,
+                    "NewImage": item,
+                    "SequenceNumber": "1",
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+            }
+        ]
+    }
+    fn = stack.functions["NotifyFunction"]
+    assert fn.invoke(json.loads(json.dumps(replay)))["batchItemFailures"] == []
+    assert jobs.get_job(slug) is not None
+    # Replayed twice (the operator ran it again): still one job.
+    first = jobs.get_job(slug)
+    assert fn.invoke(replay)["batchItemFailures"] == []
+    assert jobs.get_job(slug) == first
