@@ -54,18 +54,14 @@ def main(argv: list[str] | None = None) -> int:
         "unpublish", help="withdraw an article: delete its file from the drop bucket (revisions are kept)"
     )
     unpublish.add_argument("target", metavar="SLUG|KEY", help="the article's slug, or its file's key")
-    where = unpublish.add_mutually_exclusive_group()
-    where.add_argument("--local", action="store_true", help="the stack `newsdrop dev` runs on this machine")
-    where.add_argument("--stack", default="newsdrop", help="a deployed stack's name (default: newsdrop)")
+    _stack_options(unpublish)
     _outcome_options(unpublish)
     unpublish.set_defaults(func=cmd_unpublish)
 
     doctor = sub.add_parser(
         "doctor", help="check a stack is ready: SES, secrets, rule set, CDN, alarms, dead letters, lag"
     )
-    where = doctor.add_mutually_exclusive_group()
-    where.add_argument("--local", action="store_true", help="the stack `newsdrop dev` runs on this machine")
-    where.add_argument("--stack", default="newsdrop", help="a deployed stack's name (default: newsdrop)")
+    _stack_options(doctor)
     doctor.set_defaults(func=cmd_doctor)
 
     reindex = sub.add_parser(
@@ -87,6 +83,12 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     return args.func(args)
+
+
+def _stack_options(command: argparse.ArgumentParser) -> None:
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("--local", action="store_true", help="the stack `newsdrop dev` runs on this machine")
+    where.add_argument("--stack", default="newsdrop", help="a deployed stack's name (default: newsdrop)")
 
 
 def _outcome_options(command: argparse.ArgumentParser) -> None:
