@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from newsdrop.ingest.drop_bucket import REPORT_SUFFIX, DropBucket
+from newsdrop.ingest.editors import EditorNotices
 from newsdrop.ingest.parsing import ArticleDraft, parse_article
 from newsdrop.ingest.store import MAX_ITEM_BYTES, ArticleStore, StaleWrite, article_size
 from newsdrop.ingest.tagging import auto_tags, normalize_tags
@@ -156,17 +157,22 @@ class Ingestor:
         quarantine_prefix: str = "quarantine/",
         clock: Callable[[], datetime] = now,
         schedules: Schedules | None = None,
+        editors: EditorNotices | None = None,
     ):
         self.articles = articles
         self.bucket = bucket
         self.schedules = schedules or NoSchedules()
+        self.editors = editors  # told once of each rejected upload (newsdrop.ingest.editors)
         self.incoming_prefix = incoming_prefix
         self.quarantine_prefix = quarantine_prefix
         self.clock = clock
 
     def ingest(self, obj: DroppedObject) -> DropOutcome:
         outcome = self._ingest(obj)
-        self.articles.record_drop(outcome, drop_id=obj.sequencer or obj.drop_id, event_time=obj.event_time)
+        drop_id = obj.sequencer or obj.drop_id
+        self.articles.record_drop(outcome, drop_id=drop_id, event_time=obj.event_time)
+        if self.editors is not None and outcome.status == "rejected":
+            self.editors.rejected(outcome, drop_id=drop_id, bucket=obj.bucket)
         return outcome
 
     def _ingest(self, obj: DroppedObject) -> DropOutcome:

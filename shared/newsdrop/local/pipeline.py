@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from newsdrop.local.dispatch import Dispatcher
-from newsdrop.local.report import Drop, article_report, drop_report, email_report, schedule_report
+from newsdrop.local.report import (
+    Drop,
+    article_report,
+    dead_letter_report,
+    drop_report,
+    email_report,
+    schedule_report,
+)
 from newsdrop.local.stack import LocalStack
 
 FAKE_CREDENTIALS = {
@@ -93,13 +100,20 @@ def run_pipeline(
         articles = article_report(stack, [d["slug"] for d in dropped if d["slug"]])
         emails = email_report(stack)
         schedules = schedule_report(dispatcher)
+        dead_letters = dead_letter_report(stack)
         if outbox is not None:
             from newsdrop.local.mail import sent_messages, write_outbox
 
             write_outbox(sent_messages(stack), outbox)
         if site is not None:
             write_site(stack, site)
-    return {"drops": dropped, "articles": articles, "emails": emails, "schedules": schedules}
+    return {
+        "drops": dropped,
+        "articles": articles,
+        "emails": emails,
+        "schedules": schedules,
+        "dead_letters": dead_letters,
+    }
 
 
 def write_site(stack: LocalStack, dest: Path) -> int:
