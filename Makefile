@@ -21,7 +21,7 @@ $(TOOLS)/sam:
 	$(TOOLS)/pip install -q aws-sam-cli checkov
 	touch $@
 
-.PHONY: setup demo test lint deploy-checks bench bench-smoke
+.PHONY: setup demo test lint build deploy-checks bench bench-smoke
 setup: $(BIN)/newsdrop
 
 demo: setup
@@ -35,12 +35,17 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml
 
+# `sam build` as a deploy needs it: SAM's python3.13 builder wants a python3.13 on PATH, which
+# shared/python313.sh finds (pyenv, uv, the system) or says how to get (or: sam build --use-container).
+# The layers (shared/Makefile) install with -c shared/constraints.txt; PIP_CONSTRAINT holds a
+# functions/<name>/requirements.txt, should one appear, to the versions the tests run on too.
+build: $(TOOLS)/sam
+	@dir=$$(sh shared/python313.sh) && \
+		PATH="$$dir:$$PATH" PIP_CONSTRAINT=$(CURDIR)/$(CONSTRAINTS) $(TOOLS)/sam build --parallel
+
 # What `sam deploy` needs to succeed, checked offline: SAM lint, a real arm64 python3.13 build, checkov.
-deploy-checks: setup $(TOOLS)/sam
+deploy-checks: setup build
 	$(TOOLS)/sam validate --lint
-	# The layers (shared/Makefile) install with -c shared/constraints.txt; PIP_CONSTRAINT holds a
-	# functions/<name>/requirements.txt, should one appear, to the versions the tests run on too
-	PIP_CONSTRAINT=$(CURDIR)/$(CONSTRAINTS) PYENV_VERSION=3.11.7:3.13.0 $(TOOLS)/sam build --parallel
 	$(BIN)/python bench/package_size.py
 	BC_SKIP_MAPPING=TRUE $(TOOLS)/checkov -f template.yaml --framework cloudformation --compact --quiet
 

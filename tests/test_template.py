@@ -132,7 +132,7 @@ def test_every_function_and_every_dead_letter_queue_has_an_alarm_to_the_operator
     def watched(metric: str) -> set[str]:
         out = set()
         for a in alarms:
-            if a["MetricName"] == metric:
+            if a.get("MetricName") == metric:  # metric-math alarms (throttles) have none
                 [dim] = a["Dimensions"]
                 value = dim["Value"]
                 out.add(value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0])
