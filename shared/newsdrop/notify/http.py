@@ -130,12 +130,12 @@ def edge_refusal(event: dict[str, Any], own_origins: set[str]) -> dict[str, Any]
         return None
     kind = headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == FORM:
-        if _cross_site(headers, own_origins):
-            return _problem(403, "cross_site", "sign up on the site itself")
         try:  # what Powertools' own parse would silently mangle (bad percent-escapes) is refused here
             parse_qs(raw, keep_blank_values=True, errors="strict", max_num_fields=4 * MAX_TOPICS)
         except (ValueError, UnicodeDecodeError):
             return _problem(400, "bad_request", "the form is not readable")
+        if _cross_site(headers, own_origins):
+            return _problem(403, "cross_site", "sign up on the site itself")
         return None
     if kind != JSON:
         return _problem(415, "unsupported_media_type", "send JSON as application/json, or the site's form")
