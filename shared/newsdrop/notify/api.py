@@ -57,7 +57,10 @@ _REFUSALS: dict[int, Any] = {
 }
 _PAGES: dict[int, Any] = {
     200: {"description": "A page in the site's layout", "content": _PAGE},
-    400: {"description": "The link is invalid or expired", "content": _PAGE},
+    400: {
+        "description": "The link is invalid or expired (or the body unreadable)",
+        "content": {**_json(Problem), **_PAGE},
+    },
     403: _REFUSALS[403],
     429: _REFUSALS[429],
 }
