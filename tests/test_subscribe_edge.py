@@ -305,3 +305,43 @@ def test_snapstart_hooks_reseed_and_forget_clients(world):
     assert aws.client.cache_info().currsize == 0 and aws.resource.cache_info().currsize == 0
     assert not base.DEFAULT_PROVIDERS
     assert sign_up(world, "after-restore@example.org") == 202  # and the function works on
+
+
+# --- the template -----------------------------------------------------------------------------------------
+
+
+def test_the_api_is_on_snapstart_behind_exact_cloudfront_paths():
+    from pathlib import Path
+
+    from newsdrop.local.sam import load_template, translate
+
+    template = load_template(Path(__file__).resolve().parents[1] / "template.yaml")
+    fn = template["Resources"]["SubscribeFunction"]["Properties"]
+    assert fn["SnapStart"] == {"ApplyOn": "PublishedVersions"} and fn["AutoPublishAlias"] == "live"
+    cfn = translate(template, "us-east-1", "s3://code/code.zip")["Resources"]
+    permissions = [
+        r for r in cfn.values() if r["Type"] == "AWS::Lambda::Permission" and "Subscribe" in json.dumps(r)
+    ]
+    assert permissions and all(
+        p["Properties"]["FunctionName"] == {"Ref": "SubscribeFunctionAliaslive"} for p in permissions
+    )
+    api_body = json.dumps(cfn["NotificationsApi"]["Properties"]["Body"])
+    assert "SubscribeFunctionAliaslive" in api_body  # the routes invoke the alias, the published version
+    dist = template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+    api_paths = [b["PathPattern"] for b in dist["CacheBehaviors"] if b["TargetOriginId"] == "subscriptions"]
+    routes = {e["Properties"]["Path"] for e in fn["Events"].values()}
+    assert set(api_paths) == routes and not any("*" in p for p in api_paths)  # no article slug can reach them
+    policy = template["Resources"]["SubscriptionsOriginRequestPolicy"]["Properties"][
+        "OriginRequestPolicyConfig"
+    ]
+    headers = policy["HeadersConfig"]["Headers"]
+    assert (
+        "CloudFront-Viewer-Address" in headers and "Host" not in headers and "X-Forwarded-For" not in headers
+    )
+    acl = template["Resources"]["SubscribeWebAclResource"]
+    assert acl["Condition"] == "HasSubscribeWebAcl" and acl["Properties"]["Scope"] == "CLOUDFRONT"
+    groups = {
+        r["Statement"].get("ManagedRuleGroupStatement", {}).get("Name") for r in acl["Properties"]["Rules"]
+    }
+    assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"} <= groups
+    assert any("Captcha" in r.get("Action", {}) for r in acl["Properties"]["Rules"])
