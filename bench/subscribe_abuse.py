@@ -79,20 +79,10 @@ class Bench:
     ) -> int:
         """From the reader at ``ip``, as CloudFront delivers it (CloudFront-Viewer-Address; sourceIp is
         the edge server's, which an API keyed on sourceIp would see for every reader)."""
-        from subscriber_stack import http_event
+        from subscriber_stack import viewer_event
 
-        event = http_event(
-            "POST",
-            path,
-            query=query,
-            headers={
-                "content-type": content_type,
-                "cloudfront-viewer-address": f"{ip}:443",
-                **(headers or {}),
-            },
-            body=body,
-            source_ip=ip,
-        )
+        headers = {"content-type": content_type, **(headers or {})}
+        event = viewer_event("POST", path, viewer=ip, query=query, headers=headers, body=body)
         return self.world.invoke("subscribe", event, drive=False)["statusCode"]
 
     def mails(self, address: str) -> int:

@@ -120,6 +120,21 @@ def http_event(
     }
 
 
+def viewer_event(
+    method: str, path: str, *, viewer: str, query: str = "", headers: dict[str, str] | None = None, body=None
+) -> dict[str, Any]:
+    """A request as CloudFront delivers it: the reader's address in CloudFront-Viewer-Address, an edge
+    server's in sourceIp (the same for every reader behind it)."""
+    return http_event(
+        method,
+        path,
+        query=query,
+        headers={"cloudfront-viewer-address": f"{viewer}:443", **(headers or {})},
+        body=body,
+        source_ip="130.176.0.1",
+    )
+
+
 def sent_mails() -> list[email.message.EmailMessage]:
     from moto.backends import get_backend
 

@@ -10,7 +10,7 @@ import random
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from subscriber_stack import SubscriberStack, http_event, mails_to
+from subscriber_stack import SubscriberStack, http_event, mails_to, viewer_event
 
 from newsdrop.notify.subscribers import SubscriberStatus
 from newsdrop.notify.tokens import Purpose
@@ -28,18 +28,8 @@ def post(world, path, body, *, ip=None, content_type="application/json", headers
     """A request as CloudFront delivers it: the reader's address in CloudFront-Viewer-Address, the
     edge server's in sourceIp (the same for every reader)."""
     raw = body if isinstance(body, str) else json.dumps(body)
-    event = http_event(
-        "POST",
-        path,
-        query=query,
-        headers={
-            "content-type": content_type,
-            "cloudfront-viewer-address": f"{ip or viewer()}:{40000 + next(_N) % 20000}",
-            **(headers or {}),
-        },
-        body=raw,
-        source_ip="130.176.0.1",
-    )
+    headers = {"content-type": content_type, **(headers or {})}
+    event = viewer_event("POST", path, viewer=ip or viewer(), query=query, headers=headers, body=raw)
     return world.invoke("subscribe", event)
 
 
