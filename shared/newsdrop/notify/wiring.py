@@ -156,8 +156,9 @@ def _subscription_runtime(*, with_queue: bool) -> SubscriptionRuntime:
         else None,
         limits=DynamoLimits(dynamodb, table),
         policy=limit_policy_from_env(),
-        catalog=DynamoTagCatalog(dynamodb, os.environ["SITE_TABLE"])
-        if os.environ.get("SITE_TABLE")
+        # the subscribe function checks topics against the site's tags; the confirmations function has no need
+        catalog=DynamoTagCatalog(dynamodb, site_table)
+        if (site_table := os.environ.get("SITE_TABLE"))
         else None,
     )
 
