@@ -97,9 +97,9 @@ class Bench:
         out: dict[str, object] = {}
         # one person blocked: three strangers sign up variants of the victim's inbox, then the victim
         for n in range(3):
-            sign_up(f"victim+x{n}@example.com", _ip(700_000 + n))
-        sign_up("victim@example.com", _ip(700_010))
-        out["victim_own_sign_up_delivered"] = self.mails("victim@example.com") == 1
+            sign_up(f"target+x{n}@example.com", _ip(700_000 + n))
+        sign_up("target@example.com", _ip(700_010))
+        out["victim_own_sign_up_delivered"] = self.mails("target@example.com") == 1
         # a provider silenced: random @gmail.com sign-ups from as many addresses, then a real reader
         for n in range(gmail_flood):
             sign_up(f"random{n}q{n * 7919 % 100003}@gmail.com", _ip(710_000 + n))
