@@ -15,7 +15,7 @@ from newsdrop.notify.tokens import TokenSigner
 
 
 def prepare_mail(stack: LocalStack) -> None:
-    """What the README's deploy steps do by hand: an SSM SecureString signing key and an SES identity."""
+    """What docs/deploy.md's steps do by hand: an SSM SecureString signing key and an SES identity."""
     stack.client("ssm").put_parameter(
         Name=f"/{stack.parameters['SigningSecretParameter']}",
         Type="SecureString",
