@@ -26,6 +26,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from newsdrop import lifecycle
 from newsdrop.notify.email import Mailer, MailSettings, render_confirmation, render_manage_link
 from newsdrop.notify.limits import Bucket, LimitPolicy, Limits, canonical_mailbox, small_domain
 from newsdrop.notify.tokens import InvalidToken, Purpose, TokenSigner
@@ -240,7 +241,7 @@ class SubscriptionService:
         signer: TokenSigner,
         settings: MailSettings,
         *,
-        clock=time.time,
+        clock: Callable[[], float] | None = None,
         cooldown: int = CONFIRM_COOLDOWN_SECONDS,
         queue: MailRequestQueue | None = None,
         limits: Limits | None = None,
@@ -252,7 +253,8 @@ class SubscriptionService:
         self.mailer = mailer
         self.signer = signer
         self.settings = settings
-        self.clock = clock
+        # the one clock every function reads (newsdrop.lifecycle): the local stack's, which tests can move
+        self.clock = clock or (lambda: lifecycle.time_source())
         self.cooldown = cooldown
         self.queue = queue
         self.limits = limits
