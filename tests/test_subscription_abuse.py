@@ -415,9 +415,8 @@ def test_unconfirmed_addresses_and_limit_items_expire_and_confirmed_ones_do_not(
     pending = rt.signer.subscriber_id("never@example.com")
     by_pk = {i["pk"]["S"]: i for i in items if i["sk"]["S"] == "PROFILE"}
     expires = int(by_pk[f"SUB#{pending}"]["expires_at"]["N"])
-    assert (
-        before + 72 * 3600 <= expires <= int(lifecycle.time_source()) + 72 * 3600
-    )  # the confirmation link's life
+    # the confirmation link's life
+    assert before + 72 * 3600 <= expires <= int(lifecycle.time_source()) + 72 * 3600
     assert "expires_at" not in by_pk[f"SUB#{sid}"]  # confirmed: kept until they leave
     limits = [i for i in items if i["pk"]["S"].startswith("LIMIT#")]
     assert limits and all(before < int(i["expires_at"]["N"]) <= before + 2 * 86400 for i in limits)
