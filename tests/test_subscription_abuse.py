@@ -90,10 +90,13 @@ def ses_receipt_event(world, message_id: str, subject: str, recipient: str) -> d
                             "from": ["reader@example.org"],
                             "to": [recipient],
                             "messageId": f"<{message_id}@example.org>",
+                            "date": "Mon, 5 Jan 2026 10:00:00 +0000",
                             "subject": subject,
                         },
                     },
                     "receipt": {
+                        "timestamp": "2026-01-05T10:00:00.000Z",
+                        "processingTimeMillis": 420,
                         "recipients": [recipient],
                         "spamVerdict": {"status": "PASS"},
                         "virusVerdict": {"status": "PASS"},

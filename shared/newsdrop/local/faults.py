@@ -270,6 +270,24 @@ class FaultInjector:
                 self._unacked.discard((slug, sid))
 
 
+def scheduled_event(function_arn: str) -> dict[str, Any]:
+    """The EventBridge "Scheduled Event" a schedule rule sends its target (the redriver validates it)."""
+    from datetime import UTC, datetime
+
+    _, _, _, region, account, *_ = function_arn.split(":")
+    return {
+        "version": "0",
+        "id": f"local-{clock.time():.0f}",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account,
+        "time": datetime.fromtimestamp(clock.time(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:{account}:rule/redriver-schedule"],
+        "detail": {},
+    }
+
+
 def _moto_skips_faulted_requests() -> None:
     """botocore emits ``before-send`` to every handler and keeps the first answer: ours, for a faulted
     request, but moto would still carry the request out (an email sent, an item written) behind an
@@ -570,7 +588,7 @@ class ChaosScenario:
             if not self.dead_letters():
                 break
             clock.advance(period)
-            event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+            event = scheduled_event(self.stack.functions["RedriverFunction"].arn)
             self._async_invokes.clear()
             try:
                 report = self.dispatcher._invoke(self.stack.functions["RedriverFunction"], event) or {}
