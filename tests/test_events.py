@@ -73,6 +73,9 @@ def with_body(record: dict, body: str, message_id: str) -> dict:
 
 
 def test_a_malformed_send_batch_is_reported_alone_and_the_good_one_is_handled(stack):
+    from newsdrop.local.audience import prepare_mail
+
+    prepare_mail(stack)
     good = sample("sender-batch.json")["Records"][0]
     bad = with_body(good, json.dumps({"slug": "cafe-reopens", "recipients": []}), "bad-1")
     result = stack.functions["SenderFunction"].invoke(sqs_event(bad, good))

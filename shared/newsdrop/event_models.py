@@ -90,11 +90,11 @@ def drop_event() -> type:
                 return values
             s3 = values.get("s3") if isinstance(values.get("s3"), dict) else {}
             obj = s3.get("object") or s3.get("get_object")
-            if ":Delete" not in values["eventName"] and isinstance(obj, dict):
-                if obj.get("size") is None or obj.get("eTag") is None:
-                    raise ValueError(
-                        "s3.object.size and s3.object.eTag are required unless the object was deleted"
-                    )
+            sized = isinstance(obj, dict) and obj.get("size") is not None and obj.get("eTag") is not None
+            if ":Delete" not in values["eventName"] and isinstance(obj, dict) and not sized:
+                raise ValueError(
+                    "s3.object.size and s3.object.eTag are required unless the object was deleted"
+                )
             return values
 
         userIdentity: S3Identity | None = None

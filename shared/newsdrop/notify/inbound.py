@@ -27,17 +27,15 @@ class ReceivedMail:
 
 
 def received_mails(event: Any, prefix: str = "") -> list[ReceivedMail]:
-    """The messages of an SES receipt event (Lambda action), parsed by Powertools' SesModel
-    (``newsdrop.event_models.received_mail``): an event that is not one raises its ValidationError."""
-    from newsdrop.event_models import parse, received_mail
-
+    """The messages of an SES receipt event (Lambda action), as Powertools' SesModel parsed it
+    (``newsdrop.event_models.received_mail``)."""
     return [
         ReceivedMail(
             message_id=record.ses.mail.messageId,
             subject=record.ses.mail.commonHeaders.subject,
             object_key=f"{prefix}{record.ses.mail.messageId}",
         )
-        for record in parse(event, received_mail()).Records
+        for record in event.Records
     ]
 
 
