@@ -117,6 +117,40 @@ def without_bytecode(layer: Path) -> Path:
 # invocation anyway; this column keeps that from flattering the ratio: it is what a handler adds to
 # the SDK it cannot do without.
 HANDLER_IMPORT = "import app; import boto3"
+# "first": what the first invocation adds before it touches AWS: the batch processor (Powertools' batch
+# utilities) and the function's event model built (newsdrop.event_models: Powertools' Parser models,
+# pydantic's schema builder), and the function's sample event (events/) parsed with it. The issue's
+# limit applies to this column.
+FIRST_INVOCATION = (
+    "import app, boto3, json\n"
+    "from newsdrop.event_models import FUNCTION_MODELS, parse_for\n"
+    "getattr(app.handler, '_build', lambda: None)()\n"
+    "if {name!r} in FUNCTION_MODELS: parse_for({name!r}, json.loads(open({sample!r}).read()))"
+)
+LIMIT = 1.6
+# Measured on their own terms (docs/validation.md): the subscribe API starts from a SnapStart snapshot;
+# the function that carries the embedding model loads it on purpose.
+OWN_TERMS = {"subscribe", "embed"}
+# What the table lists as each function's libraries: loaded by the end of the first-invocation code.
+LIBRARY_MODULES = {"pydantic": "pydantic", "batch": "aws_lambda_powertools.utilities.batch",
+                   "PyYAML": "yaml", "Jinja2": "jinja2", "email-validator": "email_validator",
+                   "markdown-it": "markdown_it", "nh3": "nh3", "selectolax": "selectolax"}  # fmt: skip
+
+
+def first_invocation(name: str) -> str:
+    samples = sorted((ROOT / "events").glob(f"{name}-*.json")) or sorted(
+        (ROOT / "events").glob("s3-put.json")
+    )
+    return FIRST_INVOCATION.format(name=name, sample=str(samples[0]) if samples else "")
+
+
+def libraries_loaded(python: str, name: str, env: dict[str, str], cwd: Path) -> str:
+    probe = (
+        first_invocation(name)
+        + f"\nimport sys; print(','.join(k for k, m in {LIBRARY_MODULES!r}.items() if m in sys.modules))"
+    )
+    out = subprocess.run([python, "-c", probe], env=env, cwd=cwd, capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1].replace(",", ", ") if out.stdout.strip() else ""
 
 
 def timed(python: str, code: str, env: dict[str, str], cwd: Path) -> float:
@@ -167,32 +201,46 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"{rounds} rounds, medians; {version}; newsdrop from {where}")
     print(
-        "| function | no env: app / app+SDK / boto3, CPU ms | ratio app | ratio app+SDK "
-        "| Lambda env: app / app+SDK / boto3 | ratio app | ratio app+SDK | deployed unzipped | zipped |"
+        "| function | no env: app / app+SDK / first / boto3, CPU ms | ratio app+SDK | ratio first "
+        "| Lambda env: app / app+SDK / first / boto3 | ratio app+SDK | ratio first | libraries by the end of "
+        "the first invocation | deployed unzipped | zipped |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
-    worst = {"app": 0.0, "app+SDK": 0.0}
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    worst = {"app": 0.0, "app+SDK": 0.0, "first": 0.0}
+    over = []
     for name in names:
         cells = []
         for with_lambda in (False, True):
             env = base_env(layer, args.sdk, libraries) | extra | envs[name]
             env |= lambda_env(name) if with_lambda else {}
             fdir = ROOT / "functions" / name
-            app, app_sdk, bare = [], [], []
+            app, app_sdk, first, bare = [], [], [], []
             for _ in range(rounds):
                 bare.append(timed(args.python, "import boto3", env, fdir))
                 app.append(timed(args.python, "import app", env, fdir))
                 app_sdk.append(timed(args.python, HANDLER_IMPORT, env, fdir))
-            a, s_, b = (statistics.median(x) for x in (app, app_sdk, bare))
-            worst["app"] = max(worst["app"], a / b)
-            worst["app+SDK"] = max(worst["app+SDK"], s_ / b)
-            cells += [f"{a * 1e3:,.0f} / {s_ * 1e3:,.0f} / {b * 1e3:,.0f}", f"{a / b:.2f}x", f"{s_ / b:.2f}x"]
+                first.append(timed(args.python, first_invocation(name), env, fdir))
+            a, s_, f, b = (statistics.median(x) for x in (app, app_sdk, first, bare))
+            if name not in OWN_TERMS:
+                worst["app"] = max(worst["app"], a / b)
+                worst["app+SDK"] = max(worst["app+SDK"], s_ / b)
+                worst["first"] = max(worst["first"], f / b)
+                if f / b > LIMIT:
+                    over.append(f"{name} ({'Lambda env' if with_lambda else 'no env'}: {f / b:.2f}x)")
+            cells += [
+                f"{a * 1e3:,.0f} / {s_ * 1e3:,.0f} / {f * 1e3:,.0f} / {b * 1e3:,.0f}",
+                f"{s_ / b:.2f}x",
+                f"{f / b:.2f}x",
+            ]
+        loaded = libraries_loaded(args.python, name, env, fdir)
         raw, packed = sizes.get(name, (None, None))
         size = [f"{raw / 1e6:.1f} MB", f"{packed / 1e6:.1f} MB"] if raw else ["no build", "no build"]
-        print(f"| {name} | " + " | ".join(cells + size) + " |", flush=True)
+        label = f"{name} (own terms)" if name in OWN_TERMS else name
+        print(f"| {label} | " + " | ".join([*cells, loaded, *size]) + " |", flush=True)
     print(
-        f"\nworst ratio: import app {worst['app']:.2f}x, import app then boto3 {worst['app+SDK']:.2f}x"
-        " (target <= 1.5x)"
+        f"\nworst ratio (own-terms functions aside): import app {worst['app']:.2f}x, import app then boto3"
+        f" {worst['app+SDK']:.2f}x, first invocation {worst['first']:.2f}x (limit {LIMIT}x)"
+        + (f"; over the limit: {', '.join(over)}" if over else "")
     )
     if not sizes:
         print("sizes: no `sam build` output in .aws-sam/build (run `make deploy-checks`)")
