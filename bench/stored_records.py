@@ -45,93 +45,55 @@ ENTRY = {
 
 # The alternatives, as source: run in this process for the per-record figures, and alone in a fresh
 # process for the import figures.
-PYDANTIC_MODELS = """
-from datetime import datetime
-from typing import Literal
-from pydantic import BaseModel, ConfigDict, Field
+# The alternatives, derived from the dataclasses themselves (so they stay in step), as source: run in
+# this process for the per-record figures, and alone in a fresh process for the import figures.
+FIELDS = """
+import dataclasses, typing
+from newsdrop.models import Article, RelatedEntry, Tag
 
-class TagModel(BaseModel):
-    key: str
-    label: str
-
-class ArticleModel(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    slug: str
-    title: str
-    author: str | None = None
-    published: datetime
-    body: str
-    body_format: Literal["markdown", "html", "text"]
-    body_html: str = ""
-    slug_explicit: bool = False
-    excerpt: str
-    word_count: int
-    reading_minutes: int
-    editor_tags: list[TagModel] = Field(default_factory=list)
-    auto_tags: list[TagModel] = Field(default_factory=list)
-    source_key: str
-    content_hash: str
-    revision: int = 1
-    correlation_id: str | None = None
-    state: Literal["draft", "scheduled", "published", "expired", "unpublished"] = "published"
-    publish_at: datetime | None = None
-    expires_at: datetime | None = None
-    notify: bool = True
-
-class RelatedEntryModel(BaseModel):
-    slug: str
-    title: str
-    excerpt: str
-    score: float
+def fields(cls):
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        default = ... if required else (f.default if f.default is not dataclasses.MISSING else f.default_factory())
+        yield f.name, hints[f.name], required, default
 """
-TYPED_DICTS = """
-from datetime import datetime
-from typing import Literal, NotRequired
+PYDANTIC_MODELS = (
+    FIELDS
+    + """
+from pydantic import ConfigDict, create_model
+
+def model(cls, **override):
+    spec = {name: (override.get(name, kind), default) for name, kind, _, default in fields(cls)}
+    return create_model(cls.__name__ + "Model", __config__=ConfigDict(extra="ignore"), **spec)
+
+TagModel = model(Tag)
+ArticleModel = model(Article, editor_tags=list[TagModel], auto_tags=list[TagModel])
+RelatedEntryModel = model(RelatedEntry)
+"""
+)
+TYPED_DICTS = (
+    FIELDS
+    + """
+from typing import NotRequired
 from typing_extensions import TypedDict
 from pydantic import TypeAdapter
 
-class TagDict(TypedDict):
-    key: str
-    label: str
+def typed(cls, **override):
+    spec = {n: override.get(n, k) if r else NotRequired[override.get(n, k)] for n, k, r, _ in fields(cls)}
+    return TypedDict(cls.__name__ + "Dict", spec)
 
-class ArticleDict(TypedDict):
-    slug: str
-    title: str
-    author: NotRequired[str | None]
-    published: datetime
-    body: str
-    body_format: Literal["markdown", "html", "text"]
-    body_html: NotRequired[str]
-    slug_explicit: NotRequired[bool]
-    excerpt: str
-    word_count: int
-    reading_minutes: int
-    editor_tags: NotRequired[list[TagDict]]
-    auto_tags: NotRequired[list[TagDict]]
-    source_key: str
-    content_hash: str
-    revision: NotRequired[int]
-    correlation_id: NotRequired[str | None]
-    state: NotRequired[Literal["draft", "scheduled", "published", "expired", "unpublished"]]
-    publish_at: NotRequired[datetime | None]
-    expires_at: NotRequired[datetime | None]
-    notify: NotRequired[bool]
-
-class RelatedEntryDict(TypedDict):
-    slug: str
-    title: str
-    excerpt: str
-    score: float
-
-ARTICLE = TypeAdapter(ArticleDict)
-ENTRY = TypeAdapter(RelatedEntryDict)
+TagDict = typed(Tag)
+ARTICLE = TypeAdapter(typed(Article, editor_tags=list[TagDict], auto_tags=list[TagDict]))
+ENTRY = TypeAdapter(typed(RelatedEntry))
 """
+)
 
 
 def defined(source: str) -> dict:
     """The names ``source`` defines, compiled without this module's ``from __future__ import
     annotations`` (pydantic would then have to resolve the annotations as strings)."""
-    names: dict = {}
+    names: dict = {"__name__": "alternative"}
     exec(compile(source, "<alternative>", "exec", dont_inherit=True), names)  # noqa: S102 (ours, above)
     return names
 
@@ -200,8 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     for label, article, entry, source in rows:
         cold = warmed = "-"
         if source is not None:
-            cold = f"+{import_cpu('import newsdrop.models' + chr(10) + source, rounds) - base:,.0f}"
-            warmed = f"+{import_cpu(warm + source, rounds) - warm_base:,.0f}"
+            cold = f"{import_cpu('import newsdrop.models' + chr(10) + source, rounds) - base:+,.0f}"
+            warmed = f"{import_cpu(warm + source, rounds) - warm_base:+,.0f}"
         print(
             f"| {label} | {per_read(article, ITEM, reads):.1f} | {per_read(entry, ENTRY, reads):.2f} "
             f"| {cold} | {warmed} |",
