@@ -3,6 +3,8 @@ the same run, with and without the Lambda environment; and the size of what each
 
     .venv/bin/python bench/cold_start.py              # 15 rounds, medians
     .venv/bin/python bench/cold_start.py --smoke      # 1 round (CI)
+    # "first" charges what the first invocation builds before it calls AWS: the batch processor, the
+    # event model (Powertools Parser, pydantic), the sample event from events/ parsed
     # as deployed: Python 3.13, the layer as shared/Makefile builds it (for this machine's CPU: the
     # arm64 build cannot load here), boto3 where /var/runtime has it; --strip-pyc: without its .pyc
     export PYENV_VERSION=3.11.7:3.13.0
@@ -179,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         "--strip-pyc", action="store_true", help="the layer without its .pyc (see without_bytecode)"
     )
     p.add_argument(
+        "--lambda-env-only", action="store_true", help="only the Lambda environment's columns (half the runs)"
+    )
+    p.add_argument(
         "--breakdown", action="store_true", help="also: what each heavy piece adds to boto3 (9+ rounds)"
     )
     args = p.parse_args(argv)
@@ -200,17 +205,20 @@ def main(argv: list[str] | None = None) -> int:
         f"layer {args.layer}{' without .pyc' if args.strip_pyc else ''}" if args.layer else "shared/ (venv)"
     )
     print(f"{rounds} rounds, medians; {version}; newsdrop from {where}")
+    envs_measured = ["Lambda env"] if args.lambda_env_only else ["no env", "Lambda env"]
+    columns = [
+        f"{e}: app / app+SDK / first / boto3, CPU ms | ratio app+SDK | ratio first" for e in envs_measured
+    ]
     print(
-        "| function | no env: app / app+SDK / first / boto3, CPU ms | ratio app+SDK | ratio first "
-        "| Lambda env: app / app+SDK / first / boto3 | ratio app+SDK | ratio first | libraries by the end of "
-        "the first invocation | deployed unzipped | zipped |"
+        "| function | " + " | ".join(columns) + " | libraries by the end of the first invocation "
+        "| deployed unzipped | zipped |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---" * (4 + 3 * len(envs_measured)) + "|")
     worst = {"app": 0.0, "app+SDK": 0.0, "first": 0.0}
     over = []
     for name in names:
         cells = []
-        for with_lambda in (False, True):
+        for with_lambda in (True,) if args.lambda_env_only else (False, True):
             env = base_env(layer, args.sdk, libraries) | extra | envs[name]
             env |= lambda_env(name) if with_lambda else {}
             fdir = ROOT / "functions" / name
@@ -255,6 +263,15 @@ def main(argv: list[str] | None = None) -> int:
 PIECES = {
     "newsdrop's records (dataclasses; pydantic models until 2026-11-30)": "import newsdrop.models",
     "Powertools Logger and Metrics (newsdrop.observability)": "import newsdrop.observability",
+    "pydantic, with its first model defined": "import pydantic\nclass M(pydantic.BaseModel):\n    n: int",
+    "Powertools' batch utilities (first invocation)": "import aws_lambda_powertools.utilities.batch",
+    "a stream record model (newsdrop.event_models.stream_record)": (
+        "from newsdrop.event_models import stream_record\nstream_record()"
+    ),
+    "a queue record model (queue_record(FanoutTask))": (
+        "from newsdrop.event_models import queue_record\nfrom newsdrop.notify.messages import FanoutTask\n"
+        "queue_record(FanoutTask)"
+    ),
     "Jinja2": "import jinja2",
     "email-validator": "import email_validator",
     "PyYAML": "import yaml",
@@ -268,7 +285,7 @@ def breakdown(python: str, env: dict[str, str], rounds: int) -> None:
     bare = statistics.median(timed(python, sdk, env, ROOT) for _ in range(rounds))
     print(f"\n| piece | CPU ms over `{sdk}` ({bare * 1e3:,.0f} ms) |\n|---|---|")
     for label, code in PIECES.items():
-        with_piece = statistics.median(timed(python, f"{sdk}; {code}", env, ROOT) for _ in range(rounds))
+        with_piece = statistics.median(timed(python, f"{sdk}\n{code}", env, ROOT) for _ in range(rounds))
         print(f"| {label} | {(with_piece - bare) * 1e3:+,.0f} |", flush=True)
 
 
