@@ -162,14 +162,19 @@ def test_the_publisher_makes_one_invalidation_per_invocation_with_unique_paths(s
     drop("storm.md", STORM)
     drop("rail.md", RAIL)
     before = len(site.invalidations())
-    record = {
-        "eventName": "MODIFY",
-        "dynamodb": {"Keys": {"pk": {"S": "ARTICLE#storm-closes-the-coast-road"}, "sk": {"S": "CURRENT"}}},
-    }
-    related = {
-        "eventName": "MODIFY",
-        "dynamodb": {"Keys": {"pk": {"S": "DOC#rail-fares-rise-in-spring"}, "sk": {"S": "RELATED"}}},
-    }
+    # real-shaped stream records (the publisher validates them), keys changed to these articles'
+    sample = json.loads(
+        (Path(__file__).resolve().parents[1] / "events" / "publisher-article-modify.json").read_text()
+    )
+
+    def changed(pk: str, sk: str, sequence: int) -> dict:
+        record = json.loads(json.dumps(sample["Records"][0]))
+        record["dynamodb"]["Keys"] = {"pk": {"S": pk}, "sk": {"S": sk}}
+        record["dynamodb"]["SequenceNumber"] = str(sequence)
+        return record
+
+    record = changed("ARTICLE#storm-closes-the-coast-road", "CURRENT", 1)
+    related = changed("DOC#rail-fares-rise-in-spring", "RELATED", 2)
     stack.functions["PublisherFunction"].invoke({"Records": [record, record, related, related]})
     batches = site.invalidations()[before:]
     assert len(batches) == 1
