@@ -7,7 +7,10 @@ client of its own, as a botnet would send them): requests answered 202 and refus
 emails sent, and the success rate of the one-click unsubscribe POSTs that mailbox providers send during the
 flood (every tenth request, from the flooding client itself). Then the time the subscribe handler takes
 to answer for a new address and for an already-subscribed one (in-process moto: the figures are moto's,
-not Lambda's; the tests prove the two do the same AWS calls, this shows the distributions).
+not Lambda's; the tests prove the two do the same AWS calls, this shows the distributions). Then the red
+team's scenarios: a victim's own sign-up after strangers signed up their inbox, a real Gmail reader after a
+flood of random Gmail sign-ups, 200 sign-ups from 40 addresses, cross-site posts, and what the owner's
+first confirm link confirms after a third party re-signed the address with other topics.
 """
 
 from __future__ import annotations
@@ -71,13 +74,88 @@ class Bench:
             for i in range(n)
         ]
 
-    def post(self, path: str, body: str, *, ip: str, content_type="application/json", query="") -> int:
-        from subscriber_stack import http_event
+    def post(
+        self, path: str, body: str, *, ip: str, content_type="application/json", query="", headers=None
+    ) -> int:
+        """From the reader at ``ip``, as CloudFront delivers it (CloudFront-Viewer-Address; sourceIp is
+        the edge server's, which an API keyed on sourceIp would see for every reader)."""
+        from subscriber_stack import viewer_event
 
-        event = http_event(
-            "POST", path, query=query, headers={"content-type": content_type}, body=body, source_ip=ip
-        )
+        headers = {"content-type": content_type, **(headers or {})}
+        event = viewer_event("POST", path, viewer=ip, query=query, headers=headers, body=body)
         return self.world.invoke("subscribe", event, drive=False)["statusCode"]
+
+    def mails(self, address: str) -> int:
+        from subscriber_stack import mails_to
+
+        self.world.dispatcher.pump()
+        return len(mails_to(address))
+
+    def scenarios(self, gmail_flood: int) -> dict:
+        """The red team's sign-up abuses, each from clients on addresses of their own."""
+        sign_up = self.sign_up
+        out: dict[str, object] = {}
+        # one person blocked: three strangers sign up variants of the victim's inbox, then the victim
+        for n in range(3):
+            sign_up(f"target+x{n}@example.com", _ip(700_000 + n))
+        sign_up("target@example.com", _ip(700_010))
+        out["victim_own_sign_up_delivered"] = self.mails("target@example.com") == 1
+        # a provider silenced: random @gmail.com sign-ups from as many addresses, then a real reader
+        for n in range(gmail_flood):
+            sign_up(f"random{n}q{n * 7919 % 100003}@gmail.com", _ip(710_000 + n))
+        sign_up("real.reader@gmail.com", _ip(719_999))
+        out["gmail_reader_after_flood_delivered"] = self.mails("real.reader@gmail.com") == 1
+        # no global bound: 200 sign-ups from 40 addresses
+        before = self.sent()
+        for n in range(200):
+            sign_up(f"mass{n}@spread{n}.example", _ip(720_000 + n % 40))
+        out["emails_from_200_sign_ups_40_addresses"] = self.sent() - before
+        # cross-site sign-ups: text/plain JSON, and a form from another origin
+        plain = self.post(
+            "/subscribers",
+            json.dumps({"email": "xsite1@example.org"}),
+            ip=_ip(730_000),
+            content_type="text/plain",
+        )
+        form = self.post(
+            "/subscribers",
+            "email=xsite2%40example.org",
+            ip=_ip(730_001),
+            content_type="application/x-www-form-urlencoded",
+            headers={"origin": "https://evil.example"},
+        )
+        out["cross_site_statuses"] = [plain, form]
+        out["cross_site_emails"] = self.mails("xsite1@example.org") + self.mails("xsite2@example.org")
+        # topics swapped: a third party re-signs a pending address; what does the owner's first link confirm?
+        sign_up("owner@example.org", _ip(740_000), topics=["politics"])
+        sign_up("owner@example.org", _ip(740_001), topics=["casino-bonus"], everything=True)
+        out["unknown_topic_emails"] = self.mails("owner@example.org") - 1
+        out["owner_first_link_confirms"] = self.first_link_confirms("owner@example.org")
+        for key, value in out.items():
+            print(f"{key.replace('_', ' ')}: {value}")
+        return out
+
+    def sign_up(self, address: str, ip: str, **extra) -> int:
+        return self.post("/subscribers", json.dumps({"email": address, **extra}), ip=ip)
+
+    def sent(self) -> int:
+        from subscriber_stack import sent_mails
+
+        self.world.dispatcher.pump()
+        return len(sent_mails())
+
+    def first_link_confirms(self, address: str) -> str:
+        from urllib.parse import parse_qs, urlparse
+
+        from subscriber_stack import mails_to
+
+        first = mails_to(address)[0].get_body(("plain",)).get_content()
+        [url] = [w for w in first.split() if urlparse(w).path == "/confirm"]
+        token = parse_qs(urlparse(url).query)["token"][0]
+        self.post("/confirm", "", ip=_ip(740_000), query=f"token={token}")
+        rt = self.world.runtime()
+        sub = rt.subscribers.get(rt.signer.subscriber_id(address))
+        return f"{sub.status.value} {sub.topics}{' + everything' if sub.everything else ''}"
 
     def unsubscribe(self, ip: str) -> bool:
         token = self.readers[self.next_reader % len(self.readers)]
@@ -181,8 +259,18 @@ def main() -> None:
             [_ip(10_000 + n) for n in range(args.flood)],
         )
         timing = bench.timing(args.timing)
+        scenarios = bench.scenarios(gmail_flood=20 if args.smoke else 120)
     if args.json:
-        print(json.dumps({"one_client": one_client, "one_mailbox": one_mailbox, "timing": timing}))
+        print(
+            json.dumps(
+                {
+                    "one_client": one_client,
+                    "one_mailbox": one_mailbox,
+                    "timing": timing,
+                    "scenarios": scenarios,
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

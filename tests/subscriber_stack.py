@@ -23,10 +23,15 @@ FUNCTIONS = {
 }
 
 
+# Tags of the site the tests' readers follow (topics must be the site's tags: the publisher counts them).
+SITE_TAGS = ("politics", "economy", "sport", "tech", "transport", "city-council", "global-news", "a")
+
+
 class SubscriberStack:
-    def __init__(self, stack: LocalStack):
+    def __init__(self, stack: LocalStack, tags: tuple[str, ...] = SITE_TAGS):
         self.stack = stack
         prepare_mail(stack)
+        self.add_tags(*tags)
         self.dispatcher = Dispatcher(stack)
         self.session = stack.session
         self.ddb = stack.client("dynamodb")
@@ -34,6 +39,15 @@ class SubscriberStack:
         self.deliveries_table = stack.resource("DeliveriesTable")
         self.feedback_url = stack.resource("FeedbackQueue")
         self.mail_request_url = stack.resource("MailRequestQueue")
+
+    def add_tags(self, *keys: str) -> None:
+        """Tags as the publisher leaves them in the site table: a listing that counts an article."""
+        from newsdrop.site.layout import tag_listing
+
+        ddb, table = self.stack.client("dynamodb"), self.stack.resource("SiteTable")
+        for key in keys:
+            item = {"pk": {"S": f"LIST#{tag_listing(key)}"}, "sk": {"S": "COUNT"}, "n": {"N": "1"}}
+            ddb.put_item(TableName=table, Item=item)
 
     def invoke(self, name: str, event: dict[str, Any], *, drive: bool = True) -> Any:
         response = self.stack.functions[FUNCTIONS[name]].invoke(event)
@@ -104,6 +118,21 @@ def http_event(
         "body": body,
         "isBase64Encoded": base64,
     }
+
+
+def viewer_event(
+    method: str, path: str, *, viewer: str, query: str = "", headers: dict[str, str] | None = None, body=None
+) -> dict[str, Any]:
+    """A request as CloudFront delivers it: the reader's address in CloudFront-Viewer-Address, an edge
+    server's in sourceIp (the same for every reader behind it)."""
+    return http_event(
+        method,
+        path,
+        query=query,
+        headers={"cloudfront-viewer-address": f"{viewer}:443", **(headers or {})},
+        body=body,
+        source_ip="130.176.0.1",
+    )
 
 
 def sent_mails() -> list[email.message.EmailMessage]:

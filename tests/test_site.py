@@ -262,7 +262,9 @@ def test_json_api_shapes(drop, site):
         "tags",
         "body_html",
         "related",
+        "image",  # the lead photo, or null (tests/test_images.py)
     }
+    assert flood["image"] is None
     assert flood["tags"] == [{"key": "weather", "label": "Weather"}, *flood["tags"][1:]]
     assert flood["body_html"].startswith("<p>Floods followed")
     assert [r["slug"] for r in flood["related"]] == ["storm-closes-the-coast-road"]

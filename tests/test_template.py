@@ -86,6 +86,7 @@ def test_each_library_layer_is_built_with_bytecode_and_carried_only_where_import
         "TemplatingLayer",
         "AddressValidationLayer",
         "EmbeddingLayer",
+        "ImagesLayer",
     }
     for name in library_layers:
         assert template[name]["Metadata"]["BuildMethod"] == "makefile"
@@ -97,6 +98,7 @@ def test_each_library_layer_is_built_with_bytecode_and_carried_only_where_import
         if r["Type"] == "AWS::Serverless::Function"
     }
     assert {n for n, layers in carried.items() if "BodyLibrariesLayer" in layers} == {"IngestFunction"}
+    assert {n for n, layers in carried.items() if "ImagesLayer" in layers} == {"ImageFunction"}  # Pillow
     # the model (90 MB) goes only where articles are embedded
     assert {n for n, layers in carried.items() if "EmbeddingLayer" in layers} == {
         "RelatedFunction",

@@ -2,6 +2,7 @@ import os
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from newsdrop.images.store import ImageQueue, ImageRecords
 from newsdrop.ingest.drop_bucket import DropBucket
 from newsdrop.ingest.editors import EditorNotices
 from newsdrop.ingest.events import dropped_objects
@@ -10,8 +11,9 @@ from newsdrop.ingest.schedules import LifecycleSchedules
 from newsdrop.ingest.store import ArticleStore
 from newsdrop.observability import logger, metrics, tracer
 
+store = ArticleStore(os.environ["ARTICLES_TABLE"])
 ingestor = Ingestor(
-    ArticleStore(os.environ["ARTICLES_TABLE"]),
+    store,
     DropBucket(),
     incoming_prefix=os.environ.get("INCOMING_PREFIX", "incoming/"),
     quarantine_prefix=os.environ.get("QUARANTINE_PREFIX", "quarantine/"),
@@ -22,6 +24,8 @@ ingestor = Ingestor(
         dead_letter_arn=os.environ["LIFECYCLE_DEAD_LETTER_ARN"],
     ),
     editors=EditorNotices.from_env(),
+    images=ImageRecords(store),
+    image_queue=ImageQueue(os.environ["IMAGE_QUEUE_URL"]),
 )
 
 

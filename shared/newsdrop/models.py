@@ -35,6 +35,10 @@ class RejectReason(StrEnum):
     MISSING_BODY = "missing_body"
     INVALID_FIELD = "invalid_field"
     SLUG_TAKEN = "slug_taken"  # an explicit slug that names another article (live or withdrawn)
+    # dropped images (newsdrop.images.process)
+    TYPE_MISMATCH = "type_mismatch"  # the bytes are not what the extension says
+    TOO_MANY_PIXELS = "too_many_pixels"  # over the pixel limit: refused before decoding
+    BAD_IMAGE = "bad_image"  # damaged or truncated: the pixels cannot be decoded
 
 
 class RejectedInput(Exception):
@@ -109,6 +113,14 @@ class Article:
     publish_at: datetime | None = None  # when it went (or goes) public; None for a draft
     expires_at: datetime | None = None  # when it leaves every reader-facing output (text kept)
     notify: bool = True  # False: published without an email ("notify: false" in the file)
+    # The lead photo: a path relative to the article's file, as written ("image:" in the file).
+    image: str | None = None
+    image_alt: str | None = None
+    image_caption: str | None = None
+    image_credit: str | None = None
+    # Dropped images the article shows (lead and body) that have been processed: drop-bucket key ->
+    # newsdrop.images.refs.ImageInfo as JSON. Ingest fills it; the image function adds late arrivals.
+    images: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tag_keys(self) -> list[str]:
@@ -175,7 +187,8 @@ class RelatedEntry:
     score: float
 
 
-DropStatus = Literal["stored", "unchanged", "rejected", "unpublished"]
+# "forwarded": an image, handed to the image function, which records the drop's outcome itself
+DropStatus = Literal["stored", "unchanged", "rejected", "unpublished", "forwarded"]
 
 
 @dataclass(kw_only=True)
@@ -186,6 +199,7 @@ class DropOutcome:
     reason: str | None = None
     detail: str | None = None
     quarantined_as: str | None = None
+    waiting_for: list[str] | None = None  # dropped images the article names that have not arrived yet
 
     def as_dict(self) -> dict[str, Any]:
         """Its fields that are set: what the drop's log line and its table item carry."""

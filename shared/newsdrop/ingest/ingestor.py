@@ -6,8 +6,9 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from newsdrop.images.refs import image_keys, is_image_key
 from newsdrop.ingest.drop_bucket import REPORT_SUFFIX, DropBucket
 from newsdrop.ingest.editors import EditorNotices
 from newsdrop.ingest.parsing import ArticleDraft, parse_article
@@ -25,6 +26,9 @@ from newsdrop.models import (
     json_moment,
 )
 from newsdrop.site.layout import RESERVED_SLUGS
+
+if TYPE_CHECKING:
+    from newsdrop.images.store import ImageQueue, ImageRecords
 
 SAVE_ATTEMPTS = 5
 MAX_KEY_BYTES = 1024  # S3's limit on an object key (moto does not enforce it; AWS does)
@@ -69,16 +73,15 @@ class DroppedObject:
 
 
 _LIFECYCLE_DEFAULTS = {"draft": False, "expires": None, "notify": True}
+_IMAGE_DEFAULTS = {"image": None, "image_alt": None, "image_caption": None, "image_credit": None}
 
 
 def content_hash(draft: ArticleDraft) -> str:
     """Identity of what the editor wrote, independent of file name, encoding or line endings (and of how
     this version of Newsdrop renders it). Lifecycle fields left at their defaults are not part of it, so
     articles stored before they existed keep their hash."""
-    left_out = {k for k, v in _LIFECYCLE_DEFAULTS.items() if getattr(draft, k) == v} | {
-        "body_html",
-        "authors",
-    }
+    defaults = {**_LIFECYCLE_DEFAULTS, **_IMAGE_DEFAULTS}
+    left_out = {k for k, v in defaults.items() if getattr(draft, k) == v} | {"body_html", "authors"}
     data = {k: v for k, v in asdict(draft).items() if k not in left_out}
     for name in ("date", "expires"):
         if name in data:
@@ -144,6 +147,10 @@ def build_article(
         publish_at=placement.publish_at,
         expires_at=placement.expires_at,
         notify=draft.notify,
+        image=draft.image,
+        image_alt=draft.image_alt,
+        image_caption=draft.image_caption,
+        image_credit=draft.image_credit,
     )
 
 
@@ -158,6 +165,8 @@ class Ingestor:
         clock: Callable[[], datetime] = now,
         schedules: Schedules | None = None,
         editors: EditorNotices | None = None,
+        images: ImageRecords | None = None,
+        image_queue: ImageQueue | None = None,
     ):
         self.articles = articles
         self.bucket = bucket
@@ -166,8 +175,14 @@ class Ingestor:
         self.incoming_prefix = incoming_prefix
         self.quarantine_prefix = quarantine_prefix
         self.clock = clock
+        self.images = images
+        self.image_queue = image_queue
 
     def ingest(self, obj: DroppedObject) -> DropOutcome:
+        if self.image_queue is not None and not obj.removed and is_image_key(obj.key):
+            # The image function checks it, makes the renditions and records the drop's outcome.
+            self.image_queue.send(obj)
+            return DropOutcome(source=obj.key, status="forwarded")
         outcome = self._ingest(obj)
         drop_id = obj.sequencer or obj.drop_id
         self.articles.record_drop(outcome, drop_id=drop_id, event_time=obj.event_time)
@@ -187,7 +202,7 @@ class Ingestor:
                 raise RejectedInput(RejectReason.TOO_LARGE, self._too_large(len(data)))
             draft = xml_safe_draft(parse_article(data, obj.key))
         except RejectedInput as rejected:
-            return self._quarantine(obj, rejected)
+            return self.quarantine(obj, rejected)
 
         for _ in range(SAVE_ATTEMPTS):
             try:
@@ -195,7 +210,7 @@ class Ingestor:
             except StaleWrite:
                 continue  # someone else wrote this slug meanwhile: decide again on fresh state
             except RejectedInput as rejected:  # it parsed, but cannot be stored as it is
-                return self._quarantine(obj, rejected)
+                return self.quarantine(obj, rejected)
         raise RuntimeError(f"could not store {source!r}: the article kept changing under us")
 
     def _store(self, obj: DroppedObject, draft: ArticleDraft) -> DropOutcome:
@@ -241,6 +256,9 @@ class Ingestor:
         )
         if revisions_before:  # published again after a withdrawal: the numbering goes on
             article = replace(article, revision=revisions_before + 1)
+        wanted = image_keys(article)
+        if self.images is not None and wanted:
+            article.images = {k: info.to_json() for k, info in self.images.found(wanted).items()}
         size = article_size(article)
         if size > MAX_ITEM_BYTES:
             raise RejectedInput(
@@ -258,12 +276,33 @@ class Ingestor:
         for action in pending_transitions(previous) if previous else {}:
             if action not in due:  # a moved date keeps its (updated) schedule; a dropped one is cancelled
                 self.schedules.cancel(slug, action)
-        detail = (
-            f"The slug '{reserved}' is one of the site's own paths, so the article is at '{slug}'."
+        waiting = self._await_images(article, wanted)
+        notes = (
+            [f"The slug '{reserved}' is one of the site's own paths, so the article is at '{slug}'."]
             if reserved
-            else None
+            else []
         )
-        return DropOutcome(source=obj.key, status="stored", slug=slug, detail=detail)
+        if waiting:
+            notes.append(
+                f"Waiting for {', '.join(waiting)}: published without it for now; the page shows it as soon "
+                "as the file is dropped there."
+            )
+        detail = " ".join(notes) or None
+        return DropOutcome(
+            source=obj.key, status="stored", slug=slug, detail=detail, waiting_for=waiting or None
+        )
+
+    def _await_images(self, article: Article, wanted: list[str]) -> list[str]:
+        """Note the article as a user of each image it names, then look again for the ones it lacked (one
+        may have been processed while it was stored). Returns the images still to come."""
+        if self.images is None or not wanted:
+            return []
+        self.images.note_users(article.slug, wanted)
+        missing = [k for k in wanted if k not in article.images]
+        late = self.images.found(missing)
+        for key, info in late.items():
+            self.images.attach(article.slug, key, info)
+        return [k for k in missing if k not in late]
 
     @staticmethod
     def _check_claim(key: str, slug: str, holder: Article | None, *, withdrawn: bool) -> None:
@@ -300,7 +339,7 @@ class Ingestor:
             candidate = f"{base}-{n}"
         return candidate
 
-    def _quarantine(self, obj: DroppedObject, rejected: RejectedInput) -> DropOutcome:
+    def quarantine(self, obj: DroppedObject, rejected: RejectedInput) -> DropOutcome:
         target = self.quarantine_key(obj.key)
         report = {
             "source": {"bucket": obj.bucket, "key": obj.key, "version_id": obj.version_id, "size": obj.size},

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from newsdrop.images.refs import is_image_key, is_local_ref
 from newsdrop.ingest import body as bodies
 from newsdrop.ingest.tagging import MAX_TAGS, tag_key
 from newsdrop.ingest.text import html_text, slug_or_empty
@@ -43,6 +44,11 @@ class ArticleDraft:
     draft: bool = False
     expires: datetime | None = None
     notify: bool = True
+    # The lead photo, a file dropped beside the article (newsdrop.images)
+    image: str | None = None
+    image_alt: str | None = None
+    image_caption: str | None = None
+    image_credit: str | None = None
 
 
 MAX_NESTING = 20
@@ -56,6 +62,8 @@ MAX_FRONT_MATTER_CHARS = 64 * 1024
 MAX_TITLE_CHARS = 300
 MAX_AUTHOR_CHARS = 200
 MAX_SUMMARY_CHARS = 1000
+MAX_IMAGE_PATH_CHARS = 500
+MAX_CAPTION_CHARS = 1000
 # The body as written plus its reader's HTML must fit one DynamoDB item (400 KB); the item's size is
 # checked exactly before the write (newsdrop.ingest.store.item_size), this only refuses early what can
 # never fit, before any rendering.
@@ -418,7 +426,29 @@ def _draft(
         draft=_yes_no(fields.get("draft"), "draft", default=False),
         expires=parse_date(fields.get("expires"), "expires"),
         notify=_yes_no(fields.get("notify"), "notify", default=True),
+        **_lead_image(fields),
     )
+
+
+def _lead_image(fields: dict[str, Any]) -> dict[str, str | None]:
+    image = _string_field(fields.get("image"), "image", MAX_IMAGE_PATH_CHARS)
+    alt = _string_field(fields.get("image_alt"), "image_alt", MAX_CAPTION_CHARS)
+    if image and not (is_local_ref(image) and is_image_key(image)):
+        raise _invalid(
+            "image", f"'{image[:80]}' is not an image file beside the article: name a .jpg, .png, .webp or "
+            ".gif dropped in the same folder, like 'image: harbour.jpg'."
+        )  # fmt: skip
+    if image and not alt:
+        raise _invalid(
+            "image_alt", "is required when 'image' is set: describe the photo in a sentence for readers who "
+            "cannot see it (image_alt: Fishing boats moored in the harbour at dawn)."
+        )  # fmt: skip
+    return {
+        "image": image,
+        "image_alt": alt if image else None,
+        "image_caption": _string_field(fields.get("image_caption"), "image_caption", MAX_CAPTION_CHARS),
+        "image_credit": _string_field(fields.get("image_credit"), "image_credit", MAX_AUTHOR_CHARS),
+    }
 
 
 _YES = frozenset({"true", "yes", "on", "1"})
@@ -489,6 +519,10 @@ FIELD_ALIASES = {
     "draft": ("draft",),
     "expires": ("expires", "expirydate", "expiry_date", "expires_at", "expiration"),
     "notify": ("notify",),
+    "image": ("image", "featured_image", "cover"),
+    "image_alt": ("image_alt", "alt"),
+    "image_caption": ("image_caption", "caption"),
+    "image_credit": ("image_credit", "credit"),
 }
 
 

@@ -88,6 +88,7 @@ DLQ_RESOURCES = (
     "FanoutDeadLetterQueue",
     "SendDeadLetterQueue",
     "FeedbackDeadLetterQueue",
+    "ImageDeadLetterQueue",
 )
 
 CHAOS_ENV = {
@@ -342,6 +343,7 @@ class ChaosScenario:
 
     # -- the checks ---------------------------------------------------------------------------------
     def check(self) -> Outcome:
+        from newsdrop.images.store import ImageRecords
         from newsdrop.ingest.store import ArticleStore
         from newsdrop.local.mail import _raw_messages
         from newsdrop.notify.subscribers import match_reason
@@ -352,6 +354,7 @@ class ChaosScenario:
         ddb = stack.session.resource("dynamodb")
         store = ArticleStore(stack.resource("ArticlesTable"), ddb)
         articles = {a.slug: a for a in store.iter_articles()}
+        images = ImageRecords(store)
         s3 = stack.client("s3")
 
         # 1. every drop is a stored article or a quarantined object with its report
@@ -361,6 +364,8 @@ class ChaosScenario:
             last = records[-1] if records else None
             if last and last.get("status") in ("stored", "unchanged") and last.get("slug") in articles:
                 out.stored += 1
+            elif last and last.get("status") in ("stored", "unchanged") and images.get(key) is not None:
+                out.stored += 1  # a photo: its renditions are recorded (newsdrop.images.store)
             elif last and last.get("status") == "rejected" and self._quarantined(s3, last):
                 out.quarantined += 1
             else:

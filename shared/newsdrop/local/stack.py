@@ -199,6 +199,7 @@ class LocalStack:
     def deploy(self) -> LocalStack:
         self.cfn = translate(self.template, self.region, f"s3://{CODE_BUCKET}/code.zip")
         deployable = self._split_wiring(self.cfn)
+        _aliases_as_functions(deployable)
         self._stand_in_for_cloudfront(deployable)
         s3 = self.client("s3")
         s3.create_bucket(Bucket=CODE_BUCKET)
@@ -467,6 +468,38 @@ class LocalStack:
 
     def resource(self, logical_id: str) -> str:
         return self.physical[logical_id]
+
+
+def _aliases_as_functions(deployable: dict[str, Any]) -> None:
+    """moto's CloudFormation has no AWS::Lambda::Alias (AutoPublishAlias, for SnapStart) nor Version: what
+    refers to an alias refers to its function here, as invoking the alias runs the function's code."""
+    resources = deployable["Resources"]
+    aliases = {
+        logical_id: res["Properties"]["FunctionName"]
+        for logical_id, res in resources.items()
+        if res["Type"] in ("AWS::Lambda::Alias", "AWS::Lambda::Version")
+    }
+    if not aliases:
+        return
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if set(value) == {"Ref"} and value["Ref"] in aliases:
+            return aliases[value["Ref"]]
+        if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+            text = value["Fn::Sub"]
+            for logical_id, function in aliases.items():
+                text = text.replace("${" + logical_id + "}", "${" + _ref_target(function) + ".Arn}")
+            return {"Fn::Sub": text}
+        return {k: swap(v) for k, v in value.items()}
+
+    for logical_id in aliases:
+        del resources[logical_id]
+    deployable["Resources"] = swap(resources)
+    deployable["Outputs"] = swap(deployable.get("Outputs", {}))
 
 
 def _substitute(value: Any, values: dict[tuple[str, str | None], str]) -> Any:

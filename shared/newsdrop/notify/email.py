@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
-from newsdrop.notify.subscribers import EVERYTHING
+from newsdrop.notify.topics import EVERYTHING
 
 logger = logging.getLogger(__name__)
 
@@ -349,15 +349,47 @@ class SesMailer:
 
 
 # --- pages of the subscriber endpoints --------------------------------------------------------------
-# Every page is sent with ``newsdrop.notify.http.PAGE_HEADERS`` (no-store, no-referrer, CSP, no framing).
+# Every page is sent with ``newsdrop.notify.http.PAGE_HEADERS`` (no-store, no-referrer, CSP, no framing), in
+# the site's own layout: the site's Jinja environment (its globals: ``site``, ``static``), with these
+# templates in front of its own.
+
+
+@cache
+def _page_env(site_name: str, site_url: str):
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    from newsdrop.site.render import Renderer, SiteSettings
+
+    env = Renderer(SiteSettings(base_url=site_url.rstrip("/"), name=site_name)).env
+    return env.overlay(loader=ChoiceLoader([FileSystemLoader(TEMPLATES), env.loader]))
 
 
 def _page(settings: MailSettings, name: str, title: str, **values: Any) -> str:
-    return _render(name, **_common(settings), title=title, **values)
+    env = _page_env(settings.site_name, settings.site_base_url)
+    return env.get_template(name).render(title=title, canonical=None, **values)
 
 
 def _self_action(token: str | None) -> str:
     return "?" + urlencode({"token": token or ""})
+
+
+def wants_page(event: Any) -> bool:
+    """A browser (or a form post) gets a page; a script asking for JSON gets JSON."""
+    headers = event.headers or {}
+    return "text/html" in headers.get("accept", "") or "application/x-www-form-urlencoded" in headers.get(
+        "content-type", ""
+    )
+
+
+def page_subscribe(settings: MailSettings, *, error: str | None = None, field: str | None = None) -> str:
+    """The subscribe form again, with what was wrong next to the field (a form post without JavaScript)."""
+    return _page(
+        settings, "page_subscribe.html", "Subscribe", action="/subscribers", error=error, field=field
+    )
+
+
+def page_check_inbox(settings: MailSettings) -> str:
+    return _page(settings, "page_check_inbox.html", "Check your inbox")
 
 
 def page_invalid_link(settings: MailSettings) -> str:
@@ -370,10 +402,24 @@ def page_link_sent(settings: MailSettings) -> str:
     return _page(settings, "page_link_sent.html", "Check your inbox")
 
 
-def page_confirm(settings: MailSettings, token: str | None) -> str:
+def topics_text(topics: list[str], everything: bool) -> str:
+    if everything or not topics:
+        return "every new post"
+    names = [_topic_label(t, None) for t in topics[:10]]
+    return "posts about " + ", ".join(names) + (" and more" if len(topics) > 10 else "")
+
+
+def page_confirm(settings: MailSettings, token: str | None, offer: Any = None) -> str:
     # A button, not the link itself: mail scanners fetch every link in a message, and a GET that
-    # confirmed would let them opt in an address whose owner never asked.
-    return _page(settings, "page_confirm.html", "Confirm your subscription", action=_self_action(token))
+    # confirmed would let them opt in an address whose owner never asked. The page says what it confirms.
+    what = topics_text(offer.topics, offer.everything) if offer is not None else "the topics you chose"
+    return _page(
+        settings,
+        "page_confirm.html",
+        "Confirm your subscription",
+        action=_self_action(token),
+        topics_text=what,
+    )
 
 
 def page_confirmed(settings: MailSettings, manage_token: str) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -38,6 +39,7 @@ from newsdrop.notify.subscribers import (
     CONFIRM_TTL_SECONDS,
     EVERYTHING,
     MailRequest,
+    Offer,
     Subscriber,
     SubscriberStatus,
     shard_of,
@@ -90,6 +92,7 @@ def _subscriber_from_item(item: dict[str, Any]) -> Subscriber:
         confirmed_at=int(data.get("confirmed_at", 0)),
         updated_at=int(data.get("updated_at", 0)),
         suppressed_reason=data.get("suppressed_reason"),
+        epoch=int(data.get("epoch", 0)),
     )
 
 
@@ -170,21 +173,32 @@ class DynamoSubscriberStore:
 
     # --- writes ---
     def claim_confirmation(
-        self, sid: str, email: str, topics: list[str], everything: bool, *, now: int, cooldown: int
-    ) -> bool:
+        self,
+        sid: str,
+        email: str,
+        topics: list[str],
+        everything: bool,
+        *,
+        now: int,
+        cooldown: int,
+        requester: str = "",
+    ) -> str | None:
         try:
-            self.table.update_item(
+            claimed = self.table.update_item(
                 Key=_profile_key(sid),
                 UpdateExpression=(
                     "SET email = :e, pending_topics = :t, pending_everything = :all, confirm_sent_at = :now,"
                     " updated_at = :now, created_at = if_not_exists(created_at, :now), #s = :pending,"
                     " topics = if_not_exists(topics, :empty), everything = if_not_exists(everything, :f),"
-                    " v = if_not_exists(v, :zero) + :one, expires_at = :exp"
+                    " v = if_not_exists(v, :zero) + :one, expires_at = :exp, confirm_requester = :r"
                 ),
+                # the cooldown is per requester: a stranger's sign-up does not hold back the owner's own
                 ConditionExpression=(
                     "attribute_not_exists(pk)"
-                    " OR ((#s = :pending OR #s = :unsub) AND confirm_sent_at <= :cutoff)"
+                    " OR ((#s = :pending OR #s = :unsub)"
+                    " AND (confirm_sent_at <= :cutoff OR confirm_requester <> :r))"
                 ),
+                ReturnValues="ALL_NEW",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={
                     ":e": email,
@@ -200,11 +214,36 @@ class DynamoSubscriberStore:
                     ":f": False,
                     ":zero": 0,
                     ":one": 1,
+                    ":r": requester,
                 },
             )
-            return True
         except self.client.exceptions.ConditionalCheckFailedException:
-            return False
+            return None
+        # What this mail offers, kept apart from the profile: a later sign-up adds an offer of its own
+        # and never changes this one; a leave (epoch + 1) voids every offer made before it.
+        offer_id = secrets.token_hex(8)
+        self.table.put_item(
+            Item={
+                "pk": f"SUB#{sid}",
+                "sk": f"OFFER#{offer_id}",
+                "topics": topics,
+                "everything": everything,
+                "epoch": int(claimed["Attributes"].get("epoch", 0)),
+                "expires_at": now + CONFIRM_TTL_SECONDS,
+            }
+        )
+        return offer_id
+
+    def offer(self, sid: str, offer_id: str) -> Offer | None:
+        item = self.table.get_item(Key={"pk": f"SUB#{sid}", "sk": f"OFFER#{offer_id}"}, ConsistentRead=True)
+        data = _plain(item.get("Item") or {})
+        if not data:
+            return None
+        return Offer(
+            topics=list(data.get("topics") or []),
+            everything=bool(data.get("everything")),
+            epoch=int(data.get("epoch", 0)),
+        )
 
     def release_confirmation(self, sid: str, claimed_at: int) -> None:
         with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
@@ -275,7 +314,7 @@ class DynamoSubscriberStore:
         # the resource's client serializes python values for us (meta.client of a resource does)
         self.client.transact_write_items(TransactItems=actions)
 
-    def confirm(self, sid: str, *, now: int) -> Subscriber | None:
+    def confirm(self, sid: str, *, now: int, offer: Offer | None = None) -> Subscriber | None:
         for _ in range(3):
             item = self._get_item(sid)
             if not item:
@@ -285,19 +324,16 @@ class DynamoSubscriberStore:
                 return sub
             if sub.status != SubscriberStatus.PENDING:
                 return None
+            topics = offer.topics if offer is not None else sub.pending_topics
+            everything = offer.everything if offer is not None else sub.pending_everything
             ok = self._transact_profile(
                 item,
                 set_expr="#s = :c, topics = :t, everything = :all, confirmed_at = :now, updated_at = :now",
-                values={
-                    ":c": "confirmed",
-                    ":t": sub.pending_topics,
-                    ":all": sub.pending_everything,
-                    ":now": now,
-                },
+                values={":c": "confirmed", ":t": topics, ":all": everything, ":now": now},
                 old_index=[],
-                new_index=_index_topics(sub.pending_topics, sub.pending_everything),
-                new_topics=sub.pending_topics,
-                everything=sub.pending_everything,
+                new_index=_index_topics(topics, everything),
+                new_topics=topics,
+                everything=everything,
                 sid=sid,
                 remove="expires_at",  # a confirmed subscriber is kept until they leave
             )
@@ -340,8 +376,9 @@ class DynamoSubscriberStore:
             was_indexed = sub.status == SubscriberStatus.CONFIRMED
             ok = self._transact_profile(
                 item,
-                set_expr="#s = :st, updated_at = :now, suppressed_reason = :r",
-                values={":st": status.value, ":now": now, ":r": reason},
+                # epoch + 1: every confirm link mailed before this leave confirms nothing any more
+                set_expr="#s = :st, updated_at = :now, suppressed_reason = :r, epoch = :epoch",
+                values={":st": status.value, ":now": now, ":r": reason, ":epoch": sub.epoch + 1},
                 old_index=_index_topics(sub.topics, sub.everything) if was_indexed else [],
                 new_index=[],
                 new_topics=[],
@@ -615,6 +652,31 @@ class DynamoLimits:
 
 def _dec(value: float) -> Decimal:
     return Decimal(str(round(value, 3)))
+
+
+class DynamoTagCatalog:
+    """``subscribers.TagCatalog`` on the site table: a tag exists while its listing counts an article
+    (``LIST#tag/<key> / COUNT``, kept by the publisher). One BatchGetItem for up to 40 topics."""
+
+    def __init__(self, dynamodb_resource, table_name: str):
+        self.resource = dynamodb_resource
+        self.table_name = table_name
+
+    def unknown(self, topics: Sequence[str]) -> list[str]:
+        from newsdrop.site.layout import tag_listing
+
+        wanted = {f"LIST#{tag_listing(t)}": t for t in topics}
+        found: set[str] = set()
+        keys = [{"pk": pk, "sk": "COUNT"} for pk in wanted]
+        for start in range(0, len(keys), 100):
+            request = {self.table_name: {"Keys": keys[start : start + 100], "ProjectionExpression": "pk, n"}}
+            while request:
+                response = self.resource.batch_get_item(RequestItems=request)
+                found |= {
+                    i["pk"] for i in response["Responses"].get(self.table_name, []) if i.get("n", 0) > 0
+                }
+                request = response.get("UnprocessedKeys") or None
+        return sorted(t for pk, t in wanted.items() if pk not in found)
 
 
 class SqsMailRequestQueue:

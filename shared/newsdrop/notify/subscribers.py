@@ -17,26 +17,29 @@ without AWS:
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import re
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import Literal, Protocol
 
-from newsdrop.models import compact_json, tag_key
-from newsdrop.notify.limits import Bucket, LimitPolicy, Limits, canonical_mailbox
+from pydantic import BaseModel, ConfigDict, Field
+
+from newsdrop.notify.email import Mailer, MailSettings, render_confirmation, render_manage_link
+from newsdrop.notify.limits import Bucket, LimitPolicy, Limits, canonical_mailbox, small_domain
 from newsdrop.notify.tokens import InvalidToken, Purpose, TokenSigner
-
-if TYPE_CHECKING:
-    from newsdrop.notify.email import Mailer, MailSettings
+from newsdrop.notify.topics import (  # noqa: F401 (re-exported: the flow's callers name them from here)
+    EVERYTHING,
+    MAX_TOPICS,
+    InvalidTopics,
+    match_reason,
+    normalize_topic,
+    normalize_topics,
+)
 
 logger = logging.getLogger(__name__)
 
-EVERYTHING = "*"  # the topic-index partition of people who follow everything
-MAX_TOPICS = 40  # a preferences change (profile + old and new index items) fits one 100-item transaction
 SHARDS = 16  # topic-index partitions per topic; fixed: changing it means re-writing the index
 CONFIRM_TTL_SECONDS = 72 * 3600
 CONFIRM_COOLDOWN_SECONDS = 15 * 60
@@ -87,49 +90,6 @@ def shard_of(sid: str) -> int:
     return int(sid[:8], 16) % SHARDS
 
 
-# --- topics ---------------------------------------------------------------------------------------
-
-
-class InvalidTopics(ValueError):
-    pass
-
-
-def normalize_topic(raw: object) -> str:
-    """A followed topic is a tag key, made exactly as articles' tags are (``newsdrop.models.tag_key``):
-    ``"Global News"``, ``"#global-news"`` -> ``"global-news"``; ``"São Paulo"`` -> ``"sao-paulo"``."""
-    if not isinstance(raw, str):
-        raise InvalidTopics("topics must be strings")
-    value = tag_key(raw)
-    if not value or len(value) > 64:
-        raise InvalidTopics("a topic must be 1-64 letters, digits or hyphens")
-    return value
-
-
-def normalize_topics(raw: object) -> list[str]:
-    if raw is None:
-        return []
-    if isinstance(raw, str) or not isinstance(raw, Sequence):
-        raise InvalidTopics("topics must be a list of tag keys")
-    topics = sorted({normalize_topic(item) for item in raw})
-    if len(topics) > MAX_TOPICS:
-        raise InvalidTopics(f"at most {MAX_TOPICS} topics")
-    return topics
-
-
-def match_reason(article_tags: Sequence[str], topics: Iterable[str], everything: bool) -> str | None:
-    """Why this subscriber gets this article: the first of the article's tags they follow, in the
-    article's order, else ``EVERYTHING`` if they follow everything, else None (they don't get it).
-
-    The fan-out reads one topic-index partition per tag and emits a subscriber only from the partition
-    named by this function, so someone following three of the article's tags is enqueued once.
-    """
-    followed = set(topics)
-    for tag in article_tags:
-        if tag in followed:
-            return tag
-    return EVERYTHING if everything else None
-
-
 # --- the stored record ----------------------------------------------------------------------------
 
 
@@ -156,28 +116,49 @@ class Subscriber:
     confirmed_at: int = 0
     updated_at: int = 0
     suppressed_reason: str | None = None
+    epoch: int = 0  # one more each time the address leaves: offers made before it are void
 
     @property
     def mailable(self) -> bool:
         return self.status == SubscriberStatus.CONFIRMED
 
 
+@dataclass(frozen=True)
+class Offer:
+    """What one confirmation mail offered: its link confirms exactly this, and nothing after a leave."""
+
+    topics: list[str]
+    everything: bool
+    epoch: int = 0
+
+
 class SubscriberRepo(Protocol):
     def get(self, sid: str) -> Subscriber | None: ...
 
     def claim_confirmation(
-        self, sid: str, email: str, topics: list[str], everything: bool, *, now: int, cooldown: int
-    ) -> bool:
-        """Atomically record a (re)subscription request and the right to send one confirmation mail:
-        True only if the address is new, or pending/unsubscribed with no confirmation since
-        ``now - cooldown``. Confirmed and suppressed subscribers are left untouched (False)."""
+        self,
+        sid: str,
+        email: str,
+        topics: list[str],
+        everything: bool,
+        *,
+        now: int,
+        cooldown: int,
+        requester: str = "",
+    ) -> str | None:
+        """Atomically record a (re)subscription request and the right to send one confirmation mail, and
+        keep what it offers: the new offer's id, only if the address is new, or pending/unsubscribed with
+        no confirmation to the same requester since ``now - cooldown``. Confirmed and suppressed
+        subscribers are left untouched (None)."""
         ...
 
     def release_confirmation(self, sid: str, claimed_at: int) -> None: ...
 
-    def confirm(self, sid: str, *, now: int) -> Subscriber | None:
-        """pending -> confirmed (pending topics become the topics, index items written); idempotent for
-        an already confirmed subscriber; None for unknown/unsubscribed/suppressed."""
+    def offer(self, sid: str, offer_id: str) -> Offer | None: ...
+
+    def confirm(self, sid: str, *, now: int, offer: Offer | None = None) -> Subscriber | None:
+        """pending -> confirmed (the offer's topics, else the pending ones, become the topics, index items
+        written); idempotent for an already confirmed subscriber; None for unknown/unsubscribed/suppressed."""
         ...
 
     def set_preferences(
@@ -207,32 +188,32 @@ class MailRequestQueue(Protocol):
     def put(self, request: MailRequest) -> None: ...
 
 
-@dataclass(kw_only=True)
-class MailRequest:
+class MailRequest(BaseModel):
     """One queued request for an email. Carries the address (nowhere else but the profile does): the
-    queue is encrypted and keeps messages a day."""
+    queue is encrypted and keeps messages a day. ``requester`` is a keyed hash of the reader's network
+    (never the address itself): the per-requester mailbox allowance is counted on it."""
 
-    kind: str  # "confirm" | "manage"
-    email: str
-    topics: list[str] = field(default_factory=list)
+    model_config = ConfigDict(extra="ignore")
+
+    kind: Literal["confirm", "manage"]
+    email: str = Field(min_length=3, max_length=320)
+    topics: list[str] = Field(default_factory=list, max_length=MAX_TOPICS)
     everything: bool = False
+    requester: str = ""
 
     def to_json(self) -> str:
-        return compact_json(asdict(self))
+        return self.model_dump_json()
 
     @classmethod
     def from_json(cls, text: str) -> MailRequest:
-        """Raises ValueError for a body that is not a request (only the API writes them)."""
-        try:
-            data = json.loads(text)
-            return cls(
-                kind=str(data["kind"]),
-                email=str(data["email"]),
-                topics=[str(t) for t in data.get("topics") or []],
-                everything=bool(data.get("everything", False)),
-            )
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"not a mail request: {exc!r}") from exc
+        """Raises ValueError (pydantic's ValidationError) naming the field, for a body that is not a request."""
+        return cls.model_validate_json(text)
+
+
+class TagCatalog(Protocol):
+    """The site's tags (``store.DynamoTagCatalog`` reads the site table): topics must be among them."""
+
+    def unknown(self, topics: Sequence[str]) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -264,6 +245,8 @@ class SubscriptionService:
         queue: MailRequestQueue | None = None,
         limits: Limits | None = None,
         policy: LimitPolicy | None = None,
+        catalog: TagCatalog | None = None,
+        on_cap: Callable[[], None] | None = None,
     ):
         self.repo = repo
         self.mailer = mailer
@@ -274,21 +257,45 @@ class SubscriptionService:
         self.queue = queue
         self.limits = limits
         self.policy = policy or LimitPolicy()
+        self.catalog = catalog
+        self.on_cap = on_cap  # the global hourly cap was reached (a metric, alarmed)
 
     def _now(self) -> int:
         return int(self.clock())
 
     # --- the API side ---
     def request_subscription(
-        self, raw_email: object, raw_topics: object = None, everything: object = None
+        self, raw_email: object, raw_topics: object = None, everything: object = None, *, requester: str = ""
     ) -> None:
-        """Validate and queue a sign-up. Raises InvalidEmail / InvalidTopics for bad input."""
+        """Validate and queue a sign-up. Raises InvalidEmail / InvalidTopics for bad input: a topic that
+        is not a tag of the site is refused here, so it never reaches an email."""
         address, topics, follow_all = _subscription_input(raw_email, raw_topics, everything)
-        self._queue().put(MailRequest(kind="confirm", email=address, topics=topics, everything=follow_all))
+        self._check_known(topics)
+        self._queue().put(
+            MailRequest(
+                kind="confirm",
+                email=address,
+                topics=topics,
+                everything=follow_all,
+                requester=self._requester(requester),
+            )
+        )
 
-    def request_manage_link(self, raw_email: object) -> None:
+    def request_manage_link(self, raw_email: object, *, requester: str = "") -> None:
         """Validate and queue "email me a fresh link"; a stranger's address costs the same as a subscriber's."""
-        self._queue().put(MailRequest(kind="manage", email=normalize_email(raw_email)))
+        self._queue().put(
+            MailRequest(kind="manage", email=normalize_email(raw_email), requester=self._requester(requester))
+        )
+
+    def _requester(self, network: str) -> str:
+        return self.signer.keyed_ref("requester", network) if network else ""
+
+    def _check_known(self, topics: list[str]) -> None:
+        if self.catalog is None or not topics:
+            return
+        unknown = self.catalog.unknown(topics)
+        if unknown:
+            raise InvalidTopics("not a topic of this site: " + ", ".join(unknown[:5]))
 
     def allow_client(self, client: str, bucket: Bucket) -> bool:
         """The per-client token bucket (the API's, before anything else)."""
@@ -304,33 +311,48 @@ class SubscriptionService:
     # --- the queue side ---
     def handle(self, request: MailRequest) -> SubscribeOutcome:
         if request.kind == "manage":
-            return self.send_manage_link(request.email)
-        return self.subscribe(request.email, request.topics, request.everything)
+            return self.send_manage_link(request.email, requester=request.requester)
+        return self.subscribe(request.email, request.topics, request.everything, requester=request.requester)
 
-    def _allow_mail(self, address: str, now: int) -> bool:
+    def _allow_mail(self, address: str, requester: str, now: int) -> bool:
+        """The allowances, cheapest for an outsider to spend first, each charged only if the ones before
+        it passed: the requester's own share of this mailbox, the mailbox's daily total, the small
+        domain's hourly total, and the global hourly cap (alarmed)."""
         if self.limits is None:
             return True
+        policy, ref = self.policy, self.signer.keyed_ref
         mailbox = canonical_mailbox(address)
-        domain = mailbox.rpartition("@")[2]
-        return self.limits.count(
-            self.signer.keyed_ref("mailbox", mailbox), 24 * 3600, self.policy.mailbox_per_day, now=now
-        ) and self.limits.count(
-            self.signer.keyed_ref("domain", domain), 3600, self.policy.domain_per_hour, now=now
-        )
+        checks = [
+            (ref("mailbox-requester", f"{mailbox} {requester}"), 24 * 3600, policy.mailbox_per_requester_day),
+            (ref("mailbox", mailbox), 24 * 3600, policy.mailbox_per_day),
+        ]
+        domain = small_domain(mailbox)
+        if domain is not None:
+            checks.append((ref("domain", domain), 3600, policy.domain_per_hour))
+        for key, window, limit in checks:
+            if not self.limits.count(key, window, limit, now=now):
+                return False
+        if not self.limits.count("global", 3600, policy.global_per_hour, now=now):
+            logger.warning(
+                "global hourly cap of confirmation emails reached", extra={"cap": policy.global_per_hour}
+            )
+            if self.on_cap is not None:
+                self.on_cap()
+            return False
+        return True
 
     def subscribe(
-        self, raw_email: object, raw_topics: object = None, everything: object = None
+        self, raw_email: object, raw_topics: object = None, everything: object = None, *, requester: str = ""
     ) -> SubscribeOutcome:
         """Start (or restart) a double opt-in: one confirmation email, unless a cooldown or a limit says
         no. Raises InvalidEmail / InvalidTopics for bad input."""
-        from newsdrop.notify.email import render_confirmation
-
         address, topics, follow_all = _subscription_input(raw_email, raw_topics, everything)
         sid = self.signer.subscriber_id(address)
         now = self._now()
-        if not self.repo.claim_confirmation(
-            sid, address, topics, follow_all, now=now, cooldown=self.cooldown
-        ):
+        offer = self.repo.claim_confirmation(
+            sid, address, topics, follow_all, now=now, cooldown=self.cooldown, requester=requester
+        )
+        if offer is None:
             current = self.repo.get(sid)
             outcome = (
                 SubscribeOutcome.COOLDOWN
@@ -340,11 +362,13 @@ class SubscriptionService:
             )
             logger.info("subscribe request", extra={"sid": sid[:12], "outcome": outcome.value})
             return outcome
-        if not self._allow_mail(address, now):
+        if not self._allow_mail(address, requester, now):
             self.repo.release_confirmation(sid, now)
             logger.info("subscribe request", extra={"sid": sid[:12], "outcome": "limited"})
             return SubscribeOutcome.LIMITED
-        confirm_token = self.signer.mint(Purpose.CONFIRM, sid, ttl_seconds=CONFIRM_TTL_SECONDS, now=now)
+        confirm_token = self.signer.mint(
+            Purpose.CONFIRM, sid, ttl_seconds=CONFIRM_TTL_SECONDS, now=now, offer=offer
+        )
         message = render_confirmation(
             self.settings,
             address,
@@ -361,17 +385,15 @@ class SubscriptionService:
         logger.info("subscribe request", extra={"sid": sid[:12], "outcome": "confirmation_sent"})
         return SubscribeOutcome.CONFIRMATION_SENT
 
-    def send_manage_link(self, raw_email: object) -> SubscribeOutcome:
+    def send_manage_link(self, raw_email: object, *, requester: str = "") -> SubscribeOutcome:
         """A fresh manage link, to a confirmed subscriber only (nobody else learns anything either way)."""
-        from newsdrop.notify.email import render_manage_link
-
         address = normalize_email(raw_email)
         sid = self.signer.subscriber_id(address)
         now = self._now()
         current = self.repo.get(sid)
         if current is None or current.status != SubscriberStatus.CONFIRMED:
             return SubscribeOutcome.NOTHING_TO_DO
-        if not self._allow_mail(address, now):
+        if not self._allow_mail(address, requester, now):
             return SubscribeOutcome.LIMITED
         token = self.signer.mint(Purpose.MANAGE, sid, ttl_seconds=MANAGE_LINK_TTL_DAYS * 24 * 3600, now=now)
         self.mailer.send(
@@ -386,12 +408,26 @@ class SubscriptionService:
         return SubscribeOutcome.CONFIRMATION_SENT
 
     # --- the links ---
-    def check_confirm(self, token: str | None) -> str:
-        return self.signer.verify(token, Purpose.CONFIRM, now=self._now())
+    def check_confirm(self, token: str | None) -> Offer | None:
+        """What the link confirms (None: an unbound link mailed before offers, for the pending topics);
+        InvalidToken when it confirms nothing: forged, expired, or made void by a later unsubscribe."""
+        sid, offer_id = self.signer.verify_bound(token, Purpose.CONFIRM, now=self._now())
+        current = self.repo.get(sid)
+        if current is None:
+            raise InvalidToken("nothing to confirm")
+        if offer_id is None:
+            if current.epoch:  # an unbound link from before a leave
+                raise InvalidToken("link made before the address left")
+            return None
+        offer = self.repo.offer(sid, offer_id)
+        if offer is None or offer.epoch != current.epoch:
+            raise InvalidToken("no such offer, or made before the address left")
+        return offer
 
     def confirm(self, token: str | None) -> Subscriber:
-        sid = self.check_confirm(token)
-        subscriber = self.repo.confirm(sid, now=self._now())
+        offer = self.check_confirm(token)
+        sid = self.signer.verify(token, Purpose.CONFIRM, now=self._now())
+        subscriber = self.repo.confirm(sid, now=self._now(), offer=offer)
         if subscriber is None:
             raise InvalidToken("nothing to confirm")
         logger.info("subscriber confirmed", extra={"sid": sid[:12]})
@@ -412,6 +448,7 @@ class SubscriptionService:
         unfollow = set(normalize_topics(change.unfollow))
         base = normalize_topics(change.replace) if change.replace is not None else current.topics
         topics = sorted((set(base) | set(follow)) - unfollow)
+        self._check_known(sorted(set(topics) - set(current.topics)))  # what one follows may have gone since
         if len(topics) > MAX_TOPICS:
             raise InvalidTopics(f"at most {MAX_TOPICS} topics")
         everything = current.everything if change.everything is None else bool(change.everything)
@@ -472,47 +509,6 @@ def suppress_addresses(
             changed += 1
         logger.info("address suppressed", extra={"sid": sid[:12], "reason": reason})
     return changed
-
-
-def _as_topic_list(value: object) -> object:
-    """Forms send topics as one comma-separated string; JSON as a list."""
-    if isinstance(value, str):
-        return [part for part in re.split(r"[,\n]", value) if part.strip()]
-    return value
-
-
-def _as_bool(value: object) -> bool | None:
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("on", "true", "1", "yes"):
-        return True
-    if isinstance(value, str) and value.lower() in ("off", "false", "0", "no", ""):
-        return False
-    raise InvalidTopics("everything must be true or false")
-
-
-def subscribe_request(body: dict[str, object]) -> tuple[object, object, bool | None]:
-    """(email, topics, everything) from a JSON body or a form post."""
-    return body.get("email"), _as_topic_list(body.get("topics")), _as_bool(body.get("everything"))
-
-
-def preferences_change(body: dict[str, object]) -> PreferencesChange:
-    """JSON: ``{"follow": [...], "unfollow": [...], "everything": bool, "topics": [...]}`` (all optional;
-    ``topics`` replaces the list). A form post (``_form``) is the whole state: topics text + checkbox."""
-    if body.get("_form"):
-        return PreferencesChange(
-            follow=[],
-            unfollow=[],
-            everything=bool(_as_bool(body.get("everything"))),
-            replace=list(_as_topic_list(body.get("topics") or "")),
-        )  # type: ignore[arg-type]
-    replace = body.get("topics")
-    return PreferencesChange(
-        follow=_as_topic_list(body.get("follow")) or [],  # type: ignore[arg-type]
-        unfollow=_as_topic_list(body.get("unfollow")) or [],  # type: ignore[arg-type]
-        everything=_as_bool(body.get("everything")),
-        replace=None if replace is None else _as_topic_list(replace),  # type: ignore[arg-type]
-    )
 
 
 def mask_email(address: str) -> str:

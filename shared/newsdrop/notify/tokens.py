@@ -1,7 +1,10 @@
 """Signed, purpose-bound tokens for subscriber links (confirm, manage, unsubscribe).
 
 A token is ``v1.<purpose>.<subscriber id>.<expiry>.<signature>``: plain ASCII, URL-safe, no state on
-the server. The signature is HMAC-SHA256 over everything before it, keyed with a key derived from the
+the server. A confirm link is ``v2.confirm.<subscriber id>.<expiry>.<offer>.<signature>``: bound to the one
+sign-up (its topics, kept as the offer) it was mailed for, so a later sign-up of the same address, by
+anyone, never changes what an earlier link confirms (v1 confirm links already mailed keep working until
+they expire). The signature is HMAC-SHA256 over everything before it, keyed with a key derived from the
 deployment secret, so a token minted for one purpose (say, "manage") never works for another
 ("unsubscribe"), a confirm token expires, and nobody can make a token for someone else's subscriber id.
 
@@ -19,7 +22,9 @@ import time
 from enum import StrEnum
 
 VERSION = "v1"
+BOUND_VERSION = "v2"  # tokens that carry an offer id
 _SID_RE = re.compile(r"^[0-9a-f]{32}$")
+_OFFER_RE = re.compile(r"^[0-9a-f]{16}$")
 _SIG_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 MAX_TOKEN_LENGTH = 200
 
@@ -69,33 +74,44 @@ class TokenSigner:
         *,
         ttl_seconds: int | None = None,
         now: float | None = None,
+        offer: str | None = None,
     ) -> str:
         if not _SID_RE.match(subscriber_id):
             raise ValueError("not a subscriber id")
+        if offer is not None and not _OFFER_RE.match(offer):
+            raise ValueError("not an offer id")
         expiry = 0 if ttl_seconds is None else int((time.time() if now is None else now) + ttl_seconds)
-        body = f"{VERSION}.{Purpose(purpose).value}.{subscriber_id}.{expiry}"
+        if offer is None:
+            body = f"{VERSION}.{Purpose(purpose).value}.{subscriber_id}.{expiry}"
+        else:
+            body = f"{BOUND_VERSION}.{Purpose(purpose).value}.{subscriber_id}.{expiry}.{offer}"
         return f"{body}.{self._sign(body)}"
 
     def verify(self, token: str | None, purpose: Purpose, *, now: float | None = None) -> str:
         """Return the subscriber id the token was minted for, or raise InvalidToken."""
+        return self.verify_bound(token, purpose, now=now)[0]
+
+    def verify_bound(
+        self, token: str | None, purpose: Purpose, *, now: float | None = None
+    ) -> tuple[str, str | None]:
+        """(subscriber id, offer id or None for an unbound token), or raise InvalidToken."""
         if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
             raise InvalidToken("malformed")
         parts = token.split(".")
-        if len(parts) != 5:
+        if len(parts) == 6 and parts[0] == BOUND_VERSION and _OFFER_RE.match(parts[4]):
+            offer: str | None = parts[4]
+        elif len(parts) == 5 and parts[0] == VERSION:
+            offer = None
+        else:
             raise InvalidToken("malformed")
-        version, token_purpose, sid, expiry, signature = parts
-        if (
-            version != VERSION
-            or not _SID_RE.match(sid)
-            or not expiry.isdigit()
-            or not _SIG_RE.match(signature)
-        ):
+        token_purpose, sid, expiry, signature = parts[1], parts[2], parts[3], parts[-1]
+        if not _SID_RE.match(sid) or not expiry.isdigit() or not _SIG_RE.match(signature):
             raise InvalidToken("malformed")
-        expected = self._sign(".".join(parts[:4]))
+        expected = self._sign(".".join(parts[:-1]))
         # compare the signature before looking at the purpose, so timing says nothing about either
         if not hmac.compare_digest(expected, signature) or token_purpose != Purpose(purpose).value:
             raise InvalidToken("bad signature or purpose")
         exp = int(expiry)
         if exp and exp < (time.time() if now is None else now):
             raise InvalidToken("expired")
-        return sid
+        return sid, offer

@@ -8,7 +8,8 @@ Every notifications function gets the same environment from the template:
 #   (the HTTP API's URL; the subscribe function uses the request's host instead), SITE_NAME, SENDER_NAME,
   UNSUBSCRIBE_MAILTO, SES_CONFIGURATION_SET, SEND_RATE_PER_WORKER (optional). The subscribe and
   confirmations functions also get MAIL_REQUEST_QUEUE_URL and the limits (CLIENT_MAIL_BURST,
-  MAILBOX_MAILS_PER_DAY, DOMAIN_MAILS_PER_HOUR); the unsubscribe-mail function INBOUND_MAIL_BUCKET.
+  MAILBOX_MAILS_PER_DAY, DOMAIN_MAILS_PER_HOUR, GLOBAL_MAILS_PER_HOUR), the subscribe function SITE_TABLE
+  (topics must be the site's tags); the unsubscribe-mail function INBOUND_MAIL_BUCKET.
 Clients are made on first use, so importing a handler makes no AWS call.
 """
 
@@ -39,6 +40,7 @@ from newsdrop.notify.store import (
     DynamoDeliveryStore,
     DynamoLimits,
     DynamoSubscriberStore,
+    DynamoTagCatalog,
     SqsMailRequestQueue,
     SqsQueue,
 )
@@ -95,9 +97,19 @@ def limit_policy_from_env() -> LimitPolicy:
     return LimitPolicy(
         api=default.api,
         mail=Bucket("mail", int(env.get("CLIENT_MAIL_BURST") or default.mail.burst), default.mail.interval),
+        mailbox_per_requester_day=default.mailbox_per_requester_day,
         mailbox_per_day=int(env.get("MAILBOX_MAILS_PER_DAY") or default.mailbox_per_day),
         domain_per_hour=int(env.get("DOMAIN_MAILS_PER_HOUR") or default.domain_per_hour),
+        global_per_hour=int(env.get("GLOBAL_MAILS_PER_HOUR") or default.global_per_hour),
     )
+
+
+def _cap_reached() -> None:
+    """One data point of MailCapReached (the template's alarm watches it)."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    with single_metric(name="MailCapReached", unit=MetricUnit.Count, value=1) as metric:
+        metric.add_dimension(name="service", value=os.environ.get("POWERTOOLS_SERVICE_NAME", "newsdrop"))
 
 
 @dataclass
@@ -109,6 +121,7 @@ class SubscriptionRuntime:
     queue: SqsMailRequestQueue | None = None
     limits: DynamoLimits | None = None
     policy: LimitPolicy | None = None
+    catalog: DynamoTagCatalog | None = None
 
     def subscription_service(self, request_base_url: str | None = None) -> SubscriptionService:
         """API_BASE_URL wins; without it, links point back at the host the request came to."""
@@ -123,6 +136,8 @@ class SubscriptionRuntime:
             queue=self.queue,
             limits=self.limits,
             policy=self.policy,
+            catalog=self.catalog,
+            on_cap=_cap_reached,
         )
 
 
@@ -140,6 +155,10 @@ def _subscription_runtime(*, with_queue: bool) -> SubscriptionRuntime:
         else None,
         limits=DynamoLimits(dynamodb, table),
         policy=limit_policy_from_env(),
+        # the subscribe function checks topics against the site's tags; the confirmations function has no need
+        catalog=DynamoTagCatalog(dynamodb, site_table)
+        if (site_table := os.environ.get("SITE_TABLE"))
+        else None,
     )
 
 
@@ -147,6 +166,20 @@ def _subscription_runtime(*, with_queue: bool) -> SubscriptionRuntime:
 def subscription_runtime() -> SubscriptionRuntime:
     """The subscribe function (HTTP API): validates, limits per client, queues the emails."""
     return _subscription_runtime(with_queue=True)
+
+
+def own_origins(event: dict[str, Any]) -> set[str]:
+    """The origins a form post may come from: the site's (SITE_BASE_URL), the API's public one, and the
+    host the request came to (`newsdrop dev` serves the site and the API on one origin)."""
+    from urllib.parse import urlsplit
+
+    host = str((event.get("requestContext") or {}).get("domainName") or "").lower()
+    origins = {f"https://{host}", f"http://{host}"} if host else set()
+    for url in (os.environ.get("SITE_BASE_URL"), os.environ.get("PUBLIC_API_BASE_URL")):
+        parts = urlsplit(url or "")
+        if parts.scheme and parts.netloc:
+            origins.add(f"{parts.scheme}://{parts.netloc}".lower())
+    return origins
 
 
 @cache

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from newsdrop.ingest.text import slug_or_empty
 from newsdrop.models import Article, Tag, compact_json
+from newsdrop.site.images import feed_image
 from newsdrop.site.layout import ALL, author_listing, tag_listing
 
 
@@ -24,6 +25,7 @@ class Entry:
     published: str  # ISO 8601, UTC
     updated: str | None = None  # set when a published article was corrected
     tags: list[Tag] = field(default_factory=list)
+    image: dict | None = None  # the lead photo's feed-size JPEG (newsdrop.site.images.feed_image)
 
     def to_json(self) -> str:
         return compact_json(asdict(self))
@@ -103,6 +105,7 @@ def entry_for(article: Article, updated: str | None) -> Entry:
         published=article.published.isoformat(),
         updated=updated,
         tags=display_tags(article),
+        image=feed_image(article),
     )
 
 

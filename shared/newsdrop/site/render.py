@@ -18,6 +18,7 @@ from newsdrop.ingest.text import make_excerpt, xml_safe
 from newsdrop.models import Article, RelatedEntry
 from newsdrop.site import search
 from newsdrop.site.entries import Entry, author_key, author_names, byline, display_tags
+from newsdrop.site.images import lead_image, picture, rewrite_body
 from newsdrop.site.layout import (
     ALL,
     BOOKMARKS_KEY,
@@ -185,12 +186,19 @@ class Renderer:
         names = author_names(article)
         if names:
             ld["author"] = [self._person(n) for n in names]
+        lead = lead_image(article)
+        lead_url = self._image_url(lead)
+        if lead is not None:
+            ld["image"] = [{"@type": "ImageObject", **lead_url}]
         return self._html(
             "article.html",
             article=article,
             authors=author_names(article),
             tags=tags,
-            body=article_body_html(article),
+            body=rewrite_body(article, article_body_html(article)),
+            lead=lead,
+            lead_picture=picture(lead.info, lead.alt, lead=True) if lead else None,
+            lead_url=lead_url,
             related=[
                 {"slug": r.slug, "title": r.title, "excerpt": make_excerpt(r.excerpt, RELATED_EXCERPT_CHARS)}
                 for r in related
@@ -200,6 +208,17 @@ class Renderer:
             json_ld=ld,
             bookmarks_empty=BOOKMARKS_EMPTY,
         )
+
+    def _image_url(self, lead: Any) -> dict[str, Any] | None:
+        """The lead image's feed-size JPEG as social cards and JSON-LD want it: absolute, with its size."""
+        if lead is None:
+            return None
+        width = lead.info.feed_width
+        return {
+            "url": self.settings.absolute(f"/{lead.info.key(width, 'jpg')}"),
+            "width": width,
+            "height": lead.info.height_at(width),
+        }
 
     def _person(self, name: str) -> dict[str, str]:
         person = {"@type": "Person", "name": name}
@@ -298,6 +317,8 @@ class Renderer:
                 else {"name": n}
                 for n in entry.names
             ]
+        if entry.image:
+            item["image"] = self.settings.absolute(entry.image["url"])
         return item
 
     def month_sitemap(self, entries: list[Entry]) -> bytes:
@@ -333,7 +354,8 @@ class Renderer:
                 "reading_minutes": article.reading_minutes,
                 "excerpt": article.excerpt,
                 "tags": [{"key": t.key, "label": t.label} for t in display_tags(article)],
-                "body_html": str(article_body_html(article)),
+                "body_html": str(rewrite_body(article, article_body_html(article))),
+                "image": self._api_image(article),
                 "related": [
                     {
                         "slug": r.slug,
@@ -345,6 +367,12 @@ class Renderer:
                 ],
             }
         )
+
+    def _api_image(self, article: Article) -> dict[str, Any] | None:
+        lead = lead_image(article)
+        if lead is None:
+            return None
+        return {**self._image_url(lead), "alt": lead.alt, "caption": lead.caption, "credit": lead.credit}
 
     def api_listing(self, listing: str, title: str, entries: list[Entry]) -> bytes:
         return _json_bytes(

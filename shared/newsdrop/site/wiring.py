@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from newsdrop.images.refs import MEDIA_PREFIX
 from newsdrop.site.config import load_settings
 from newsdrop.site.publish import SiteChanges, SitePublisher
 from newsdrop.site.render import Renderer, SiteSettings
@@ -172,7 +173,8 @@ def publish_everything(
     existing = runtime.bucket.s3.get_paginator("list_objects_v2").paginate(Bucket=runtime.bucket.bucket)
     for page in existing:
         for obj in page.get("Contents", []):
-            if obj["Key"] not in changes.puts:
+            # media/ holds the image function's renditions, which no page render writes
+            if obj["Key"] not in changes.puts and not obj["Key"].startswith(MEDIA_PREFIX):
                 changes.delete(obj["Key"])
     report = runtime.apply(changes)
     if site_index is not None:
