@@ -3,6 +3,8 @@ the same run, with and without the Lambda environment; and the size of what each
 
     .venv/bin/python bench/cold_start.py              # 15 rounds, medians
     .venv/bin/python bench/cold_start.py --smoke      # 1 round (CI)
+    # "first" charges what the first invocation builds before it calls AWS: the batch processor, the
+    # event model (Powertools Parser, pydantic), the sample event from events/ parsed
     # as deployed: Python 3.13, the layer as shared/Makefile builds it (for this machine's CPU: the
     # arm64 build cannot load here), boto3 where /var/runtime has it; --strip-pyc: without its .pyc
     export PYENV_VERSION=3.11.7:3.13.0
@@ -117,6 +119,40 @@ def without_bytecode(layer: Path) -> Path:
 # invocation anyway; this column keeps that from flattering the ratio: it is what a handler adds to
 # the SDK it cannot do without.
 HANDLER_IMPORT = "import app; import boto3"
+# "first": what the first invocation adds before it touches AWS: the batch processor (Powertools' batch
+# utilities) and the function's event model built (newsdrop.event_models: Powertools' Parser models,
+# pydantic's schema builder), and the function's sample event (events/) parsed with it. The issue's
+# limit applies to this column.
+FIRST_INVOCATION = (
+    "import app, boto3, json\n"
+    "from newsdrop.event_models import FUNCTION_MODELS, parse_for\n"
+    "getattr(app.handler, '_build', lambda: None)()\n"
+    "if {name!r} in FUNCTION_MODELS: parse_for({name!r}, json.loads(open({sample!r}).read()))"
+)
+LIMIT = 1.6
+# Measured on their own terms (docs/validation.md): the subscribe API starts from a SnapStart snapshot;
+# the function that carries the embedding model loads it on purpose.
+OWN_TERMS = {"subscribe", "embed"}
+# What the table lists as each function's libraries: loaded by the end of the first-invocation code.
+LIBRARY_MODULES = {"pydantic": "pydantic", "batch": "aws_lambda_powertools.utilities.batch",
+                   "PyYAML": "yaml", "Jinja2": "jinja2", "email-validator": "email_validator",
+                   "markdown-it": "markdown_it", "nh3": "nh3", "selectolax": "selectolax"}  # fmt: skip
+
+
+def first_invocation(name: str) -> str:
+    samples = sorted((ROOT / "events").glob(f"{name}-*.json")) or sorted(
+        (ROOT / "events").glob("s3-put.json")
+    )
+    return FIRST_INVOCATION.format(name=name, sample=str(samples[0]) if samples else "")
+
+
+def libraries_loaded(python: str, name: str, env: dict[str, str], cwd: Path) -> str:
+    probe = (
+        first_invocation(name)
+        + f"\nimport sys; print(','.join(k for k, m in {LIBRARY_MODULES!r}.items() if m in sys.modules))"
+    )
+    out = subprocess.run([python, "-c", probe], env=env, cwd=cwd, capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1].replace(",", ", ") if out.stdout.strip() else ""
 
 
 def timed(python: str, code: str, env: dict[str, str], cwd: Path) -> float:
@@ -145,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         "--strip-pyc", action="store_true", help="the layer without its .pyc (see without_bytecode)"
     )
     p.add_argument(
+        "--lambda-env-only", action="store_true", help="only the Lambda environment's columns (half the runs)"
+    )
+    p.add_argument(
         "--breakdown", action="store_true", help="also: what each heavy piece adds to boto3 (9+ rounds)"
     )
     args = p.parse_args(argv)
@@ -166,33 +205,50 @@ def main(argv: list[str] | None = None) -> int:
         f"layer {args.layer}{' without .pyc' if args.strip_pyc else ''}" if args.layer else "shared/ (venv)"
     )
     print(f"{rounds} rounds, medians; {version}; newsdrop from {where}")
+    envs_measured = ["Lambda env"] if args.lambda_env_only else ["no env", "Lambda env"]
+    columns = [
+        f"{e}: app / app+SDK / first / boto3, CPU ms | ratio app+SDK | ratio first" for e in envs_measured
+    ]
     print(
-        "| function | no env: app / app+SDK / boto3, CPU ms | ratio app | ratio app+SDK "
-        "| Lambda env: app / app+SDK / boto3 | ratio app | ratio app+SDK | deployed unzipped | zipped |"
+        "| function | " + " | ".join(columns) + " | libraries by the end of the first invocation "
+        "| deployed unzipped | zipped |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
-    worst = {"app": 0.0, "app+SDK": 0.0}
+    print("|---" * (4 + 3 * len(envs_measured)) + "|")
+    worst = {"app": 0.0, "app+SDK": 0.0, "first": 0.0}
+    over = []
     for name in names:
         cells = []
-        for with_lambda in (False, True):
+        for with_lambda in (True,) if args.lambda_env_only else (False, True):
             env = base_env(layer, args.sdk, libraries) | extra | envs[name]
             env |= lambda_env(name) if with_lambda else {}
             fdir = ROOT / "functions" / name
-            app, app_sdk, bare = [], [], []
+            app, app_sdk, first, bare = [], [], [], []
             for _ in range(rounds):
                 bare.append(timed(args.python, "import boto3", env, fdir))
                 app.append(timed(args.python, "import app", env, fdir))
                 app_sdk.append(timed(args.python, HANDLER_IMPORT, env, fdir))
-            a, s_, b = (statistics.median(x) for x in (app, app_sdk, bare))
-            worst["app"] = max(worst["app"], a / b)
-            worst["app+SDK"] = max(worst["app+SDK"], s_ / b)
-            cells += [f"{a * 1e3:,.0f} / {s_ * 1e3:,.0f} / {b * 1e3:,.0f}", f"{a / b:.2f}x", f"{s_ / b:.2f}x"]
+                first.append(timed(args.python, first_invocation(name), env, fdir))
+            a, s_, f, b = (statistics.median(x) for x in (app, app_sdk, first, bare))
+            if name not in OWN_TERMS:
+                worst["app"] = max(worst["app"], a / b)
+                worst["app+SDK"] = max(worst["app+SDK"], s_ / b)
+                worst["first"] = max(worst["first"], f / b)
+                if f / b > LIMIT:
+                    over.append(f"{name} ({'Lambda env' if with_lambda else 'no env'}: {f / b:.2f}x)")
+            cells += [
+                f"{a * 1e3:,.0f} / {s_ * 1e3:,.0f} / {f * 1e3:,.0f} / {b * 1e3:,.0f}",
+                f"{s_ / b:.2f}x",
+                f"{f / b:.2f}x",
+            ]
+        loaded = libraries_loaded(args.python, name, env, fdir)
         raw, packed = sizes.get(name, (None, None))
         size = [f"{raw / 1e6:.1f} MB", f"{packed / 1e6:.1f} MB"] if raw else ["no build", "no build"]
-        print(f"| {name} | " + " | ".join(cells + size) + " |", flush=True)
+        label = f"{name} (own terms)" if name in OWN_TERMS else name
+        print(f"| {label} | " + " | ".join([*cells, loaded, *size]) + " |", flush=True)
     print(
-        f"\nworst ratio: import app {worst['app']:.2f}x, import app then boto3 {worst['app+SDK']:.2f}x"
-        " (target <= 1.5x)"
+        f"\nworst ratio (own-terms functions aside): import app {worst['app']:.2f}x, import app then boto3"
+        f" {worst['app+SDK']:.2f}x, first invocation {worst['first']:.2f}x (limit {LIMIT}x)"
+        + (f"; over the limit: {', '.join(over)}" if over else "")
     )
     if not sizes:
         print("sizes: no `sam build` output in .aws-sam/build (run `make deploy-checks`)")
@@ -207,6 +263,15 @@ def main(argv: list[str] | None = None) -> int:
 PIECES = {
     "newsdrop's records (dataclasses; pydantic models until 2026-11-30)": "import newsdrop.models",
     "Powertools Logger and Metrics (newsdrop.observability)": "import newsdrop.observability",
+    "pydantic, with its first model defined": "import pydantic\nclass M(pydantic.BaseModel):\n    n: int",
+    "Powertools' batch utilities (first invocation)": "import aws_lambda_powertools.utilities.batch",
+    "a stream record model (newsdrop.event_models.stream_record)": (
+        "from newsdrop.event_models import stream_record\nstream_record()"
+    ),
+    "a queue record model (queue_record(FanoutTask))": (
+        "from newsdrop.event_models import queue_record\nfrom newsdrop.notify.messages import FanoutTask\n"
+        "queue_record(FanoutTask)"
+    ),
     "Jinja2": "import jinja2",
     "email-validator": "import email_validator",
     "PyYAML": "import yaml",
@@ -220,7 +285,7 @@ def breakdown(python: str, env: dict[str, str], rounds: int) -> None:
     bare = statistics.median(timed(python, sdk, env, ROOT) for _ in range(rounds))
     print(f"\n| piece | CPU ms over `{sdk}` ({bare * 1e3:,.0f} ms) |\n|---|---|")
     for label, code in PIECES.items():
-        with_piece = statistics.median(timed(python, f"{sdk}; {code}", env, ROOT) for _ in range(rounds))
+        with_piece = statistics.median(timed(python, f"{sdk}\n{code}", env, ROOT) for _ in range(rounds))
         print(f"| {label} | {(with_piece - bare) * 1e3:+,.0f} |", flush=True)
 
 

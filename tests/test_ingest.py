@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from newsdrop.models import MAX_OBJECT_BYTES
 
@@ -147,17 +148,23 @@ def test_an_s3_test_event_and_other_event_names_drop_nothing(stack, articles):
 
 
 @pytest.mark.parametrize("path", [("eventName",), ("s3", "bucket", "name"), ("s3", "object", "key"), ("s3",)])
-def test_an_s3_event_record_without_what_names_the_object_fails_saying_what_is_missing(stack, path):
-    """Not an editor's file but a malformed event: it fails (the invocation is retried, then
-    dead-lettered and alarmed) with the missing field named; no drop is recorded for it."""
+def test_an_s3_event_record_without_what_names_the_object_fails_saying_what_is_missing(stack, articles, path):
+    """Not an editor's file but a malformed event: it fails validation (Powertools' S3Model, through
+    the Parser), so the invocation is retried, then dead-lettered and alarmed, with the missing field
+    named; nothing is stored, not even a drop record, although the event's other record was good."""
     event = json.loads((ROOT / "events" / "s3-put.json").read_text())
+    good = json.loads(json.dumps(event["Records"][0]))
     parent = event["Records"][0]
     for name in path[:-1]:
         parent = parent[name]
     del parent[path[-1]]
-    with pytest.raises(ValueError, match="not an S3 event record") as info:
+    event["Records"].append(good)
+    with pytest.raises(ValidationError, match="validation error for DropEvent") as info:
         stack.functions["IngestFunction"].invoke(event)
-    assert (path[-1] if path != ("s3",) else "bucket") in str(info.value)
+    assert f"Records.0.{'.'.join(path)}" in str(info.value) and "Field required" in str(info.value)
+    assert (
+        list(articles.iter_articles()) == [] and articles.drops_for("incoming/café reopens + more.md") == []
+    )
 
 
 def quarantined(stack, outcome) -> tuple[bytes, dict]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from newsdrop.local.moto_patches import clock
 
@@ -173,14 +174,14 @@ def test_a_scheduled_article_is_published_by_its_schedule_when_the_clock_passes_
 )  # fmt: skip
 def test_a_malformed_schedule_event_fails_naming_the_problem_and_moves_nothing(world, broken, named):
     """The lifecycle function's event is ours (transition_input), but Scheduler or an operator can hand
-    it anything: it fails naming what is wrong, so its retries end in the schedule group's DLQ, and the
+    it anything: it fails validation (pydantic, through Powertools' Parser) naming what is wrong, so its retries end in the schedule group's DLQ, and the
     article stays where it was."""
     embargo = now() + timedelta(days=2)
     slug = world.drop("port.md", md("New container terminal in Valparaiso", date=iso(embargo)))
     [schedule] = world.schedules()
     event = {**json.loads(schedule["Target"]["Input"]), **broken}
     event = {k: v for k, v in event.items() if v is not ...}
-    with pytest.raises(ValueError, match="not a transition request") as info:
+    with pytest.raises(ValidationError, match="validation error for TransitionRequest") as info:
         world._stack.functions["LifecycleFunction"].invoke(event)
     assert named in str(info.value)
     assert world.state(slug) == "scheduled"

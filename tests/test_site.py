@@ -158,18 +158,21 @@ def test_a_new_article_writes_only_what_it_touches_in_one_invalidation(drop, sit
     assert "Related posts" in storm and f'href="/{flood}/"' in storm
 
 
+def changed(pk: str, sk: str, sequence: int | str) -> dict:
+    """A real-shaped stream record (the publisher validates them: events/), keys changed to pk/sk."""
+    sample = json.loads((ROOT / "events" / "publisher-article-modify.json").read_text())
+    record = sample["Records"][0]
+    record["dynamodb"]["Keys"] = {"pk": {"S": pk}, "sk": {"S": sk}}
+    record["dynamodb"]["SequenceNumber"] = str(sequence)
+    return record
+
+
 def test_the_publisher_makes_one_invalidation_per_invocation_with_unique_paths(stack, drop, site):
     drop("storm.md", STORM)
     drop("rail.md", RAIL)
     before = len(site.invalidations())
-    record = {
-        "eventName": "MODIFY",
-        "dynamodb": {"Keys": {"pk": {"S": "ARTICLE#storm-closes-the-coast-road"}, "sk": {"S": "CURRENT"}}},
-    }
-    related = {
-        "eventName": "MODIFY",
-        "dynamodb": {"Keys": {"pk": {"S": "DOC#rail-fares-rise-in-spring"}, "sk": {"S": "RELATED"}}},
-    }
+    record = changed("ARTICLE#storm-closes-the-coast-road", "CURRENT", 1)
+    related = changed("DOC#rail-fares-rise-in-spring", "RELATED", 2)
     stack.functions["PublisherFunction"].invoke({"Records": [record, record, related, related]})
     batches = site.invalidations()[before:]
     assert len(batches) == 1
@@ -360,8 +363,7 @@ def test_a_record_that_fails_is_reported_and_the_ones_before_it_are_published(st
     monkeypatch.setattr(ArticleStore, "get_article", throttled_for_rail)
 
     def record(slug: str, sequence: str) -> dict:
-        keys = {"pk": {"S": f"ARTICLE#{slug}"}, "sk": {"S": "CURRENT"}}
-        return {"eventName": "MODIFY", "dynamodb": {"Keys": keys, "SequenceNumber": sequence}}
+        return changed(f"ARTICLE#{slug}", "CURRENT", sequence)
 
     before = len(site.invalidations())
     result = stack.functions["PublisherFunction"].invoke(

@@ -5,22 +5,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from newsdrop.notify.subscribers import InvalidEmail, InvalidTopics, MailRequest
+from newsdrop.event_models import queue_record
+from newsdrop.notify.messages import MailRequest
+from newsdrop.notify.subscribers import InvalidEmail, InvalidTopics
 from newsdrop.notify.wiring import confirmations_runtime
 from newsdrop.observability import BatchHandler, logger
 
-if TYPE_CHECKING:  # the event classes are Powertools' data classes, imported with the batch utilities
-    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel
 
 
-def record_handler(record: SQSRecord) -> str:
+def record_handler(record: SqsRecordModel) -> str:
+    # A body that is not a MailRequest never gets here: the batch processor validates it (queue_record)
+    # and reports it failed, so it reaches the queue's dead-letter queue after its retries.
     try:
-        request = MailRequest.from_json(record.body)
-        outcome = confirmations_runtime().subscription_service().handle(request)
-    except (ValueError, InvalidEmail, InvalidTopics):  # not ours to retry: the API validated what it queued
-        logger.warning("mail request dropped: unreadable", extra={"message_id": record.message_id})
+        outcome = confirmations_runtime().subscription_service().handle(record.body)
+    except (InvalidEmail, InvalidTopics):  # an address or topic refused: nothing a retry would change
+        logger.warning("mail request dropped: refused", extra={"message_id": record.messageId})
         return "dropped"
     return outcome.value
 
 
-handler = BatchHandler(record_handler, "SQS")
+handler = BatchHandler(record_handler, "SQS", model=lambda: queue_record(MailRequest))

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from newsdrop.notify.delivery import FanoutTask, run_fanout_task
+from newsdrop.event_models import queue_record
+from newsdrop.notify.delivery import run_fanout_task
+from newsdrop.notify.messages import FanoutTask
 from newsdrop.notify.wiring import fanout_runtime
 from newsdrop.observability import BatchHandler, logger
 
-if TYPE_CHECKING:  # the event classes are Powertools' data classes, imported with the batch utilities
-    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel
 
 
-def record_handler(record: SQSRecord) -> int:
+def record_handler(record: SqsRecordModel) -> int:
     rt = fanout_runtime()
-    task = FanoutTask.from_json(record.body)
+    task: FanoutTask = record.body  # validated by the batch processor (queue_record)
     logger.set_correlation_id(task.article.correlation_id)
     result = run_fanout_task(
         task,
@@ -27,4 +29,4 @@ def record_handler(record: SQSRecord) -> int:
     return result.recipients
 
 
-handler = BatchHandler(record_handler, "SQS")
+handler = BatchHandler(record_handler, "SQS", model=lambda: queue_record(FanoutTask))

@@ -7,15 +7,16 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from newsdrop.event_models import mail_feedback
 from newsdrop.notify.wiring import feedback_runtime
 from newsdrop.observability import BatchHandler, metrics
 
-if TYPE_CHECKING:  # the event classes are Powertools' data classes, imported with the batch utilities
-    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel
 
 
-def record_handler(record: SQSRecord) -> int:
-    outcome = feedback_runtime().handle(record.body)
+def record_handler(record: SqsRecordModel) -> int:
+    outcome = feedback_runtime().handle(record.body.ses_event)  # validated: mail_feedback
     if outcome.suppressed:
         metrics.add_metric(name="AddressesSuppressed", unit=MetricUnit.Count, value=outcome.suppressed)
     if outcome.accepted_late:  # before the sender's own write: it died, or lost SES's answer
@@ -23,4 +24,4 @@ def record_handler(record: SQSRecord) -> int:
     return outcome.suppressed
 
 
-handler = BatchHandler(record_handler, "SQS")
+handler = BatchHandler(record_handler, "SQS", model=mail_feedback)

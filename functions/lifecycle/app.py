@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from newsdrop.event_models import parse
 from newsdrop.ingest.schedules import TransitionRequest
 from newsdrop.ingest.store import ArticleStore
 from newsdrop.lifecycle import TRANSITIONS
@@ -18,7 +19,7 @@ articles = ArticleStore(os.environ["ARTICLES_TABLE"])
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context: Any) -> dict:
-    request = TransitionRequest.from_event(event)
+    request = parse(event, TransitionRequest)  # ValidationError naming the field: the schedule's DLQ
     from_states, to = TRANSITIONS[request.action]
     moved = articles.transition(request.slug, request.revision, from_states, to)
     if moved is not None:

@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from newsdrop.event_models import stream_record
 from newsdrop.ingest.store import article_from_item
 from newsdrop.notify.announcements import announce_if_first_publication
 from newsdrop.notify.wiring import notify_runtime
 from newsdrop.observability import BatchHandler, logger, metrics
 
-if TYPE_CHECKING:  # the event classes are Powertools' data classes, imported with the batch utilities
-    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parser.models.dynamodb import DynamoDBStreamRecordModel
 
 
 def _article(image):
@@ -26,11 +27,11 @@ def _article(image):
     return article_from_item(dict(image))
 
 
-def record_handler(record: DynamoDBRecord) -> str:
+def record_handler(record: DynamoDBStreamRecordModel) -> str:
     # the event source mapping filters these already; checked again so a replay or a local run can't slip
-    if record.event_name is None or record.event_name.name not in ("INSERT", "MODIFY") or not record.dynamodb:
+    if record.eventName not in ("INSERT", "MODIFY"):
         return "ignored"
-    new, old = _article(record.dynamodb.new_image), _article(record.dynamodb.old_image)
+    new, old = _article(record.dynamodb.NewImage), _article(record.dynamodb.OldImage)
     if new is not None:
         logger.set_correlation_id(new.correlation_id)
     rt = notify_runtime()
@@ -42,4 +43,4 @@ def record_handler(record: DynamoDBRecord) -> str:
     return outcome
 
 
-handler = BatchHandler(record_handler, "DynamoDBStreams")
+handler = BatchHandler(record_handler, "DynamoDBStreams", model=stream_record)

@@ -5,6 +5,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from newsdrop.event_models import stream_record, until_malformed
 from newsdrop.observability import logger, metrics, tracer
 from newsdrop.site.wiring import publisher_runtime
 
@@ -15,8 +16,11 @@ from newsdrop.site.wiring import publisher_runtime
 def handler(event: dict, context: Any) -> dict:
     # Records that fail are reported (ReportBatchItemFailures): the mapping retries from the first, up
     # to its retry limit, then sends the batch to the dead-letter queue. Everything is rendered from the
-    # stored state, so a retried record writes the same objects.
-    report, failed = publisher_runtime().handle(event.get("Records", []))
+    # stored state, so a retried record writes the same objects. A record that does not validate ends
+    # the batch there: the ones before it are published, and it is reported.
+    records, malformed = until_malformed(event.get("Records", []), stream_record())
+    report, failed = publisher_runtime().handle(records)
+    failed = failed or ([malformed] if malformed else [])
     metrics.add_metric(name="SiteObjectsWritten", unit=MetricUnit.Count, value=report.written)
     metrics.add_metric(name="SiteObjectsDeleted", unit=MetricUnit.Count, value=report.deleted)
     logger.info("site published", extra={**vars(report), "failed": failed})

@@ -5,6 +5,7 @@ import os
 from aws_lambda_powertools.metrics import MetricUnit
 
 from newsdrop import aws
+from newsdrop.event_models import parse, scheduled_event
 from newsdrop.observability import logger, metrics, tracer
 from newsdrop.redrive import Redriver, parse_queue_routes
 
@@ -13,6 +14,7 @@ from newsdrop.redrive import Redriver, parse_queue_routes
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):
+    parse(event, scheduled_event())  # its schedule's event, or a ValidationError naming the field
     report = Redriver(
         aws.client("sqs"),
         queue_routes=parse_queue_routes(os.environ.get("REDRIVE_QUEUES", "")),

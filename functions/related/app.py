@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from newsdrop.event_models import stream_record
 from newsdrop.ingest.store import article_from_item, slug_of_key
 from newsdrop.models import is_public
 from newsdrop.observability import BatchHandler, logger, metrics
@@ -14,8 +15,8 @@ from newsdrop.related.debounce import RebuildRequest
 from newsdrop.related.engine import remove_article, update_for_article
 from newsdrop.related.store import DynamoDBRelatedIndex
 
-if TYPE_CHECKING:  # the event classes are Powertools' data classes, imported with the batch utilities
-    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parser.models.dynamodb import DynamoDBStreamRecordModel
 
 # Events it cannot apply in publication order (late, changed, removed) ask for a canonical rebuild,
 # naming the generation they saw (newsdrop.related.debounce: one rebuild per burst).
@@ -25,19 +26,17 @@ index = DynamoDBRelatedIndex(
 )
 
 
-def record_handler(record: DynamoDBRecord) -> int:
-    new_image = record.dynamodb.new_image
+def record_handler(record: DynamoDBStreamRecordModel) -> int:
+    new_image = record.dynamodb.NewImage
     article = article_from_item(dict(new_image)) if new_image and new_image.get("kind") == "article" else None
     if article is not None and is_public(article):
         logger.set_correlation_id(article.correlation_id)
         changed = update_for_article(index, article)
     else:  # removed, or not (or no longer) visible to readers: out of every list that held it
-        changed = remove_article(index, slug_of_key(record.dynamodb.keys))
+        changed = remove_article(index, slug_of_key(record.dynamodb.Keys))
     metrics.add_metric(name="RelatedListsUpdated", unit=MetricUnit.Count, value=len(changed))
-    logger.info(
-        "related lists updated", extra={"event": record.raw_event["eventName"], "lists": len(changed)}
-    )
+    logger.info("related lists updated", extra={"event": record.eventName, "lists": len(changed)})
     return len(changed)
 
 
-handler = BatchHandler(record_handler, "DynamoDBStreams")
+handler = BatchHandler(record_handler, "DynamoDBStreams", model=stream_record)

@@ -6,17 +6,19 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from newsdrop.notify.delivery import RetryLater, SendBatch
+from newsdrop.event_models import queue_record
+from newsdrop.notify.delivery import RetryLater
+from newsdrop.notify.messages import SendBatch
 from newsdrop.notify.wiring import sender_runtime
 from newsdrop.observability import BatchHandler, logger, metrics
 
-if TYPE_CHECKING:  # the event classes are Powertools' data classes, imported with the batch utilities
-    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel
 
 
-def record_handler(record: SQSRecord) -> int:
+def record_handler(record: SqsRecordModel) -> int:
     rt = sender_runtime()
-    batch = SendBatch.from_json(record.body)
+    batch: SendBatch = record.body  # validated by the batch processor (queue_record)
     logger.set_correlation_id(batch.article.correlation_id)
     try:
         report = rt.sender.send_batch(
@@ -24,9 +26,7 @@ def record_handler(record: SQSRecord) -> int:
             time_left=handler.time_left,
         )
     except RetryLater as exc:
-        rt.retry_soon(
-            record.receipt_handle, exc
-        )  # come back after a backoff, not the full visibility timeout
+        rt.retry_soon(record.receiptHandle, exc)  # come back after a backoff, not the full visibility timeout
         raise
     logger.info("emails sent", extra={"slug": batch.slug, "sent": report.sent})
     metrics.add_metric(name="EmailsSent", unit=MetricUnit.Count, value=report.sent)
@@ -35,4 +35,4 @@ def record_handler(record: SQSRecord) -> int:
     return report.sent
 
 
-handler = BatchHandler(record_handler, "SQS")
+handler = BatchHandler(record_handler, "SQS", model=lambda: queue_record(SendBatch))

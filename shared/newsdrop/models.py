@@ -1,11 +1,11 @@
-"""The records Newsdrop stores and passes between its stages: plain dataclasses, no validation library.
+"""The records Newsdrop stores: dataclasses, read through validated boundaries.
 
-Outside input is checked where it enters, field by field, with errors the sender can act on: the
-dropped file (``newsdrop.ingest.parsing``, which names the field and the fix), the S3 and scheduler
-events, the subscriber API (``newsdrop.notify.http``, email-validator for addresses). Everything else
-reads back what those wrote. These were pydantic models; importing pydantic and defining them cost every
-function 60-75 ms of CPU on each cold start (``bench/cold_start.py --breakdown``), for checks that the
-parsers had already made.
+Outside input is validated where it enters: the dropped file (``newsdrop.ingest.parsing``, which names
+the field and the fix), every function's event (Powertools' Parser models, ``newsdrop.event_models``),
+the messages between functions (``newsdrop.notify.messages``), the subscriber API's bodies. These
+records are only read back from what those wrote; docs/validation.md has the measurement behind keeping
+them dataclasses (``bench/stored_records.py``: per read and at import, against pydantic models and
+TypeAdapters over TypedDicts).
 """
 
 from __future__ import annotations

@@ -101,11 +101,22 @@ class BatchHandler:
     classes and asyncio they pull in they cost about 85 ms of CPU, which the first invocation still pays:
     this keeps them out of the module's import, which tests and local tools do without invoking, and
     keeps handlers free of Powertools' event types. ``event_type`` names Powertools' ``EventType``
-    member ("SQS", "DynamoDBStreams")."""
+    member ("SQS", "DynamoDBStreams").
 
-    def __init__(self, record_handler: Callable[[Any], Any], event_type: str) -> None:
+    ``model`` returns the Powertools Parser model of one record (``newsdrop.event_models``), made on the
+    first invocation too: the processor validates each record with it and hands the record handler
+    the parsed model. A record that does not validate is logged with the fields at fault and reported
+    as a batch item failure, without reaching the record handler and without holding up the others."""
+
+    def __init__(
+        self,
+        record_handler: Callable[[Any], Any],
+        event_type: str,
+        model: Callable[[], type] | None = None,
+    ) -> None:
         self._record_handler = record_handler
         self._event_type = event_type
+        self._model = model
         self._handle: Callable[[dict, Any], dict] | None = None
         self.lambda_context: Any = None
 
@@ -126,8 +137,23 @@ class BatchHandler:
     def _build(self) -> Callable[[dict, Any], dict]:
         from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-        processor = BatchProcessor(
-            event_type=EventType[self._event_type], raise_on_entire_batch_failure=False
+        class Processor(BatchProcessor):
+            def failure_handler(self, record: Any, exception: Any) -> Any:
+                error = exception[1]
+                if callable(getattr(error, "errors", None)):  # pydantic's ValidationError
+                    logger.warning(
+                        "record rejected: it does not validate",
+                        extra={
+                            "model": error.title,
+                            "errors": error.errors(include_url=False, include_input=False),
+                        },
+                    )
+                return super().failure_handler(record, exception)
+
+        processor = Processor(
+            event_type=EventType[self._event_type],
+            model=self._model() if self._model else None,
+            raise_on_entire_batch_failure=False,
         )
         record_handler = self._record_handler
 

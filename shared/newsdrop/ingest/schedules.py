@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, get_args
+from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from newsdrop.lifecycle import Action
 
@@ -38,29 +38,17 @@ def transition_input(slug: str, action: Action, at: datetime, revision: int) -> 
     return {"slug": slug, "action": action, "revision": revision, "at": at.astimezone(UTC).isoformat()}
 
 
-@dataclass(frozen=True)
-class TransitionRequest:
-    """The lifecycle function's event, as ``transition_input`` wrote it."""
+class TransitionRequest(BaseModel):
+    """The lifecycle function's event, as ``transition_input`` wrote it (the schedule's Input). Anything
+    else fails validation, naming the field: such an event can never succeed, so it goes to the schedule
+    group's dead-letter queue after its retries."""
 
-    slug: str
+    model_config = ConfigDict(frozen=True, strict=True)
+
+    slug: str = Field(min_length=1)
     action: Action
-    revision: int
-    at: datetime
-
-    @classmethod
-    def from_event(cls, event: Any) -> TransitionRequest:
-        """Raises ValueError, naming the problem, for anything else: such an event can never succeed, so
-        it goes to the schedule group's dead-letter queue after its retries."""
-        try:
-            slug, action, revision = event["slug"], event["action"], event["revision"]
-            at = datetime.fromisoformat(event["at"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"not a transition request: {exc!r}") from exc
-        if not isinstance(slug, str) or not slug or action not in get_args(Action):
-            raise ValueError(f"not a transition request: slug {slug!r}, action {action!r}")
-        if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
-            raise ValueError(f"not a transition request: revision {revision!r}")
-        return cls(slug, action, revision, at)
+    revision: int = Field(ge=1)
+    at: AwareDatetime = Field(strict=False)  # an ISO 8601 string in the JSON
 
     def as_json(self) -> dict[str, Any]:
         return transition_input(self.slug, self.action, self.at, self.revision)

@@ -239,7 +239,7 @@ class ChaosScenario:
             if not self.dead_letters():
                 break
             clock.advance(period)
-            event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+            event = scheduled_event(self.stack.functions["RedriverFunction"].arn)
             self._async_invokes.clear()
             try:
                 report = self.dispatcher._invoke(self.stack.functions["RedriverFunction"], event) or {}
@@ -442,3 +442,21 @@ def _recipient_and_article(raw: str) -> tuple[str, str | None]:
     headers = HeaderParser(policy=compat32).parsestr(head + "\n\n", headersonly=True)
     article = headers[ARTICLE_HEADER]
     return parseaddr(str(headers["To"] or ""))[1].lower(), (str(article).strip() if article else None)
+
+
+def scheduled_event(function_arn: str) -> dict[str, Any]:
+    """The EventBridge "Scheduled Event" a schedule rule sends its target (the redriver validates it)."""
+    from datetime import UTC, datetime
+
+    _, _, _, region, account, *_ = function_arn.split(":")
+    return {
+        "version": "0",
+        "id": f"local-{clock.time():.0f}",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account,
+        "time": datetime.fromtimestamp(clock.time(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:{account}:rule/redriver-schedule"],
+        "detail": {},
+    }

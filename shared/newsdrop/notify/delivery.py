@@ -25,18 +25,23 @@ trade, chosen over ever skipping anyone.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from newsdrop.models import compact_json
 from newsdrop.notify.email import Mailer, MailRejected, MailSettings, MailThrottled, render_notification
+from newsdrop.notify.messages import (  # noqa: F401 (re-exported: the stages import them from here)
+    ArticleSnapshot,
+    FanoutTask,
+    Recipient,
+    SendBatch,
+    snapshot_from_article,
+)
 from newsdrop.notify.subscribers import (
     EVERYTHING,
     MANAGE_TTL_SECONDS,
@@ -55,89 +60,7 @@ MAX_PAGES_PER_INVOCATION = 20  # bounded work per fan-out invocation (then a con
 LEASE_SECONDS = 300  # > sender timeout, < send-queue visibility timeout
 
 
-# --- messages -------------------------------------------------------------------------------------
-# Written and read only by these functions, through queues and the job item, so plain dataclasses: a
-# message that does not read (KeyError, TypeError) fails its record, is retried, then dead-lettered.
-
-
-def _json(message: Any) -> str:
-    return compact_json(asdict(message))
-
-
-@dataclass(kw_only=True)
-class ArticleSnapshot:
-    """What the email needs from the article, frozen when the job is made."""
-
-    slug: str
-    title: str
-    excerpt: str = ""
-    tags: list[str] = field(default_factory=list)  # editor tags then auto tags, keys, in order
-    labels: dict[str, str] = field(default_factory=dict)
-    correlation_id: str | None = None  # the drop's id, carried into every fan-out and send log
-
-    def to_json(self) -> str:
-        return _json(self)
-
-    @classmethod
-    def from_json(cls, text: str) -> ArticleSnapshot:
-        return cls(**json.loads(text))
-
-
-def snapshot_from_article(article: Any) -> ArticleSnapshot:
-    labels: dict[str, str] = {}
-    for tag in [*article.editor_tags, *article.auto_tags]:
-        labels.setdefault(tag.key, tag.label)
-    return ArticleSnapshot(
-        slug=article.slug,
-        title=article.title,
-        excerpt=article.excerpt or "",
-        tags=list(article.tag_keys),
-        labels=labels,
-        correlation_id=article.correlation_id,
-    )
-
-
-@dataclass(kw_only=True)
-class FanoutTask:
-    slug: str
-    article: ArticleSnapshot
-    topic: str  # a tag key or EVERYTHING
-    shard: int
-    cursor: dict[str, Any] | None = None
-    step: int = 0
-
-    def to_json(self) -> str:
-        return _json(self)
-
-    @classmethod
-    def from_json(cls, text: str) -> FanoutTask:
-        data = json.loads(text)
-        return cls(**{**data, "article": ArticleSnapshot(**data["article"])})
-
-
-@dataclass(frozen=True)
-class Recipient:
-    sid: str
-    reason: str
-
-
-@dataclass(kw_only=True)
-class SendBatch:
-    slug: str
-    article: ArticleSnapshot
-    recipients: list[Recipient]
-
-    def to_json(self) -> str:
-        return _json(self)
-
-    @classmethod
-    def from_json(cls, text: str) -> SendBatch:
-        data = json.loads(text)
-        return cls(
-            slug=data["slug"],
-            article=ArticleSnapshot(**data["article"]),
-            recipients=[Recipient(r["sid"], r["reason"]) for r in data["recipients"]],
-        )
+# --- messages: newsdrop.notify.messages (pydantic models, validated where they are read) -------------
 
 
 @dataclass(frozen=True)
@@ -287,7 +210,7 @@ def run_fanout_task(
         if cursor is None:
             break
         if result.pages >= max_pages or (time_left is not None and time_left() < 30):
-            result.continuation = replace(task, cursor=cursor, step=task.step + 1)
+            result.continuation = task.model_copy(update={"cursor": cursor, "step": task.step + 1})
             break
     flush(force=True)
     if result.continuation is not None:

@@ -26,23 +26,17 @@ class ReceivedMail:
     object_key: str  # where the receipt rule's S3 action stored it
 
 
-def received_mails(event: dict[str, Any], prefix: str = "") -> list[ReceivedMail]:
-    """The messages of an SES receipt event (Lambda action), malformed records skipped."""
-    out = []
-    for record in event.get("Records") or []:
-        mail = (record.get("ses") or {}).get("mail") or {} if isinstance(record, dict) else {}
-        message_id = mail.get("messageId")
-        if not isinstance(message_id, str) or not message_id:
-            continue
-        subject = (mail.get("commonHeaders") or {}).get("subject")
-        out.append(
-            ReceivedMail(
-                message_id=message_id,
-                subject=subject if isinstance(subject, str) else "",
-                object_key=f"{prefix}{message_id}",
-            )
+def received_mails(event: Any, prefix: str = "") -> list[ReceivedMail]:
+    """The messages of an SES receipt event (Lambda action), as Powertools' SesModel parsed it
+    (``newsdrop.event_models.received_mail``)."""
+    return [
+        ReceivedMail(
+            message_id=record.ses.mail.messageId,
+            subject=record.ses.mail.commonHeaders.subject,
+            object_key=f"{prefix}{record.ses.mail.messageId}",
         )
-    return out
+        for record in event.Records
+    ]
 
 
 def token_in_text(text: str) -> str | None:

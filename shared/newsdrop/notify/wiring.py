@@ -15,7 +15,6 @@ Clients are made on first use, so importing a handler makes no AWS call.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -233,12 +232,10 @@ class FeedbackRuntime:
     subscribers: DynamoSubscriberStore
     deliveries: DynamoDeliveryStore
 
-    def handle(self, body: str) -> FeedbackOutcome:
-        """One SQS message from the feedback topic: an SNS envelope (or, with raw delivery, the SES
-        event itself): a Send event settles the delivery ledger, a bounce or complaint suppresses."""
-        message = json.loads(body)
-        if isinstance(message, dict) and message.get("Type") == "Notification" and "Message" in message:
-            message = json.loads(message["Message"])
+    def handle(self, message: dict[str, Any]) -> FeedbackOutcome:
+        """One SES event from the feedback queue, out of its SNS envelope and validated
+        (``newsdrop.event_models.mail_feedback``): a Send event settles the delivery ledger, a bounce or
+        complaint suppresses."""
         accepted = parse_send_event(message)
         if accepted is not None:
             late = self.deliveries.confirm_accepted(

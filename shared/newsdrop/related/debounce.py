@@ -10,13 +10,23 @@ canonical lists, about an hour late with the default 300 s).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 import boto3
+from pydantic import BaseModel, Field
+
+from newsdrop.models import compact_json
 
 MAX_DEFERRALS = 12
+
+
+class RebuildMessage(BaseModel):
+    """The request message, validated where the rebuild function reads it (``queue_record``)."""
+
+    rebuild: Literal["related"]
+    generation: int | None = None  # None: from the redriver, which knows no generation
+    deferrals: int = Field(default=0, ge=0)
 
 
 class RebuildRequest:
@@ -30,15 +40,17 @@ class RebuildRequest:
     def __call__(self, generation: int | None = None, deferrals: int = 0) -> None:
         if self._sqs is None:  # created on first use: most related updates never ask
             self._sqs = boto3.client("sqs")
-        body = {"rebuild": "related", "generation": generation, "deferrals": deferrals}
+        body = RebuildMessage(rebuild="related", generation=generation, deferrals=deferrals)
         self._sqs.send_message(
-            QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=self.delay_seconds
+            QueueUrl=self.queue_url,
+            MessageBody=compact_json(body.model_dump()),
+            DelaySeconds=self.delay_seconds,
         )
 
 
-def still_busy(bodies: Iterable[str], generation: int, dirty: bool) -> tuple[bool, int]:
+def still_busy(requests: Iterable[RebuildMessage], generation: int, dirty: bool) -> tuple[bool, int]:
     """(defer?, deferrals so far) for a batch of request messages, given the index state now."""
-    requests = [json.loads(b) if b.strip().startswith("{") else {} for b in bodies]
-    seen = max((r.get("generation") for r in requests if r.get("generation") is not None), default=None)
-    deferrals = max((int(r.get("deferrals", 0)) for r in requests), default=0)
+    requests = list(requests)
+    seen = max((r.generation for r in requests if r.generation is not None), default=None)
+    deferrals = max((r.deferrals for r in requests), default=0)
     return dirty and seen != generation and deferrals < MAX_DEFERRALS, deferrals

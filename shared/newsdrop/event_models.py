@@ -1,0 +1,265 @@
+"""What each function receives, as Powertools' Parser models (``aws_lambda_powertools.utilities.parser``),
+extended where our events differ: queue records whose body is one of our messages, stream records of
+our tables, the S3 notification of a drop, SES's events and receipts, the scheduled events.
+
+Every model is built on first use, not at import (``functools.cache``): Powertools' models are pydantic
+models, and building them is most of what validation adds to a cold start (docs/validation.md), which a
+function pays only for the models it reads. The batch consumers hand theirs to
+``newsdrop.observability.BatchHandler``, whose processor parses each record with it: a record that does
+not validate is reported as a batch item failure (the queue or stream retries it, then dead-letters it)
+and the good records of the batch go on. The other handlers call ``parse`` and let its
+``ValidationError``, which names the field, fail the invocation before anything is moved.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+
+@cache
+def queue_record(body: type) -> type:
+    """An SQS record whose body is the JSON of ``body`` (a pydantic model): Powertools' SqsRecordModel
+    with the body parsed as JSON and validated; named after the body, as Powertools' batch processor
+    needs to tell a malformed record from a failed one."""
+    from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel
+    from pydantic import Json, create_model
+
+    return create_model(f"{body.__name__}Record", __base__=SqsRecordModel, body=(Json[body], ...))
+
+
+@cache
+def stream_record() -> type:
+    """A DynamoDB Streams record of one of our tables: Powertools' model (images deserialized), whose
+    keys must be our ``pk``/``sk`` strings."""
+    from aws_lambda_powertools.utilities.parser.models.dynamodb import (
+        DynamoDBStreamChangedRecordModel,
+        DynamoDBStreamRecordModel,
+    )
+    from pydantic import field_validator
+
+    class TableChange(DynamoDBStreamChangedRecordModel):
+        @field_validator("Keys")
+        @classmethod
+        def _our_keys(cls, keys: dict[str, Any]) -> dict[str, Any]:
+            for name in ("pk", "sk"):
+                if not isinstance(keys.get(name), str) or not keys[name]:
+                    raise ValueError(f"Keys.{name} must be a non-empty string")
+            return keys
+
+    class TableStreamRecord(DynamoDBStreamRecordModel):
+        dynamodb: TableChange
+
+    return TableStreamRecord
+
+
+@cache
+def drop_event() -> type:
+    """The S3 notification of dropped files: Powertools' S3Model, with the request's identity, source IP,
+    response ids and bucket owner optional (moto's and MinIO's notifications leave them out; ingest uses
+    none of them) and no records at all for ``s3:TestEvent``."""
+    from aws_lambda_powertools.utilities.parser.models.s3 import (
+        S3Bucket,
+        S3Identity,
+        S3Message,
+        S3Model,
+        S3OwnerIdentify,
+        S3RecordModel,
+        S3RequestParameters,
+        S3ResponseElements,
+    )
+    from pydantic import model_validator
+
+    class DropBucket(S3Bucket):
+        ownerIdentity: S3OwnerIdentify | None = None
+
+    class DropMessage(S3Message):
+        bucket: DropBucket
+
+    class DropRecord(S3RecordModel):
+        s3: DropMessage
+
+        @model_validator(mode="before")
+        @classmethod
+        def validate_s3_object(cls, values: Any) -> Any:
+            """Powertools' check (size and eTag unless a delete), which raises a TypeError instead when
+            the record lacks the fields it reads; those are left to the field checks, which name them."""
+            if not isinstance(values, dict) or not isinstance(values.get("eventName"), str):
+                return values
+            s3 = values.get("s3") if isinstance(values.get("s3"), dict) else {}
+            obj = s3.get("object") or s3.get("get_object")
+            sized = isinstance(obj, dict) and obj.get("size") is not None and obj.get("eTag") is not None
+            if ":Delete" not in values["eventName"] and isinstance(obj, dict) and not sized:
+                raise ValueError(
+                    "s3.object.size and s3.object.eTag are required unless the object was deleted"
+                )
+            return values
+
+        userIdentity: S3Identity | None = None
+        requestParameters: S3RequestParameters | None = None
+        responseElements: S3ResponseElements | None = None
+
+    class DropEvent(S3Model):
+        Records: list[DropRecord] = []
+
+    return DropEvent
+
+
+@cache
+def mail_feedback() -> type:
+    """A feedback-queue record: the SNS notification the configuration set publishes (Powertools'
+    SnsNotificationModel, its Message the SES event), or with raw delivery the SES event itself. SES's
+    event-publishing records have no Powertools model (its SesModel is the receipt); this one reads
+    what ``newsdrop.notify.delivery`` uses of them."""
+    from aws_lambda_powertools.utilities.parser.models.sns import SnsNotificationModel
+    from pydantic import BaseModel, ConfigDict, Field, Json, RootModel, model_validator
+
+    class Recipient(BaseModel):
+        emailAddress: str
+
+    class Bounce(BaseModel):
+        bounceType: str
+        bouncedRecipients: list[Recipient] = []
+
+    class Complaint(BaseModel):
+        complainedRecipients: list[Recipient] = []
+
+    class SentMail(BaseModel):
+        messageId: str | None = None
+        tags: dict[str, list[str]] = {}
+
+    class SesMailEvent(BaseModel):
+        model_config = ConfigDict(extra="allow")  # timestamps, headers...: passed on, not needed
+
+        eventType: str | None = None
+        notificationType: str | None = None
+        mail: SentMail = Field(default_factory=SentMail)
+        bounce: Bounce | None = None
+        complaint: Complaint | None = None
+
+        @model_validator(mode="after")
+        def _typed(self) -> SesMailEvent:
+            if not (self.eventType or self.notificationType):
+                raise ValueError("an SES event names its eventType (or notificationType)")
+            return self
+
+    class FeedbackNotification(SnsNotificationModel):
+        Message: Json[SesMailEvent]
+
+    class MailFeedback(RootModel[FeedbackNotification | SesMailEvent]):
+        @property
+        def ses_event(self) -> dict[str, Any]:
+            event = self.root.Message if isinstance(self.root, FeedbackNotification) else self.root
+            return event.model_dump(exclude_none=True)
+
+    return queue_record(MailFeedback)
+
+
+@cache
+def received_mail() -> type:
+    """SES's receipt-rule event (Lambda action): Powertools' SesModel, where a mail may come without a
+    subject (a client that dropped it may still quote the token in the body, which is read then)."""
+    from aws_lambda_powertools.utilities.parser.models import ses
+
+    class Headers(ses.SesMailCommonHeaders):
+        subject: str = ""
+        date: str | None = None
+
+    class Mail(ses.SesMail):
+        commonHeaders: Headers
+
+    class Message(ses.SesMessage):
+        mail: Mail
+
+    class Record(ses.SesRecordModel):
+        ses: Message
+
+    class ReceivedMail(ses.SesModel):
+        Records: list[Record]
+
+    return ReceivedMail
+
+
+@cache
+def scheduled_event() -> type:
+    """The redriver's EventBridge schedule: Powertools' EventBridgeModel, ``detail-type`` "Scheduled
+    Event" (the redriver reads nothing else of it: it runs the same whatever the schedule says)."""
+    from typing import Literal
+
+    from aws_lambda_powertools.utilities.parser.models.event_bridge import EventBridgeModel
+    from pydantic import Field
+
+    class ScheduledEvent(EventBridgeModel):
+        detail_type: Literal["Scheduled Event"] = Field(alias="detail-type")
+
+    return ScheduledEvent
+
+
+def parse(event: Any, model: type) -> Any:
+    """Powertools' ``parse``: the event validated by ``model``, or its ValidationError naming the field."""
+    from aws_lambda_powertools.utilities.parser import parse as powertools_parse
+
+    return powertools_parse(event=event, model=model)
+
+
+def until_malformed(records: list[Any], model: type) -> tuple[list[Any], str | None]:
+    """For a stream consumer that takes its batch whole: the records before the first one ``model``
+    rejects, and that one's sequence number to report as the batch item failure (Lambda retries the
+    stream from it, then sends it to the on-failure destination). The rejection is logged, naming the
+    fields; a record without even a sequence number fails the whole batch."""
+    from pydantic import ValidationError
+
+    from newsdrop.observability import logger
+
+    for position, record in enumerate(records):
+        try:
+            model.model_validate(record)
+        except ValidationError as exc:
+            logger.warning(
+                "record rejected: it does not validate",
+                extra={"model": exc.title, "errors": exc.errors(include_url=False, include_input=False)},
+            )
+            sequence = (
+                (record.get("dynamodb") or {}).get("SequenceNumber") if isinstance(record, dict) else None
+            )
+            if not isinstance(sequence, str):
+                raise
+            return records[:position], sequence
+    return records, None
+
+
+def _message_record(module: str, name: str) -> Callable[[], type]:
+    def model() -> type:
+        return queue_record(getattr(importlib.import_module(module), name))
+
+    return model
+
+
+# Each function's model, and whether it reads the whole event or each of its records: what the sample
+# events in events/ are checked against (tests/test_events.py), and what bench/cold_start.py charges a
+# function's first invocation for. The subscribe API parses its bodies in its own routes.
+FUNCTION_MODELS: dict[str, tuple[Callable[[], type], str]] = {
+    "ingest": (drop_event, "event"),
+    "lifecycle": (lambda: importlib.import_module("newsdrop.ingest.schedules").TransitionRequest, "event"),
+    "redriver": (scheduled_event, "event"),
+    "unsubscribe_mail": (received_mail, "event"),
+    "notify": (stream_record, "record"),
+    "related": (stream_record, "record"),
+    "publisher": (stream_record, "record"),
+    "feedback": (mail_feedback, "record"),
+    "fanout": (_message_record("newsdrop.notify.messages", "FanoutTask"), "record"),
+    "sender": (_message_record("newsdrop.notify.messages", "SendBatch"), "record"),
+    "confirmations": (_message_record("newsdrop.notify.messages", "MailRequest"), "record"),
+    "rebuild": (_message_record("newsdrop.related.debounce", "RebuildMessage"), "record"),
+}
+
+
+def parse_for(function: str, event: Any) -> list[Any]:
+    """The event parsed as ``function`` parses it: [the event model] or one model per record."""
+    factory, scope = FUNCTION_MODELS[function]
+    model = factory()
+    if scope == "event":
+        return [parse(event, model)]
+    return [model.model_validate(record) for record in event["Records"]]
