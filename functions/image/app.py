@@ -7,16 +7,18 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from newsdrop.images.processor import dropped_from_json
+from newsdrop.event_models import queue_record
+from newsdrop.images.messages import ImageDrop
 from newsdrop.images.wiring import image_runtime
+from newsdrop.ingest.ingestor import DroppedObject
 from newsdrop.observability import BatchHandler, logger, metrics
 
-if TYPE_CHECKING:  # the event classes are Powertools' data classes, imported with the batch utilities
-    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel
 
 
-def record_handler(record: SQSRecord) -> str:
-    dropped = dropped_from_json(record.body)
+def record_handler(record: SqsRecordModel) -> str:
+    dropped = DroppedObject(**record.body.model_dump())  # validated by the batch processor (queue_record)
     logger.set_correlation_id(dropped.drop_id)
     outcome = image_runtime().handle(dropped)
     metrics.add_metric(name=f"Images{outcome.status.capitalize()}", unit=MetricUnit.Count, value=1)
@@ -24,4 +26,4 @@ def record_handler(record: SQSRecord) -> str:
     return outcome.status
 
 
-handler = BatchHandler(record_handler, "SQS")
+handler = BatchHandler(record_handler, "SQS", model=lambda: queue_record(ImageDrop))

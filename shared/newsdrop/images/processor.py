@@ -4,7 +4,6 @@ dead-letter queue for a bad image: only AWS failures raise (and are retried)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
@@ -25,10 +24,6 @@ class Renderer(Protocol):
     """newsdrop.images.process.process (Pillow), injected so this module imports without it."""
 
     def __call__(self, data: bytes, key: str) -> Any: ...
-
-
-def dropped_from_json(body: str) -> DroppedObject:
-    return DroppedObject(**json.loads(body))
 
 
 class ImageProcessor:
