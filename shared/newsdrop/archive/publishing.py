@@ -1,0 +1,92 @@
+"""The site rendered by shards: what ``newsdrop.site.wiring.publish_everything`` does in one process, split
+into a plan (the site table's state, computed from the articles), the table written by slices, then
+article pages, listings (home, tags, authors: pages and feeds) and the site-wide files (sitemaps, static
+files, the pages of withdrawn articles deleted) rendered by map items, each from the stored state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from newsdrop.models import Article, is_public
+from newsdrop.site.entries import InMemorySiteIndex, SiteRecord, entry_for, listings_for
+from newsdrop.site.layout import (
+    ALL,
+    BOOKMARKS_KEY,
+    NOT_FOUND_KEY,
+    ListingChange,
+    article_api_key,
+    article_key,
+)
+from newsdrop.site.publish import SiteChanges
+from newsdrop.site.render import HTML
+from newsdrop.site.store import site_items
+from newsdrop.site.wiring import PublisherRuntime, static_files
+
+
+@dataclass
+class PublishPlan:
+    public: list[str]  # slugs of the public articles, in publication order
+    listings: list[str]
+    gone: list[str]  # stored articles that are not public: their pages are deleted
+    items: dict[tuple[str, str], dict[str, Any]]  # the site table's items
+
+
+class ShardPublisher:
+    def __init__(self, runtime: PublisherRuntime, site_index: Any):
+        self.runtime = runtime
+        self.site_index = site_index  # DynamoDBSiteIndex: the corrections' dates are kept from it
+        self.publisher = runtime.publisher
+
+    def plan(self, articles: Iterable[Article]) -> PublishPlan:
+        built = InMemorySiteIndex()
+        updated = self.site_index.corrections()
+        public, gone = [], []
+        for article in articles:
+            if not is_public(article):
+                gone.append(article.slug)
+                continue
+            entry = entry_for(article, updated.get(article.slug))
+            record = SiteRecord(entry=entry, listings=listings_for(article), revision=article.revision)
+            built.put_record(record)
+            for listing in record.listings:
+                built.add_entry(listing, entry)
+            public.append((entry.sort_key, article.slug))
+        return PublishPlan(
+            public=[slug for _, slug in sorted(public)],
+            listings=sorted(set(built.listings) | {ALL}),
+            gone=sorted(gone),
+            items=site_items(built),
+        )
+
+    def pages(self, slugs: Iterable[str]) -> int:
+        out = SiteChanges()
+        for slug in slugs:
+            article = self.publisher.articles.get_article(slug)
+            record = self.publisher.index.get_record(slug)
+            if article is not None and record is not None and record.public and is_public(article):
+                self.publisher._write_article(article, record, out)
+        return self.runtime.bucket.apply(out)
+
+    def listings(self, names: Iterable[str]) -> int:
+        out = SiteChanges()
+        for listing in names:
+            total = self.publisher.index.count(listing)
+            self.publisher._write_listing(listing, ListingChange(0, total, 0, total), out)
+        return self.runtime.bucket.apply(out)
+
+    def site(self, gone: Iterable[str]) -> int:
+        out = SiteChanges()
+        self.publisher._write_sitemaps(set(self.publisher.index.months()), out)
+        out.put(BOOKMARKS_KEY, self.publisher.renderer.bookmarks_page(), HTML)
+        out.put(NOT_FOUND_KEY, self.publisher.renderer.not_found_page(), HTML)
+        for key, body, kind in static_files():
+            out.put(key, body, kind)
+        for slug in gone:
+            out.delete(article_key(slug))
+            out.delete(article_api_key(slug))
+        return self.runtime.bucket.apply(out)
+
+    def invalidate_all(self) -> str | None:
+        return self.runtime.invalidator.invalidate(["/*"])
