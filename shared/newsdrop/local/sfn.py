@@ -82,7 +82,9 @@ def create_state_machines(stack: LocalStack, machines: dict[str, dict[str, Any]]
             for name, value in subs.items():
                 definition = definition.replace("${" + name + "}", _resolve(stack, value, arns))
             arns[logical_id] = sfn.create_state_machine(
-                name=local_name(stack, logical_id), definition=definition, roleArn=_resolve(stack, props["RoleArn"], arns)
+                name=local_name(stack, logical_id),
+                definition=definition,
+                roleArn=_resolve(stack, props["RoleArn"], arns),
             )["stateMachineArn"]
             del pending[logical_id]
     return arns
