@@ -91,7 +91,11 @@ def test_each_library_layer_is_built_with_bytecode_and_carried_only_where_import
         for name, r in template.items()
         if r["Type"] == "AWS::Serverless::Function"
     }
-    assert {n for n, layers in carried.items() if "BodyLibrariesLayer" in layers} == {"IngestFunction"}
+    # the ingest, and the archive import's batches (the same Ingestor)
+    assert {n for n, layers in carried.items() if "BodyLibrariesLayer" in layers} == {
+        "IngestFunction",
+        "ArchiveFunction",
+    }
     for stream_consumer in ("RelatedFunction", "RebuildFunction", "NotifyFunction", "FanoutFunction"):
         assert not carried[stream_consumer], stream_consumer
 

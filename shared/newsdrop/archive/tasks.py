@@ -67,9 +67,8 @@ class Context:
 
 
 def run_id(event: dict[str, Any]) -> str:
-    """The run's name: its execution's (unique per state machine; a redriven execution keeps it, and so
-    its work area)."""
-    return event.get("run") or event["execution"].rsplit(":", 1)[-1]
+    """The run's name: <state machine>/<execution> (a redriven execution keeps it, and so its work area)."""
+    return event.get("run") or "/".join(event["execution"].split(":")[-2:])
 
 
 def _now() -> str:
