@@ -30,7 +30,7 @@ BBC = ROOT.parent / "shared" / "data" / "bbc-news.jsonl"
 
 
 def bbc_files(n: int):
-    from newsdrop.local.faults import DropFile
+    from newsdrop.local.generated import DropFile
 
     files, base = [], datetime(2025, 6, 1, 8, tzinfo=UTC)
     with BBC.open() as f:
@@ -47,11 +47,10 @@ def bbc_files(n: int):
 
 def run_one(args, rate: float, seed: int) -> dict:
     from newsdrop.local.audience import prepare_mail
-    from newsdrop.local.faults import (
-        CHAOS_ENV,
+    from newsdrop.local.chaos import CHAOS_ENV, ChaosScenario
+    from newsdrop.local.faults import FaultInjector
+    from newsdrop.local.generated import (
         TOPICS,
-        ChaosScenario,
-        FaultInjector,
         generated_articles,
         generated_bad_files,
         published_order,

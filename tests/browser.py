@@ -41,8 +41,19 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator:
         options.binary_location = CHROMIUM
         for flag in [*FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}"]:
             options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP violations are logged there
         driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
         try:
             yield driver
         finally:
             driver.quit()
+
+
+def csp_violations(driver) -> list[str]:
+    """The Content-Security-Policy violations Chromium reported since the last call (it logs each one to the
+    console, across navigations; reading the log empties it)."""
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if "Content Security Policy" in entry.get("message", "")
+    ]

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from newsdrop.local.faults import (
-    CHAOS_ENV,
+from newsdrop.local.chaos import CHAOS_ENV, ChaosScenario
+from newsdrop.local.faults import FaultInjector
+from newsdrop.local.generated import (
     TOPICS,
-    ChaosScenario,
     DropFile,
-    FaultInjector,
     generated_articles,
     generated_bad_files,
     published_order,

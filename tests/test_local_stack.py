@@ -128,7 +128,8 @@ def _send_to_one_reader(stack, slug: str, set_scene):
     """One confirmed reader and one SendBatch for them, delivered by the dispatcher until everything is at
     rest; ``set_scene(runtime, sid)`` runs first, with the sender's runtime. Returns (runtime, sid, stats)."""
     from newsdrop.local.audience import prepare_mail
-    from newsdrop.local.faults import ChaosScenario, FaultInjector
+    from newsdrop.local.chaos import ChaosScenario
+    from newsdrop.local.faults import FaultInjector
     from newsdrop.notify import wiring
     from newsdrop.notify.delivery import ArticleSnapshot, Recipient, SendBatch
     from newsdrop.notify.subscribers import EVERYTHING

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from newsdrop.local.faults import CHAOS_ENV, ChaosScenario, FaultInjector, generated_articles, readers
+from newsdrop.local.chaos import CHAOS_ENV, ChaosScenario
+from newsdrop.local.faults import FaultInjector
+from newsdrop.local.generated import generated_articles, readers
 from newsdrop.redrive import REDRIVES_ATTRIBUTE
 
 ROOT = Path(__file__).resolve().parents[1]

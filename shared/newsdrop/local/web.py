@@ -4,27 +4,45 @@ host and port, as CloudFront (S3 origin + API Gateway origin) serves them.
 API routes are read from template.yaml (every ``HttpApi`` event of every function), and each request reaches
 that function's real handler as an API Gateway HTTP API (payload 2.0) event, so the page's form, the emailed
 links and the handler are exercised exactly as deployed. Everything else is a GetObject on the site bucket.
+CloudFront's part is read from the template too (`newsdrop.local.edge`): the response headers policy on every
+response, and the viewer's address in `CloudFront-Viewer-Address` on every API request.
+
+HTTP itself is Werkzeug's (the WSGI server moto already brings): lengths, chunked bodies and oversized
+bodies are handled there, and every connection is closed after its response, so an unread body can never
+be parsed as the next request. `/api/docs` (this origin only, never deployed) shows docs/openapi.json in
+Swagger UI.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import mimetypes
 import threading
 import time
 import uuid
 from dataclasses import dataclass
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote
 
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from newsdrop.local.edge import (
+    ResponseHeader,
+    apply_response_headers,
+    response_headers_policy,
+    viewer_headers,
+)
 from newsdrop.local.stack import LocalStack
 
 log = logging.getLogger("newsdrop.web")
 SITE_BUCKET = "SiteBucket"  # the template's logical id
 MAX_BODY = 1 << 20  # API Gateway's payload limit is 10 MB; a subscribe form is a few hundred bytes
+DRAIN_LIMIT = 64 << 20  # past this a refused body is not read: the client sees the connection close
 
 
 @dataclass(frozen=True)
@@ -117,18 +135,20 @@ class SiteServer:
         self.activity = threading.Event()  # set after every API call (it may have sent mail)
         self.stack: LocalStack | None = None
         self.routes: dict[tuple[str, str], ApiRoute] = {}
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._httpd.daemon_threads = True
+        self.policy: list[ResponseHeader] = []
+        self._httpd: BaseWSGIServer = make_server(
+            host, port, self.wsgi, threaded=True, request_handler=_QuietHandler
+        )
         self._thread: threading.Thread | None = None
 
     @property
     def origin(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self._httpd.host}:{self._httpd.port}"
 
     def attach(self, stack: LocalStack) -> SiteServer:
         self.stack = stack
         self.routes = {(r.method, r.path): r for r in api_routes(stack)}
+        self.policy = response_headers_policy(stack.template)
         return self
 
     def start(self) -> SiteServer:
@@ -149,6 +169,59 @@ class SiteServer:
         self.stop()
 
     # -- requests -----------------------------------------------------------------------------------
+    def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        request.max_content_length = MAX_BODY
+        try:
+            response = self.respond(request)
+        except RequestEntityTooLarge as exc:
+            _drain(environ)
+            response = _json(exc.code or 413, {"message": exc.name})
+        except HTTPException as exc:  # Werkzeug's answers, as API Gateway gives its own
+            response = _json(exc.code or 400, {"message": exc.name})
+        except Exception:  # noqa: BLE001 (a broken handler is a 502 for this request, not a dead server)
+            log.exception("%s %s failed", request.method, request.path)
+            response = _json(502, {"message": "Internal Server Error"})
+        if "Cache-Control" not in response.headers:  # an editor reloads to see a new page at once
+            response.headers["Cache-Control"] = "no-cache"
+        apply_response_headers(self.policy, response.headers)
+        return response(environ, start_response)
+
+    def respond(self, request: Request) -> Response:
+        method, path = request.method, request.path
+        length = request.headers.get("Content-Length")
+        if length is not None and not length.strip().isdigit():
+            return _json(400, {"message": "Bad Request: Content-Length must be a number"})
+        if path in {"/api/docs", "/api/docs/"} or path.startswith("/api/docs/"):
+            return api_docs(self.stack, path)
+        route = self.route("GET" if method == "HEAD" else method, path)
+        if route is not None:
+            body = request.get_data(cache=False)  # raises 413 past MAX_BODY (chunked bodies included)
+            event = http_api_event(
+                method=method,
+                path=path,
+                query=request.query_string.decode("latin-1"),
+                headers=viewer_headers(
+                    dict(request.headers.items()),
+                    client_ip=request.remote_addr or "127.0.0.1",
+                    client_port=int(request.environ.get("REMOTE_PORT") or 0),
+                ),
+                body=body,
+                host=request.host,
+                source_ip=request.remote_addr or "127.0.0.1",
+            )
+            result = self.invoke_api(route, event)
+            log.info("%s %s -> %s (%s)", method, path, result["statusCode"], route.function)
+            return _lambda_response(result)
+        if self.is_api_path(path):  # a route of the API, another method: API Gateway's answer
+            return _json(404, {"message": "Not Found"})
+        if method not in {"GET", "HEAD"}:
+            return Response(
+                b"<Error><Code>MethodNotAllowed</Code></Error>", 403, content_type="application/xml"
+            )
+        status, payload, content_type, headers = self.site_object(path)
+        return Response(payload, status, headers=headers, content_type=content_type)
+
     def route(self, method: str, path: str) -> ApiRoute | None:
         return self.routes.get((method, path)) or self.routes.get(("ANY", path))
 
@@ -184,6 +257,58 @@ class SiteServer:
         return 200, body, content_type or _guess_type(key), {}
 
 
+def _drain(environ: dict[str, Any]) -> None:
+    """Read the refused body to its end (up to DRAIN_LIMIT), so that the client, still sending, sees the 413
+    instead of a reset connection. The connection is closed after the response in any case (Werkzeug's
+    server keeps none alive), so no byte of the body is ever read as a request."""
+    stream, left = environ["wsgi.input"], DRAIN_LIMIT
+    if not environ.get("wsgi.input_terminated"):  # a Content-Length body: read exactly that, no further
+        left = min(left, int(environ.get("CONTENT_LENGTH") or 0))
+    while left > 0 and (chunk := stream.read(min(65536, left))):
+        left -= len(chunk)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        log.debug("%s %s %s", self.address_string(), self.requestline, code)
+
+
+# -- /api/docs: the API's OpenAPI document in Swagger UI (this origin only) ---------------------------------
+OPENAPI_DOCUMENT = Path("docs") / "openapi.json"  # below the project root, next to template.yaml
+SWAGGER_PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Newsdrop API</title>
+<link rel="stylesheet" href="/api/docs/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/api/docs/swagger-ui-bundle.js"></script>
+<script src="/api/docs/init.js"></script>
+</body>
+</html>
+"""
+# An external file, not an inline script: the page is served under the site's CSP like every other.
+SWAGGER_INIT = 'window.ui = SwaggerUIBundle({url: "/api/docs/openapi.json", dom_id: "#swagger-ui", deepLinking: true});\n'
+SWAGGER_ASSETS = {"swagger-ui.css": "text/css; charset=utf-8", "swagger-ui-bundle.js": "text/javascript"}
+
+
+def api_docs(stack: LocalStack | None, path: str) -> Response:
+    name = path.removeprefix("/api/docs").strip("/")
+    if name == "":
+        return Response(SWAGGER_PAGE, 200, content_type="text/html; charset=utf-8")
+    if name == "init.js":
+        return Response(SWAGGER_INIT, 200, content_type="text/javascript; charset=utf-8")
+    if name == "openapi.json":
+        document = (stack.root if stack else Path.cwd()) / OPENAPI_DOCUMENT
+        if not document.is_file():
+            return _json(404, {"message": f"{OPENAPI_DOCUMENT} is missing"})
+        return Response(document.read_bytes(), 200, content_type="application/json")
+    if name in SWAGGER_ASSETS:
+        import swagger_ui_bundle  # a local extra: the UI's files, offline
+
+        asset = Path(swagger_ui_bundle.swagger_ui_path) / name
+        return Response(asset.read_bytes(), 200, content_type=SWAGGER_ASSETS[name])
+    return _json(404, {"message": "Not Found"})
+
+
 def _get(s3: Any, bucket: str, key: str) -> tuple[bytes, str | None] | None:
     try:
         obj = s3.get_object(Bucket=bucket, Key=key)
@@ -211,8 +336,6 @@ def _guess_type(key: str) -> str:
 def _normalize_response(result: Any) -> dict[str, Any]:
     """What API Gateway makes of a payload 2.0 handler's return value."""
     if not isinstance(result, dict) or "statusCode" not in result:
-        import json
-
         return {
             "statusCode": 200,
             "headers": {"content-type": "application/json"},
@@ -221,109 +344,21 @@ def _normalize_response(result: Any) -> dict[str, Any]:
     return result
 
 
-def _handler_for(server: SiteServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "newsdrop-dev"
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return Response(json.dumps(body), status, content_type="application/json")
 
-        def log_message(self, fmt: str, *args: Any) -> None:
-            log.debug("%s %s", self.address_string(), fmt % args)
 
-        def do_GET(self) -> None:
-            self._serve("GET")
-
-        def do_HEAD(self) -> None:
-            self._serve("HEAD")
-
-        def do_POST(self) -> None:
-            self._serve("POST")
-
-        def do_PUT(self) -> None:
-            self._serve("PUT")
-
-        def do_DELETE(self) -> None:
-            self._serve("DELETE")
-
-        def do_OPTIONS(self) -> None:
-            self._serve("OPTIONS")
-
-        def _serve(self, method: str) -> None:
-            try:
-                self._dispatch(method)
-            except Exception:  # noqa: BLE001 (a broken handler is a 500 for this request, not a dead server)
-                log.exception("%s %s failed", method, self.path)
-                self._send(502, b'{"message":"Internal Server Error"}', "application/json", {})
-
-        def _dispatch(self, method: str) -> None:
-            url = urlsplit(self.path)
-            length = int(self.headers.get("content-length") or 0)
-            if length > MAX_BODY:
-                self._send(413, b'{"message":"Request Entity Too Large"}', "application/json", {})
-                return
-            body = self.rfile.read(length) if length else b""
-            route = server.route("GET" if method == "HEAD" else method, url.path)
-            if route is not None:
-                event = http_api_event(
-                    method=method,
-                    path=url.path,
-                    query=url.query,
-                    headers=dict(self.headers.items()),
-                    body=body,
-                    host=self.headers.get("host", ""),
-                    source_ip=self.client_address[0],
-                )
-                response = server.invoke_api(route, event)
-                log.info("%s %s -> %s (%s)", method, url.path, response["statusCode"], route.function)
-                self._send_lambda(response, head=method == "HEAD")
-                return
-            if server.is_api_path(url.path):  # a route of the API, another method: API Gateway's answer
-                self._send(404, b'{"message":"Not Found"}', "application/json", {})
-                return
-            if method not in {"GET", "HEAD"}:
-                self._send(403, b"<Error><Code>MethodNotAllowed</Code></Error>", "application/xml", {})
-                return
-            status, payload, content_type, headers = server.site_object(url.path)
-            self._send(status, payload, content_type, headers, head=method == "HEAD")
-
-        def _send_lambda(self, response: dict[str, Any], *, head: bool) -> None:
-            body = response.get("body") or ""
-            payload = base64.b64decode(body) if response.get("isBase64Encoded") else str(body).encode("utf-8")
-            headers = {str(k): str(v) for k, v in (response.get("headers") or {}).items()}
-            content_type = headers.pop("Content-Type", None) or headers.pop(
-                "content-type", "application/json"
-            )
-            self._send(
-                int(response["statusCode"]),
-                payload,
-                content_type,
-                headers,
-                cookies=response.get("cookies") or [],
-                head=head,
-            )
-
-        def _send(
-            self,
-            status: int,
-            payload: bytes,
-            content_type: str,
-            headers: dict[str, str],
-            *,
-            cookies: list[str] | tuple[str, ...] = (),
-            head: bool = False,
-        ) -> None:
-            self.send_response(
-                status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
-            )
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Cache-Control", "no-cache")  # an editor reloads to see a new page at once
-            for name, value in headers.items():
-                if name.lower() not in {"content-length", "transfer-encoding", "connection"}:
-                    self.send_header(name, value)
-            for cookie in cookies:
-                self.send_header("Set-Cookie", cookie)
-            self.end_headers()
-            if not head:
-                self.wfile.write(payload)
-
-    return Handler
+def _lambda_response(result: dict[str, Any]) -> Response:
+    """The HTTP response API Gateway makes of a payload 2.0 Lambda result."""
+    body = result.get("body") or ""
+    payload = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode("utf-8")
+    response = Response(payload, int(result["statusCode"]))
+    response.headers.remove("Content-Type")
+    for name, value in (result.get("headers") or {}).items():
+        if name.lower() not in {"content-length", "transfer-encoding", "connection"}:
+            response.headers[str(name)] = str(value)
+    if "Content-Type" not in response.headers:
+        response.headers["Content-Type"] = "application/json"
+    for cookie in result.get("cookies") or []:
+        response.headers.add("Set-Cookie", cookie)
+    return response
