@@ -224,3 +224,43 @@ def test_publish_all_by_shards_writes_what_the_one_process_publish_writes(import
     sharded = site()
     publish_local_stack(stack)
     assert site() == sharded
+
+
+def test_a_bad_archive_row_is_named_by_its_line_and_nothing_is_uploaded(tmp_path):
+    from newsdrop.archive.feed import BadArchiveRow, upload_archive
+
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text('{"title": "Fine", "body": "Text."}\n{"title": "No body"}\n')
+    uploaded = []
+
+    class S3:
+        def put_object(self, **kwargs):
+            uploaded.append(kwargs["Key"])
+
+    with pytest.raises(BadArchiveRow, match="corpus.jsonl:2: an article needs a title and a body"):
+        upload_archive(S3(), "bucket", "x", [corpus])
+    corpus.write_text('{"title": "Fine", "body": "Text."}\nnot json\n')
+    with pytest.raises(BadArchiveRow, match="corpus.jsonl:2: not JSON"):
+        upload_archive(S3(), "bucket", "x", [corpus])
+    assert uploaded == []  # every row is checked before the first upload
+
+
+def test_a_manifest_names_the_files_and_a_bad_one_is_refused():
+    from newsdrop.archive.tasks import archive_keys
+
+    class S3:
+        def __init__(self, body: str):
+            self.body = body
+
+        def get_object(self, Bucket, Key):  # noqa: N803 (boto3's names)
+            import io
+
+            return {"Body": io.BytesIO(self.body.encode())}
+
+    assert archive_keys(S3("archive/b.md\narchive/a.md\n\n"), "bkt", "archive/x.manifest.txt") == [
+        "archive/a.md",
+        "archive/b.md",
+    ]
+    assert archive_keys(S3('["archive/a.md"]'), "bkt", "archive/x.manifest.json") == ["archive/a.md"]
+    with pytest.raises(ValueError, match="a manifest is a JSON list of keys"):
+        archive_keys(S3('{"keys": 1}'), "bkt", "archive/x.manifest.json")

@@ -71,8 +71,14 @@ def archive_files(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
 
 
 def upload_archive(s3: Any, bucket: str, name: str, paths: Iterable[Path]) -> tuple[str, int]:
-    """Upload the articles under ``archive/<name>/``; returns (that prefix, files uploaded)."""
+    """Upload the articles under ``archive/<name>/``; returns (that prefix, files uploaded). A bad row
+    raises ``BadArchiveRow`` (its file and line) before anything is uploaded."""
     prefix = f"{ARCHIVE_ROOT}{name.strip('/')}/"
+    paths = list(paths)
+    for path in paths:  # every row checked first: a bad row uploads nothing (the file is read twice)
+        if path.suffix == ".jsonl":
+            for _ in article_rows(path):
+                pass
     count = 0
     for relative, body in archive_files(paths):
         s3.put_object(Bucket=bucket, Key=prefix + relative, Body=body)

@@ -101,6 +101,8 @@ def plan_import(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     run, source = run_id(event), event["source"]
     bucket = event.get("bucket") or ctx.work_bucket
     keys = [k for k in archive_keys(ctx.s3, bucket, source) if not k.endswith(MANIFEST_SUFFIXES)]
+    if not keys:
+        raise ValueError(f"nothing to import: no files under s3://{bucket}/{source}")
     size = int(event.get("batch") or IMPORT_BATCH)
     items = [
         {
