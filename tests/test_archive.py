@@ -195,10 +195,19 @@ def test_a_shard_that_fails_once_is_retried_and_one_that_always_fails_is_reporte
     assert report["written"] + report["deleted"] <= 1  # the other shards found nothing to do
 
 
-def test_the_replay_checkpoints_between_steps_and_gives_the_same_lists(imported):
+def test_the_replay_checkpoints_between_steps_and_gives_the_same_lists(imported, monkeypatch):
+    from newsdrop.archive import tasks
+
     stack, _, _ = imported
     canonical = related_items(stack)
-    report = execute(stack, "reindex", {"step_chunks": 1})  # one chunk per invocation: several steps
+    monkeypatch.setattr(tasks, "ARTICLE_CHUNK", 40)  # 5 chunks...
+    steps = []
+    real = tasks.TASKS["replay"]
+    monkeypatch.setitem(
+        tasks.TASKS, "replay", lambda ctx, event: steps.append(event["position"]) or real(ctx, event)
+    )
+    report = execute(stack, "reindex", {"step_chunks": 2})  # ...2 a step: 3 steps, 2 checkpoints
+    assert steps == [0, 2, 4]
     assert report["failed_items"] == 0 and report["settled"] is True
     assert related_items(stack) == canonical
 
