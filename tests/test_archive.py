@@ -123,27 +123,38 @@ def test_an_archive_is_announced_to_nobody_and_wakes_no_stream_consumer(imported
     assert sent_messages(stack) == []
 
 
-def test_the_stream_filters_skip_an_imported_item_and_pass_an_editors_drop():
+@pytest.mark.parametrize(
+    "function, event",
+    [
+        ("RelatedFunction", "ArticleChanged"),
+        ("NotifyFunction", "ArticleStored"),
+        ("PublisherFunction", "ArticleChanged"),
+    ],
+)
+def test_the_stream_filters_skip_an_imported_item_and_pass_an_editors_drop(function, event):
     from newsdrop.local.filters import matches_any
     from newsdrop.local.sam import load_template
 
     template = load_template(ROOT / "template.yaml")
-    related = template["Resources"]["RelatedFunction"]["Properties"]["Events"]
-    patterns = [
-        json.loads(f["Pattern"])
-        for e in related.values()
-        for f in e["Properties"]["FilterCriteria"]["Filters"]
-    ]
+    props = template["Resources"][function]["Properties"]["Events"][event]["Properties"]
+    patterns = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
 
-    def record(event: str, image: dict | None) -> dict:
+    def record(name: str, image: dict | None) -> dict:
         dynamodb = {"Keys": {"pk": {"S": "ARTICLE#a"}, "sk": {"S": "CURRENT"}}}
         if image is not None:
-            dynamodb["NewImage"] = {"pk": {"S": "ARTICLE#a"}, "sk": {"S": "CURRENT"}, **image}
-        return {"eventName": event, "dynamodb": dynamodb}
+            dynamodb["NewImage"] = {
+                "pk": {"S": "ARTICLE#a"},
+                "sk": {"S": "CURRENT"},
+                "state": {"S": "published"},
+            }
+            dynamodb["NewImage"] |= image
+        return {"eventName": name, "dynamodb": dynamodb}
 
-    assert matches_any(patterns, record("INSERT", {"state": {"S": "published"}}))
+    assert matches_any(patterns, record("INSERT", {}))
     assert not matches_any(patterns, record("INSERT", {"archive_run": {"S": "import-1"}}))
-    assert matches_any(patterns, record("REMOVE", None))  # a withdrawal always reaches it
+    assert not matches_any(patterns, record("MODIFY", {"archive_run": {"S": "import-1"}}))
+    if function != "NotifyFunction":  # a withdrawal reaches the related lists and the site
+        assert matches_any(patterns, record("REMOVE", None))
 
 
 def test_importing_the_same_archive_again_changes_nothing(imported):
