@@ -332,8 +332,8 @@ def report(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
         "failures": failures[:50],
         "duration_s": round((datetime.now(UTC) - started).total_seconds(), 1),
     }
-    for name in ("related", "publish"):
-        if isinstance(event.get(name), dict):
+    for name in ("related", "publish", "settled"):  # the nested executions' reports; the reindex's finish
+        if name in event:
             out[name] = event[name]
     area.put_json("report.json", out)
     return out
