@@ -6,12 +6,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from functools import cache
-from typing import Any
 
 from newsdrop.archive.tasks import ARCHIVE_MARKER, Context
 
 
-def build_context(env: dict[str, str], session: Any | None = None) -> Context:
+def build_context(env: dict[str, str]) -> Context:
     from newsdrop import aws
     from newsdrop.archive.publishing import ShardPublisher
     from newsdrop.ingest.drop_bucket import DropBucket
@@ -20,10 +19,10 @@ def build_context(env: dict[str, str], session: Any | None = None) -> Context:
     from newsdrop.ingest.store import ArticleStore
     from newsdrop.related.store import DynamoDBRelatedIndex
     from newsdrop.site.store import DynamoDBSiteIndex
-    from newsdrop.site.wiring import build_runtime
+    from newsdrop.site.wiring import publisher_runtime
 
-    dynamodb = session.resource("dynamodb") if session else aws.resource("dynamodb")
-    s3 = session.client("s3") if session else aws.client("s3")
+    dynamodb = aws.resource("dynamodb")
+    s3 = aws.client("s3")
     schedules = LifecycleSchedules(
         group=env["SCHEDULE_GROUP"],
         target_arn=env["LIFECYCLE_FUNCTION_ARN"],
@@ -40,16 +39,7 @@ def build_context(env: dict[str, str], session: Any | None = None) -> Context:
             schedules=schedules,
         )
 
-    runtime = build_runtime(
-        articles_table=env["ARTICLES_TABLE"],
-        related_table=env["RELATED_TABLE"],
-        site_table=env["SITE_TABLE"],
-        bucket=env["SITE_BUCKET"],
-        distribution_id=env["DISTRIBUTION_ID"],
-        base_url=env["SITE_BASE_URL"],
-        site_name=env.get("SITE_NAME", "Newsdrop"),
-        session=session,
-    )
+    runtime = publisher_runtime()  # the publisher's own, from the same variables
     related = DynamoDBRelatedIndex(env["RELATED_TABLE"], dynamodb)
     return Context(
         s3=s3,
