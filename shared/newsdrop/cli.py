@@ -184,7 +184,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.site is not None:
         index = (args.site / "index.html").resolve()
         print(
-            f"site: {index.as_uri()}  (serve it: python3 -m http.server -d {args.site} 8000)", file=sys.stderr
+            # A plain static server would answer the subscribe form with 501: `newsdrop dev` serves the API too
+            f"site: {index.as_uri()}  (a static copy; live, subscribe form included: newsdrop dev)",
+            file=sys.stderr,
         )
     pending = [d["source"] for d in result["drops"] if d["status"] == "pending"]
     if pending:
