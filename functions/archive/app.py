@@ -13,6 +13,9 @@ from newsdrop.observability import logger, tracer
 @tracer.capture_lambda_handler
 def handler(event: dict, context: Any) -> dict:
     logger.append_keys(run=event.get("run"), task=event.get("task"), item=event.get("item"))
-    result = run_task(with_deadline(archive_context(), context.get_remaining_time_in_millis), event)
-    logger.info("archive task done")
-    return result
+    try:
+        result = run_task(with_deadline(archive_context(), context.get_remaining_time_in_millis), event)
+        logger.info("archive task done")
+        return result
+    finally:  # the next invocation (and, locally, the next function) starts without them
+        logger.remove_keys(["run", "task", "item"])
