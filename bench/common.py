@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -87,3 +89,51 @@ class DynamoDBCounter:
             self.writes += sent - left
         elif op == "TransactWriteItems":
             self.writes += len(params.get("TransactItems", []))
+
+
+# --- sentence embeddings, computed once per text and cached outside the repository -----------------------
+EMBED_CACHE = Path(os.environ.get("NEWSDROP_EMBED_CACHE", Path.home() / ".cache" / "newsdrop-embeddings"))
+
+
+def cached_embeddings(texts: list[str], name: str, *, chunks: bool = False, progress: bool = True):
+    """all-MiniLM-L6-v2 vectors of ``texts`` (float32 rows), from ``$NEWSDROP_EMBED_CACHE/<name>.npz``
+    when already computed there. Keyed by the token ids the model reads, so two texts that tokenize
+    alike share a vector. ``chunks``: the mean of the vectors of every 256-token window instead of the
+    first window only (the measured alternative for long articles)."""
+    import hashlib
+    import time
+
+    import numpy as np
+
+    from newsdrop.related.embedding import default_model
+    from newsdrop.related.semantic import embed_token_ids
+
+    model = default_model()
+    kind = "-chunks" if chunks else ""
+    path = EMBED_CACHE / f"{name}{kind}.npz"
+    known: dict[str, np.ndarray] = {}
+    for other in sorted(EMBED_CACHE.glob("*.npz")):  # every corpus's: the keys are token ids
+        if other.stem.endswith("-chunks") == chunks and not other.stem.endswith(".tmp"):
+            with np.load(other) as z:
+                known.update(zip(z["keys"].tolist(), z["vectors"], strict=True))
+    ids = [model.token_ids(t, truncate=False) for t in texts]
+    keys = [hashlib.sha256(np.asarray(i, dtype=np.int32).tobytes()).hexdigest()[:24] for i in ids]
+    todo = sorted({k: i for k, i in zip(keys, ids, strict=True) if k not in known}.items())
+    t0 = time.process_time()
+    for start in range(0, len(todo), 64):
+        block = todo[start : start + 64]
+        vectors = embed_token_ids(model, [i for _, i in block], chunks=chunks)
+        known.update(zip([k for k, _ in block], vectors, strict=True))
+        EMBED_CACHE.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
+        tmp.replace(path)
+        if progress:
+            done = start + len(block)
+            cpu = (time.process_time() - t0) / done
+            print(
+                f"  ... embedded {done}/{len(todo)} ({1000 * cpu:.0f} ms CPU each)",
+                file=sys.stderr,
+                flush=True,
+            )
+    return np.stack([known[k] for k in keys]) if keys else np.zeros((0, 384), dtype=np.float32)

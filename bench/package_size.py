@@ -19,6 +19,11 @@ from pathlib import Path
 BUILD = Path(__file__).resolve().parents[1] / ".aws-sam" / "build"
 LIMIT = 10e6  # zipped bytes a function may deploy (layers + code)
 LAYER = "NewsdropLayer"
+# The functions that embed articles (related, rebuild) carry all-MiniLM-L6-v2: 91 MB of float32 weights
+# that barely compress (docs/related.md). They get the limit plus the embedding layer's 110 MB, so everything
+# else they deploy stays held to the same 10 MB.
+MODEL_LAYER = "EmbeddingLayer"
+MODEL_ALLOWANCE = 110e6  # EmbeddingLayer zipped: 106.5 MB (numpy 2.4.6, tokenizers, the model), arm64
 TEMPLATE = BUILD.parents[1] / "template.yaml"
 
 
@@ -75,9 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{folder.name:<24}{raw / 1e3:>10,.0f}kB{packed / 1e3:>10,.0f}kB")
     print(f"\n{'function deploys':<24}{'unzipped':>12}{'zipped':>12}  (layers + code)")
     over = []
+    folders = function_folders()
     for name, (raw, packed) in function_sizes().items():
         print(f"{name:<24}{raw / 1e3:>10,.0f}kB{packed / 1e3:>10,.0f}kB")
-        if packed > LIMIT:
+        embeds = any(layer.name == MODEL_LAYER for layer in layers_of(folders[name]))
+        if packed > LIMIT + (MODEL_ALLOWANCE if embeds else 0):
             over.append(name)
     if over:
         print(f"over {LIMIT / 1e6:.0f} MB zipped: {', '.join(over)}", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""Objects written and CloudFront paths invalidated per new article, at growing site sizes (must stay flat),
+"""Objects written and CloudFront paths invalidated per new article, at growing site sizes (must stay flat;
+the search index's shards, newsdrop/site/search.py, are counted apart too),
 and the time of a full re-render (`newsdrop publish --all`'s rendering) at each size.
 
 The publisher's own domain code (`SitePublisher`, the same pages, lists and pagination) runs on an
@@ -113,7 +114,7 @@ def measure(size: int, seed: int = 11) -> dict[str, float]:
     started = time.perf_counter()
     full = publisher.publish_all(world.articles.values())
     full_seconds = time.perf_counter() - started
-    objects, paths, seconds = [], [], []
+    objects, paths, seconds, shards, shard_bytes = [], [], [], [], []
     for i in range(size, size + NEW_ARTICLES):
         article = make_article(i, rng)
         changed_lists = world.add(article, rng)
@@ -125,11 +126,15 @@ def measure(size: int, seed: int = 11) -> dict[str, float]:
         seconds.append(time.perf_counter() - started)
         objects.append(len(own.puts) + len(own.deletes) + len(lists.puts) + len(lists.deletes))
         paths.append(len(own.invalidation_paths) + len(lists.invalidation_paths))
+        shards.append(sum(k.startswith("search/") for k in [*own.puts, *own.deletes]))
+        shard_bytes.append(sum(len(o.body) for k, o in own.puts.items() if k.startswith("search/")))
     return {
         "size": size,
         "objects": sum(objects) / len(objects),
         "max_objects": max(objects),
         "paths": sum(paths) / len(paths),
+        "search": sum(shards) / len(shards),
+        "search_kb": sum(shard_bytes) / len(shard_bytes) / 1024,
         "ms": 1000 * sum(seconds) / len(seconds),
         "full_objects": len(full.puts),
         "full_seconds": full_seconds,
@@ -192,13 +197,15 @@ def main() -> None:
     sizes = [200] if args.smoke else (args.sizes or [500, 2000, 10000])
     print(f"per new article: mean of {NEW_ARTICLES} new articles (its own event + its related-list event)")
     print(
-        "| articles | objects written (mean / max) | invalidation paths | render ms | full publish: objects, s |"
+        "| articles | objects written (mean / max) | of which search shards (KB) | invalidation paths | render ms "
+        "| full publish: objects, s |"
     )
-    print("|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         r = measure(size)
         print(
-            f"| {r['size']:,} | {r['objects']:.1f} / {r['max_objects']} | {r['paths']:.1f} | {r['ms']:.0f} "
+            f"| {r['size']:,} | {r['objects']:.1f} / {r['max_objects']} | {r['search']:.1f} ({r['search_kb']:,.0f} KB) | {r['paths']:.1f} "
+            f"| {r['ms']:.0f} "
             f"| {r['full_objects']:,}, {r['full_seconds']:.1f} s |",
             flush=True,
         )

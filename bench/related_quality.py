@@ -64,10 +64,17 @@ ENV = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true"}
 SMOKE_LIMIT = 40
 
 
-def read_corpus(path: Path, order: str = "file", seed: int = 0, limit: int | None = None) -> list[dict]:
-    """The corpus rows in ingest order (read in place)."""
+def read_corpus(
+    path: Path, order: str = "file", seed: int = 0, limit: int | None = None, sample: int | None = None
+) -> list[dict]:
+    """The corpus rows in ingest order (read in place). ``sample``: only the first N of the seed-0
+    shuffle, kept in file order, so that every order and seed runs on the same articles."""
     with path.open(encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
+    if sample:
+        keep = list(range(len(rows)))
+        random.Random(0).shuffle(keep)
+        rows = [rows[i] for i in sorted(keep[:sample])]
     if order == "shuffle":
         random.Random(seed).shuffle(rows)
     return rows[:limit] if limit else rows
@@ -220,7 +227,7 @@ def _top_k(matrix, k: int) -> list[list[int]]:
     return out
 
 
-def peers(articles: list[Article], seed: int) -> dict[str, dict[str, list[str]]] | None:
+def peers(articles: list[Article], seed: int, embeddings=None) -> dict[str, dict[str, list[str]]] | None:
     try:
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -251,12 +258,23 @@ def peers(articles: list[Article], seed: int) -> dict[str, dict[str, list[str]]]
     dims = min(100, plain.shape[1] - 1, len(articles) - 1)
     lsa = normalize(TruncatedSVD(n_components=dims, random_state=seed).fit_transform(plain))
     out["LSA-100 (batch)"] = {slugs[i]: [slugs[j] for j in nn] for i, nn in enumerate(_top_k(lsa, k))}
+    if embeddings is not None:
+        out["MiniLM alone"] = {slugs[i]: [slugs[j] for j in nn] for i, nn in enumerate(_top_k(embeddings, k))}
+        # the sum of the two cosines: the concatenation of the two unit vectors, whose dot product it is
+        from scipy.sparse import csr_matrix, hstack
+
+        hybrid = hstack([titled, csr_matrix(embeddings)]).tocsr()
+        out["hybrid MiniLM + title x3"] = {
+            slugs[i]: [slugs[j] for j in nn] for i, nn in enumerate(_top_k(hybrid, k))
+        }
     return out
 
 
-def compare_with_peers(articles: list[Article], category: dict[str, str], seed: int) -> float | None:
+def compare_with_peers(
+    articles: list[Article], category: dict[str, str], seed: int, embeddings=None
+) -> float | None:
     t0 = time.perf_counter()
-    peer_lists = peers(articles, seed)
+    peer_lists = peers(articles, seed, embeddings)
     if peer_lists is None:
         return None
     best = 0.0
@@ -269,6 +287,28 @@ def compare_with_peers(articles: list[Article], category: dict[str, str], seed: 
         flush=True,
     )
     return best
+
+
+def use_cached_embeddings(articles: list[Article], name: str):
+    """Every article's vector, computed once per text (bench/common.py's cache), and the engine reading
+    them from there instead of running the model again. Prints what packing them to int8 costs."""
+    import numpy as np
+    from common import cached_embeddings
+
+    from newsdrop.related import semantic
+
+    texts = [semantic.embedding_text(a.title, related.article_text(a)) for a in articles]
+    vectors = cached_embeddings(texts, name)
+    by_text = dict(zip(texts, vectors, strict=True))
+    semantic.vector_source = lambda text: by_text[text] if text in by_text else semantic.model_vector(text)
+    if len(vectors) > 1:
+        pairs = np.random.default_rng(0).integers(0, len(vectors), size=(2000, 2))
+        exact = np.einsum("ij,ij->i", vectors[pairs[:, 0]], vectors[pairs[:, 1]])
+        packed = [semantic.unpack(semantic.pack(v)) for v in vectors]
+        approx = np.array([packed[i] @ packed[j] for i, j in pairs])
+        err = np.abs(exact - approx)
+        print(f"int8 vectors: cosine error mean {err.mean():.5f}, max {err.max():.5f} (2,000 random pairs)")
+    return vectors
 
 
 # --- the real handlers --------------------------------------------------------------------------------------
@@ -317,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--order", choices=("file", "shuffle"), default="file")
     ap.add_argument("--seed", type=int, default=0, help="shuffle seed (and the random peer's)")
     ap.add_argument("--limit", type=int, help="only the first N articles of the chosen order")
+    ap.add_argument("--sample", type=int, help="only a fixed random N articles (the same in every order)")
+    ap.add_argument("--lexical", action="store_true", help="also report the engine without embeddings")
     ap.add_argument("--in-memory", action="store_true", help="skip moto: the fast tuning mode")
     ap.add_argument("--no-tags", action="store_true", help="also report Newsdrop without tags (in memory)")
     ap.add_argument("--with-notifications", action="store_true", help="also drive notify/fanout (slow)")
@@ -339,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.corpus.exists():
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
         return 2
-    read = read_corpus(args.corpus, args.order, args.seed, args.limit)
+    read = read_corpus(args.corpus, args.order, args.seed, args.limit, args.sample)
     rows = accepted(read)
     print(
         f"corpus {args.corpus.name}: {len(rows)} articles ({len(read) - len(rows)} rejected by the ingest), "
@@ -348,8 +390,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     articles = ingest_articles(rows)
     category = {a.slug: r["category"] for a, r in zip(articles, rows, strict=True)}
+    embeddings = use_cached_embeddings(articles, args.corpus.stem) if related.SEMANTIC_WEIGHT else None
     if not args.no_peers:
-        compare_with_peers(articles, category, args.seed)
+        compare_with_peers(articles, category, args.seed, embeddings)
+    if args.lexical:
+        weight, related.SEMANTIC_WEIGHT = related.SEMANTIC_WEIGHT, 0.0
+        lists, seconds, index = run_in_memory(articles)
+        n = len(articles)
+        cost = f"  items/article read={index.reads / n:.1f} written={index.writes / n:.1f}"
+        report("lexical engine (no MiniLM)", lists, category, seconds, cost)
+        related.SEMANTIC_WEIGHT = weight
     n = len(articles)
     if args.hindsight_topics:
         hindsight_topics(articles)

@@ -88,7 +88,8 @@ def test_markdown_is_stored_as_written_and_rendered_as_meant(stored):
         assert kept in html
     for href in ("tel:+441234567890", "sms:+441234567890", "mailto:desk@example.org", "/archive/2024/"):
         assert f'href="{href}" rel="noopener noreferrer"' in html
-    assert 'href="#method"' in html
+    # no attribute syntax: the heading's id comes from its text; a link to no id is left as written
+    assert 'href="#method"' in html and '<h2 id="body-method-ignored">Method {#ignored}</h2>' in html
     assert '<img src="https://img.example.org/chart.png" alt="A chart">' in html
     assert '<img src="images/map.png" alt="Local">' in html
     assert '<img src="https://img.example.org/old.jpg" alt="Old">' in html  # http: upgraded, not lost
@@ -99,7 +100,8 @@ def test_an_html_page_keeps_its_links_images_tables_and_marks(stored):
     assert article.body == PAGE  # the page as dropped
     assert [t.label for t in article.editor_tags] == ["Data", "Science"]
     html = article.body_html
-    assert 'href="/world/"' in html and 'href="#results"' in html and 'href="tel:+15551234"' in html
+    # the page's ids are namespaced (no body can take "main"), and its own links follow them
+    assert 'href="/world/"' in html and 'href="#body-results"' in html and 'href="tel:+15551234"' in html
     assert '<img src="https://img.example.org/big.jpg" alt="The harbour at dawn">' in html  # from <noscript>
     assert "<figcaption>The harbour at dawn.</figcaption>" in html
     assert (
@@ -107,7 +109,7 @@ def test_an_html_page_keeps_its_links_images_tables_and_marks(stored):
         'srcset="https://img.example.org/p1.jpg 1x, /p2.jpg 2x">'
     ) in html
     assert '<img src="photos/relative.jpg" alt="relative">' in html
-    assert '<h2 id="results">Results</h2>' in html
+    assert '<h2 id="body-results">Results</h2>' in html
     assert "<thead><tr><th>Team</th><th>Points</th></tr></thead>" in html
     assert "<tr><td>North</td><td>12</td></tr>" in html
     for kept in ("H<sub>2</sub>O", "mc<sup>2</sup>", "<s>cancelled</s>", "<del>removed</del>"):

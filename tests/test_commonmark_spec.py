@@ -3,7 +3,7 @@
 Of the examples markdown-it-py renders exactly as the spec expects, each must come out of Newsdrop's
 Markdown path (markdown-it-py, then nh3) the same, compared as parsed HTML trees, so serialization details
 ("<br />" or "<br>", entity spellings) and the rel="noopener noreferrer" that the sanitizer adds to links
-do not count. The only differences allowed are the sanitizer's own: where the spec's expected HTML holds
+do not count. The only differences allowed are the sanitizer's own (with its heading ids and levels): where the spec's expected HTML holds
 something our allow-list refuses (raw HTML examples with unknown tags, attributes or schemes), ours must
 equal the spec's expected HTML put through the same sanitizer. Examples whose output our extensions
 (tables, ~~strikethrough~~) change are set aside.
@@ -74,5 +74,6 @@ def test_the_spec_examples_markdown_it_passes_pass_through_our_wrapper():
             if ours != tree(sanitize(expected)):
                 failures.append(number)
     assert failures == []
-    # Most examples carry nothing the allow-list refuses (the rest are raw HTML examples); few are set aside.
-    assert untouched >= 0.85 * len(passing) and extensions <= 0.02 * len(passing)
+    # Most examples carry nothing the sanitizer changes (the rest are raw HTML examples, and headings,
+    # which gain an id and, beside an h1, a level); few are set aside.
+    assert untouched >= 0.8 * len(passing) and extensions <= 0.02 * len(passing)

@@ -152,6 +152,23 @@ def test_dev_stack_ingests_drops_from_the_cli_and_from_plain_s3_and_stops_cleanl
             timeout=120,
         )
         assert "recomputed the related lists of 2 articles" in reindex.stdout, reindex.stdout
+        # Deleting the file, as `aws s3 rm` would, sends the event S3 sends (a delete marker: the drop
+        # bucket is versioned), and the article leaves the site.
+        session.client("s3", endpoint_url=target["endpoint"]).delete_object(
+            Bucket=target["outputs"]["DropBucketName"], Key="incoming/late news.txt"
+        )
+        wait_for(lambda: http(f"{site}/late-news/")[0] == 404, 60, "the deleted file's page to go")
+        unpublish = subprocess.run(
+            [sys.executable, "-m", "newsdrop.cli", "unpublish", fresh.name, "--local", "--timeout", "60"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+        assert unpublish.returncode == 0, unpublish.stdout + unpublish.stderr
+        assert "unpublished: " in unpublish.stdout, unpublish.stdout
+        assert not [i for i in table.scan()["Items"] if i.get("kind") == "article"]
     finally:
         dev.send_signal(signal.SIGINT)
         out, _ = dev.communicate(timeout=30)

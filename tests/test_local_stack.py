@@ -75,7 +75,8 @@ def test_newsdrop_run_json_prints_exactly_one_json_object_read_back_from_the_sto
         timeout=300,
     )
     result = json.loads(out.stdout)  # fails if anything else was printed on stdout
-    assert set(result) == {"drops", "articles", "emails", "schedules"}
+    assert set(result) == {"drops", "articles", "emails", "schedules", "dead_letters"}
+    assert result["dead_letters"] and not any(result["dead_letters"].values())
     drops = {d["source"]: d for d in result["drops"]}
     assert drops["one.md"]["status"] == "stored" and drops["one.md"]["slug"] == "harbour-bridge-reopens"
     assert drops["two.json"]["status"] == "rejected" and drops["two.json"]["reason"] == "bad_json"

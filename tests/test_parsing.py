@@ -450,7 +450,7 @@ def test_markdown_is_rendered_and_safe_inline_html_kept():
     draft = parse_article(text.encode(), "a.md")
     assert draft.body.startswith("## Sub")
     assert draft.body_html == (
-        "<h2>Sub</h2>\n<p><strong>bold</strong> <em>em</em> span <code>&lt;b&gt;code&lt;/b&gt;</code></p>"
+        '<h2 id="body-sub">Sub</h2>\n<p><strong>bold</strong> <em>em</em> span <code>&lt;b&gt;code&lt;/b&gt;</code></p>'
     )  # tags in code are shown, never interpreted
 
 

@@ -310,6 +310,8 @@ def test_a_reply_lists_its_thread_first(monkeypatch, title_bonus):
     """Forum replies carry their thread's title ("Re: <title>"): among posts that read alike, the post it
     answers comes first, though another post reads closer (without the bonus, that one is first)."""
     monkeypatch.setattr(related, "TITLE_BONUS", title_bonus)
+    # the title bonus alone: the sentence embedding also reads the shared title, and would hide its effect
+    monkeypatch.setattr(related, "SEMANTIC_WEIGHT", 0.0)
     index = ingest(thread_posts())
     first = related.related_for(index, "football-reply")[0].slug
     assert (first == "football-thread") is (title_bonus > 0)
@@ -361,8 +363,10 @@ def different_words_posts() -> list[Article]:
 def test_an_article_on_the_same_subject_in_other_words_comes_first(monkeypatch, topic_weight):
     """Once the topic model is fitted, an article about the same subject in other words ranks above one
     about another subject that shares as little text (without the topics, the other subject is first).
-    Query expansion, which also brings subjects together, is off: this is the topics alone."""
+    Query expansion and the sentence embedding, which also bring subjects together, are off: this is the
+    topics alone."""
     monkeypatch.setattr(related, "EXPAND_MIX", 0.0)
+    monkeypatch.setattr(related, "SEMANTIC_WEIGHT", 0.0)
     monkeypatch.setattr(related, "TOPIC_FIRST_FIT", 40)
     monkeypatch.setattr(related, "TOPIC_WEIGHT", topic_weight)
     index = ingest([*subject_corpus(), *different_words_posts()])

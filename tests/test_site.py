@@ -107,7 +107,7 @@ def test_a_new_article_gets_its_page_and_enters_home_tags_author_feeds_and_sitem
     page = site.get(f"{slug}/index.html")
     assert page is not None
     assert page.count("<h1") == 1 and "<h1>Storm closes the coast road</h1>" in page
-    assert "Post by : " in page and "Ana Ruiz" in page and "min read" in page
+    assert '>By <a href="/authors/ana-ruiz/" rel="author">Ana Ruiz</a>' in page and "min read" in page
     assert f'<link rel="canonical" href="{site.stack.output("SiteUrl")}/{slug}/">' in page
     assert '<meta property="og:title" content="Storm closes the coast road">' in page
     [ld] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
@@ -250,6 +250,8 @@ def test_json_api_shapes(drop, site):
         "url",
         "title",
         "author",
+        "authors",
+        "summary",
         "published",
         "updated",
         "reading_minutes",
@@ -272,6 +274,7 @@ def test_json_api_shapes(drop, site):
         "url",
         "title",
         "author",
+        "authors",
         "published",
         "updated",
         "excerpt",
@@ -291,7 +294,7 @@ def test_a_corrected_article_says_updated(stack, drop, site):
         ),
     )
     page = site.get("storm-closes-the-coast-road/index.html")
-    assert "Tregarth" in page and 'class="updated">updated <time' in page
+    assert "Tregarth" in page and 'class="updated">Updated <time' in page
     from newsdrop.site.export import publish_local_stack
 
     publish_local_stack(stack)  # a full re-render keeps the correction date

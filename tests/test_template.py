@@ -81,7 +81,12 @@ def test_each_library_layer_is_built_with_bytecode_and_carried_only_where_import
         for name, r in template.items()
         if r["Type"] == "AWS::Serverless::LayerVersion" and name != "NewsdropLayer"
     }
-    assert library_layers == {"BodyLibrariesLayer", "TemplatingLayer", "AddressValidationLayer"}
+    assert library_layers == {
+        "BodyLibrariesLayer",
+        "TemplatingLayer",
+        "AddressValidationLayer",
+        "EmbeddingLayer",
+    }
     for name in library_layers:
         assert template[name]["Metadata"]["BuildMethod"] == "makefile"
         assert f"build-{name}:" in makefile
@@ -96,7 +101,17 @@ def test_each_library_layer_is_built_with_bytecode_and_carried_only_where_import
         "IngestFunction",
         "ArchiveFunction",
     }
-    for stream_consumer in ("RelatedFunction", "RebuildFunction", "NotifyFunction", "FanoutFunction"):
+    # the model (90 MB) goes only where articles are embedded (the archive's replay embeds them too)
+    assert {n for n, layers in carried.items() if "EmbeddingLayer" in layers} == {
+        "RelatedFunction",
+        "RebuildFunction",
+        "ArchiveFunction",
+    }
+    assert "sha256sum -c" in makefile.split("build-EmbeddingLayer:\n")[1]
+    assert "--require-hashes" in makefile.split("build-EmbeddingLayer:\n")[1]
+    for stream_consumer in ("RelatedFunction", "RebuildFunction"):
+        assert carried[stream_consumer] == {"EmbeddingLayer"}, stream_consumer
+    for stream_consumer in ("NotifyFunction", "FanoutFunction"):
         assert not carried[stream_consumer], stream_consumer
 
 
@@ -122,7 +137,7 @@ def test_every_function_and_every_dead_letter_queue_has_an_alarm_to_the_operator
     def watched(metric: str) -> set[str]:
         out = set()
         for a in alarms:
-            if a["MetricName"] == metric:
+            if a.get("MetricName") == metric:  # metric-math alarms (throttles) have none
                 [dim] = a["Dimensions"]
                 value = dim["Value"]
                 out.add(value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0])

@@ -3,6 +3,7 @@ import os
 from aws_lambda_powertools.metrics import MetricUnit
 
 from newsdrop.ingest.drop_bucket import DropBucket
+from newsdrop.ingest.editors import EditorNotices
 from newsdrop.ingest.events import dropped_objects
 from newsdrop.ingest.ingestor import Ingestor
 from newsdrop.ingest.schedules import LifecycleSchedules
@@ -20,6 +21,7 @@ ingestor = Ingestor(
         role_arn=os.environ["SCHEDULER_ROLE_ARN"],
         dead_letter_arn=os.environ["LIFECYCLE_DEAD_LETTER_ARN"],
     ),
+    editors=EditorNotices.from_env(),
 )
 
 

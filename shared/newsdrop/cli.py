@@ -56,7 +56,22 @@ def main(argv: list[str] | None = None) -> int:
     where = drop.add_mutually_exclusive_group()
     where.add_argument("--local", action="store_true", help="the stack `newsdrop dev` runs on this machine")
     where.add_argument("--stack", default="newsdrop", help="a deployed stack's name (default: newsdrop)")
+    _outcome_options(drop)
     drop.set_defaults(func=cmd_drop)
+
+    unpublish = sub.add_parser(
+        "unpublish", help="withdraw an article: delete its file from the drop bucket (revisions are kept)"
+    )
+    unpublish.add_argument("target", metavar="SLUG|KEY", help="the article's slug, or its file's key")
+    _stack_options(unpublish)
+    _outcome_options(unpublish)
+    unpublish.set_defaults(func=cmd_unpublish)
+
+    doctor = sub.add_parser(
+        "doctor", help="check a stack is ready: SES, secrets, rule set, CDN, alarms, dead letters, lag"
+    )
+    _stack_options(doctor)
+    doctor.set_defaults(func=cmd_doctor)
 
     reindex = sub.add_parser(
         "reindex", help="recompute every related list from scratch (after a scoring change)"
@@ -83,14 +98,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from newsdrop.archive.commands import add_import_parser
 
-    add_import_parser(sub, _stack_target_args)
+    add_import_parser(sub, _stack_options)
 
     args = parser.parse_args(argv)
     return args.func(args)
 
 
-def _stack_target_args(parser: argparse.ArgumentParser) -> None:
-    where = parser.add_mutually_exclusive_group()
+def _stack_options(command: argparse.ArgumentParser) -> None:
+    where = command.add_mutually_exclusive_group()
     where.add_argument("--local", action="store_true", help="the stack `newsdrop dev` runs on this machine")
     where.add_argument("--stack", default="newsdrop", help="a deployed stack's name (default: newsdrop)")
 
@@ -106,6 +121,13 @@ def _sharded(args: argparse.Namespace, kind: str) -> int | None:
     if not has_state_machine(outputs, kind):
         return None
     return run_and_print(session.client("stepfunctions"), outputs, kind, {"step_chunks": 0}, False)
+
+
+def _outcome_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--timeout", type=float, default=120, help="seconds to wait for each outcome (default: 120)"
+    )
+    command.add_argument("--no-wait", action="store_true", help="return once S3 has the change")
 
 
 def _utc_time(text: str):
@@ -188,6 +210,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"site: {index.as_uri()}  (a static copy; live, subscribe form included: newsdrop dev)",
             file=sys.stderr,
         )
+    status = 0
     pending = [d["source"] for d in result["drops"] if d["status"] == "pending"]
     if pending:
         # A file that is neither stored nor quarantined is a failure (its event is in the ingest DLQ).
@@ -196,8 +219,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"dead-letter queue): {', '.join(pending)}",
             file=sys.stderr,
         )
-        return 2
-    return 0
+        status = 2
+    from newsdrop.deadletters import describe_non_empty
+
+    if failed := describe_non_empty(result["dead_letters"]):
+        # A stored article whose related, notification or site update failed every retry is not done.
+        print(f"newsdrop: events ended in dead-letter queues: {failed}", file=sys.stderr)
+        status = 2
+    return status
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
@@ -277,12 +306,74 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_drop(args: argparse.Namespace) -> int:
+    """Upload each file, then (unless --no-wait) wait for what ingest made of it: stored with its URL, or
+    rejected with the reason and where the file is kept. Exit 1 if any was rejected or is still pending."""
+    from newsdrop import outcomes
+
     session, outputs = stack_target(args)
     s3, bucket, prefix = session.client("s3"), outputs["DropBucketName"], outputs["IncomingPrefix"]
+    store = _article_store(session, outputs)
+    failed = 0
     for path, key in article_files(args.files):
+        seen = outcomes.drop_count(store, f"{prefix}{key}")
         s3.upload_file(str(path), bucket, f"{prefix}{key}")
-        print(f"dropped {path} -> s3://{bucket}/{prefix}{key}")
-    return 0
+        print(f"dropped {path} -> s3://{bucket}/{prefix}{key}", flush=True)
+        if not args.no_wait:
+            outcome = outcomes.await_outcome(store, f"{prefix}{key}", seen, timeout=args.timeout)
+            print(outcomes.describe(outcome, outputs, bucket), flush=True)
+            failed += outcome.status not in ("stored", "unchanged")
+    return 1 if failed else 0
+
+
+def cmd_unpublish(args: argparse.Namespace) -> int:
+    from newsdrop import outcomes
+
+    session, outputs = stack_target(args)
+    bucket, prefix = outputs["DropBucketName"], outputs["IncomingPrefix"]
+    store = _article_store(session, outputs)
+    try:
+        key = outcomes.source_key(store, prefix, args.target)
+    except LookupError as err:
+        print(f"newsdrop: {err}", file=sys.stderr)
+        return 1
+    seen = outcomes.drop_count(store, key)
+    # The drop bucket is versioned: this adds a delete marker (S3 sends ObjectRemoved:DeleteMarkerCreated)
+    # and every version of the file stays recoverable.
+    session.client("s3").delete_object(Bucket=bucket, Key=key)
+    print(f"deleted s3://{bucket}/{key}", flush=True)
+    if args.no_wait:
+        return 0
+    outcome = outcomes.await_outcome(store, key, seen, timeout=args.timeout)
+    if outcome.status == "unchanged":
+        print(f"nothing to unpublish: {key} names no published article")
+        return 0
+    print(outcomes.describe(outcome, outputs, bucket))
+    return 0 if outcome.status == "unpublished" else 1
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """A table of checks, each with what to do about it; exit 1 if any failed."""
+    from newsdrop import doctor
+
+    session, _ = stack_target(args)
+    if args.local:
+        from newsdrop.local.dev import local_target
+
+        target = doctor.local_target(session, local_target())
+    else:
+        target = doctor.deployed_target(session, args.stack)
+    checks = doctor.run_checks(target)
+    doctor.print_table(checks)
+    failed = [c.name for c in checks if c.status == doctor.FAIL]
+    if failed:
+        print(f"newsdrop doctor: {len(failed)} check(s) failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _article_store(session, outputs: dict[str, str]):
+    from newsdrop.ingest.store import ArticleStore
+
+    return ArticleStore(outputs["ArticlesTableName"], session.resource("dynamodb"))
 
 
 if __name__ == "__main__":

@@ -83,7 +83,9 @@ class Article:
 
     slug: str
     title: str
-    author: str | None = None
+    author: str | None = None  # every author, joined by ", " (as stored and hashed before co-authors)
+    authors: list[str] = field(default_factory=list)  # each on their own; empty on items stored before
+    summary: str | None = None  # the editor's standfirst, when given
     published: datetime
     body: str  # the editor's source as dropped (revisions keep it)
     body_format: BodyFormat

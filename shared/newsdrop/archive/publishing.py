@@ -10,17 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsdrop.models import Article, is_public
-from newsdrop.site.entries import InMemorySiteIndex, SiteRecord, entry_for, listings_for
-from newsdrop.site.layout import (
-    ALL,
-    BOOKMARKS_KEY,
-    NOT_FOUND_KEY,
-    ListingChange,
-    article_api_key,
-    article_key,
-)
+from newsdrop.site import search
+from newsdrop.site.entries import InMemorySiteIndex, SiteRecord, entry_for, listings_for, with_site_labels
+from newsdrop.site.layout import ALL, ListingChange, article_api_key, article_key, url_path
 from newsdrop.site.publish import SiteChanges
-from newsdrop.site.render import HTML
+from newsdrop.site.render import HTML, JSON
 from newsdrop.site.store import site_items
 from newsdrop.site.wiring import PublisherRuntime, static_files
 
@@ -30,6 +24,7 @@ class PublishPlan:
     public: list[str]  # slugs of the public articles, in publication order
     listings: list[str]
     gone: list[str]  # stored articles that are not public: their pages are deleted
+    search_shards: list[str]  # the search index's shards (newsdrop.site.search)
     items: dict[tuple[str, str], dict[str, Any]]  # the site table's items
 
 
@@ -47,16 +42,20 @@ class ShardPublisher:
             if not is_public(article):
                 gone.append(article.slug)
                 continue
+            article = with_site_labels(article, built)
             entry = entry_for(article, updated.get(article.slug))
             record = SiteRecord(entry=entry, listings=listings_for(article), revision=article.revision)
             built.put_record(record)
             for listing in record.listings:
                 built.add_entry(listing, entry)
+            for shard, words in search.shards(entry).items():
+                built.search_put(shard, entry.slug, search.posting(entry, words))
             public.append((entry.sort_key, article.slug))
         return PublishPlan(
             public=[slug for _, slug in sorted(public)],
             listings=sorted(set(built.listings) | {ALL}),
             gone=sorted(gone),
+            search_shards=sorted(built.search),
             items=site_items(built),
         )
 
@@ -66,7 +65,9 @@ class ShardPublisher:
             article = self.publisher.articles.get_article(slug)
             record = self.publisher.index.get_record(slug)
             if article is not None and record is not None and record.public and is_public(article):
-                self.publisher._write_article(article, record, out)
+                self.publisher._write_article(with_site_labels(article, self.publisher.index), record, out)
+                document = search.document(record.entry, url_path(article_key(slug)))
+                out.put(search.doc_key(slug), self.publisher.renderer.search_json(document), JSON)
         return self.runtime.bucket.apply(out)
 
     def listings(self, names: Iterable[str]) -> int:
@@ -76,11 +77,13 @@ class ShardPublisher:
             self.publisher._write_listing(listing, ListingChange(0, total, 0, total), out)
         return self.runtime.bucket.apply(out)
 
-    def site(self, gone: Iterable[str]) -> int:
+    def site(self, gone: Iterable[str], search_shards: Iterable[str]) -> int:
         out = SiteChanges()
         self.publisher._write_sitemaps(set(self.publisher.index.months()), out)
-        out.put(BOOKMARKS_KEY, self.publisher.renderer.bookmarks_page(), HTML)
-        out.put(NOT_FOUND_KEY, self.publisher.renderer.not_found_page(), HTML)
+        self.publisher._write_search(set(search_shards), out)
+        self.publisher._write_tags_index(out)
+        for key, page in self.publisher.renderer.standing_pages().items():
+            out.put(key, page, HTML)
         for key, body, kind in static_files():
             out.put(key, body, kind)
         for slug in gone:

@@ -286,7 +286,10 @@ def plan_publish(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
         }
         for i, b in enumerate(batched(plan.listings, LISTINGS_BATCH))
     ]
-    items.append({"task": "publish_shard", "run": run, "item": "site", "size": 1, "gone": plan.gone})
+    items.append(
+        {"task": "publish_shard", "run": run, "item": "site", "size": 1, "gone": plan.gone}
+        | {"search_shards": plan.search_shards}
+    )
     return {
         "run": run,
         "started": event.get("started") or _now(),
@@ -304,7 +307,7 @@ def publish_shard(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     elif event.get("listings"):
         written = ctx.publish.listings(event["listings"])
     else:
-        written = ctx.publish.site(event.get("gone") or [])
+        written = ctx.publish.site(event.get("gone") or [], event.get("search_shards") or [])
     return _record(ctx, event, {"objects": written})
 
 

@@ -9,10 +9,11 @@ from datetime import datetime
 from typing import Protocol
 
 from newsdrop.ingest.drop_bucket import REPORT_SUFFIX, DropBucket
+from newsdrop.ingest.editors import EditorNotices
 from newsdrop.ingest.parsing import ArticleDraft, parse_article
 from newsdrop.ingest.store import MAX_ITEM_BYTES, ArticleStore, StaleWrite, article_size
 from newsdrop.ingest.tagging import auto_tags, normalize_tags
-from newsdrop.ingest.text import html_text, make_excerpt, reading_minutes, slugify, word_count
+from newsdrop.ingest.text import html_text, make_excerpt, reading_minutes, slugify, word_count, xml_safe
 from newsdrop.lifecycle import Action, now, pending_transitions, place
 from newsdrop.models import (
     MAX_OBJECT_BYTES,
@@ -23,6 +24,7 @@ from newsdrop.models import (
     compact_json,
     json_moment,
 )
+from newsdrop.site.layout import RESERVED_SLUGS
 
 SAVE_ATTEMPTS = 5
 MAX_KEY_BYTES = 1024  # S3's limit on an object key (moto does not enforce it; AWS does)
@@ -73,12 +75,31 @@ def content_hash(draft: ArticleDraft) -> str:
     """Identity of what the editor wrote, independent of file name, encoding or line endings (and of how
     this version of Newsdrop renders it). Lifecycle fields left at their defaults are not part of it, so
     articles stored before they existed keep their hash."""
-    left_out = {k for k, v in _LIFECYCLE_DEFAULTS.items() if getattr(draft, k) == v} | {"body_html"}
+    left_out = {k for k, v in _LIFECYCLE_DEFAULTS.items() if getattr(draft, k) == v} | {
+        "body_html",
+        "authors",
+    }
     data = {k: v for k, v in asdict(draft).items() if k not in left_out}
     for name in ("date", "expires"):
         if name in data:
             data[name] = json_moment(data[name])
     return hashlib.sha256(compact_json(data).encode()).hexdigest()
+
+
+def xml_safe_draft(draft: ArticleDraft) -> ArticleDraft:
+    """Every text field without XML-invalid characters (an invisible U+FFFF in a title would break the
+    feeds and sitemaps for as long as the article is listed)."""
+    changes: dict[str, object] = {}
+    for name, value in asdict(draft).items():
+        if isinstance(value, str):
+            changes[name] = xml_safe(value)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            changes[name] = [xml_safe(v) for v in value]
+    if not str(changes["title"]).strip():
+        raise RejectedInput(
+            RejectReason.MISSING_TITLE, "The title holds only control characters: give the article a title."
+        )
+    return replace(draft, **changes)
 
 
 def sequencer_order(sequencer: str) -> tuple[int, str]:
@@ -103,6 +124,8 @@ def build_article(
         slug=slug,
         title=draft.title,
         author=draft.author,
+        authors=draft.authors,
+        summary=draft.summary,
         published=draft.date or (previous.published if previous else now),
         body=draft.body,
         body_format=draft.body_format,
@@ -134,17 +157,22 @@ class Ingestor:
         quarantine_prefix: str = "quarantine/",
         clock: Callable[[], datetime] = now,
         schedules: Schedules | None = None,
+        editors: EditorNotices | None = None,
     ):
         self.articles = articles
         self.bucket = bucket
         self.schedules = schedules or NoSchedules()
+        self.editors = editors  # told once of each rejected upload (newsdrop.ingest.editors)
         self.incoming_prefix = incoming_prefix
         self.quarantine_prefix = quarantine_prefix
         self.clock = clock
 
     def ingest(self, obj: DroppedObject) -> DropOutcome:
         outcome = self._ingest(obj)
-        self.articles.record_drop(outcome, drop_id=obj.sequencer or obj.drop_id, event_time=obj.event_time)
+        drop_id = obj.sequencer or obj.drop_id
+        self.articles.record_drop(outcome, drop_id=drop_id, event_time=obj.event_time)
+        if self.editors is not None and outcome.status == "rejected":
+            self.editors.rejected(outcome, drop_id=drop_id, bucket=obj.bucket)
         return outcome
 
     def _ingest(self, obj: DroppedObject) -> DropOutcome:
@@ -157,7 +185,7 @@ class Ingestor:
             data = self.bucket.read(obj.bucket, obj.key, obj.version_id, MAX_OBJECT_BYTES)
             if len(data) > MAX_OBJECT_BYTES:
                 raise RejectedInput(RejectReason.TOO_LARGE, self._too_large(len(data)))
-            draft = parse_article(data, obj.key)
+            draft = xml_safe_draft(parse_article(data, obj.key))
         except RejectedInput as rejected:
             return self._quarantine(obj, rejected)
 
@@ -179,6 +207,10 @@ class Ingestor:
 
         digest = content_hash(draft)
         explicit = slugify(draft.slug) if draft.slug else None
+        reserved = None
+        if explicit in RESERVED_SLUGS:  # the site's own path: the article takes a free one beside it
+            held = source["slug"] if source and source["slug"].startswith(f"{explicit}-") else None
+            reserved, explicit = explicit, held or self._free_slug(explicit)
         same_content = self.articles.find_by_hash(digest)
         if same_content and explicit in (None, same_content):
             current = self.articles.get_article(same_content)
@@ -192,7 +224,10 @@ class Ingestor:
         if explicit:
             self._check_claim(obj.key, explicit, previous or withdrawn, withdrawn=previous is None)
         if slug is None:
-            slug = self._free_slug(slugify(draft.title))
+            base = slugify(draft.title)
+            slug = self._free_slug(base)
+            if base in RESERVED_SLUGS:
+                reserved = base
         if previous and previous.content_hash == digest:
             return DropOutcome(source=obj.key, status="unchanged", slug=slug)
 
@@ -223,7 +258,12 @@ class Ingestor:
         for action in pending_transitions(previous) if previous else {}:
             if action not in due:  # a moved date keeps its (updated) schedule; a dropped one is cancelled
                 self.schedules.cancel(slug, action)
-        return DropOutcome(source=obj.key, status="stored", slug=slug)
+        detail = (
+            f"The slug '{reserved}' is one of the site's own paths, so the article is at '{slug}'."
+            if reserved
+            else None
+        )
+        return DropOutcome(source=obj.key, status="stored", slug=slug, detail=detail)
 
     @staticmethod
     def _check_claim(key: str, slug: str, holder: Article | None, *, withdrawn: bool) -> None:
@@ -255,7 +295,7 @@ class Ingestor:
         """Two different articles with the same title get base, base-2, base-3...; the write's condition
         settles any race between two drops claiming the same slug."""
         candidate, n = base, 1
-        while self.articles.slug_taken(candidate):
+        while candidate in RESERVED_SLUGS or self.articles.slug_taken(candidate):
             n += 1
             candidate = f"{base}-{n}"
         return candidate

@@ -32,6 +32,9 @@ class ArticleDraft:
     body_html: str = ""  # what readers get: body rendered, then sanitized (newsdrop.ingest.body)
     body_format: BodyFormat
     author: str | None = None
+    # Each author on their own ("author" joins them for what was stored and hashed before). Not in the
+    # content hash: it only restates "author".
+    authors: list[str] = field(default_factory=list)
     date: datetime | None = None
     slug: str | None = None
     summary: str | None = None
@@ -291,6 +294,13 @@ def _author(value: Any) -> str | None:
     return _string_field(value, "author", MAX_AUTHOR_CHARS)
 
 
+def _authors(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [n for n in (_string_field(_name(v), "author", MAX_AUTHOR_CHARS) for v in value) if n]
+    single = _author(value)
+    return [single] if single else []
+
+
 def _name(value: Any) -> Any:
     return value.get("name") if isinstance(value, dict) else value
 
@@ -400,6 +410,7 @@ def _draft(
         body_html=body_html,
         body_format=body_format,
         author=_author(fields.get("author")),
+        authors=_authors(fields.get("author")),
         date=parse_date(fields.get("date")),
         slug=slug_or_empty(slug) or None if slug else None,
         summary=_string_field(fields.get("summary"), "summary", MAX_SUMMARY_CHARS),

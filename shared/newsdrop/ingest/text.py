@@ -90,6 +90,16 @@ def to_ascii(text: str) -> str:
     return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
+# What XML 1.0 cannot carry at all (C0 controls but tab and newlines, U+FFFE, U+FFFF, lone surrogates):
+# one such character in a title makes every feed and sitemap that lists the article ill-formed.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters no XML document may hold (invisible anyway)."""
+    return _XML_INVALID.sub("", text)
+
+
 def slug_or_empty(text: str, max_len: int = SLUG_MAX) -> str:
     """Like slugify, but returns "" when nothing usable is left."""
     slug = _NON_ALNUM.sub("-", to_ascii(text).lower()).strip("-")

@@ -15,7 +15,7 @@ from newsdrop.notify.tokens import TokenSigner
 
 
 def prepare_mail(stack: LocalStack) -> None:
-    """What the README's deploy steps do by hand: an SSM SecureString signing key and an SES identity."""
+    """What docs/deploy.md's steps do by hand: an SSM SecureString signing key and an SES identity."""
     stack.client("ssm").put_parameter(
         Name=f"/{stack.parameters['SigningSecretParameter']}",
         Type="SecureString",
@@ -23,6 +23,10 @@ def prepare_mail(stack: LocalStack) -> None:
         Overwrite=True,
     )
     stack.client("ses").verify_email_identity(EmailAddress=stack.parameters["SenderAddress"])
+    # ...and the domain identity with Easy DKIM (docs/deploy.md), which `newsdrop doctor` checks.
+    if "@" not in stack.parameters["SenderIdentity"]:
+        stack.client("ses").verify_domain_identity(Domain=stack.parameters["SenderIdentity"])
+        stack.client("ses").verify_domain_dkim(Domain=stack.parameters["SenderIdentity"])
 
 
 def subscriber_rows(spec: str) -> list[tuple[str, list[str], bool]]:

@@ -60,7 +60,13 @@ def serve(
         bucket, prefix = outputs["DropBucketName"], outputs["IncomingPrefix"]
         state_file.write_text(
             json.dumps(
-                {"endpoint": endpoint, "site": site.origin, "outbox": str(outbox or ""), "outputs": outputs}
+                {
+                    "endpoint": endpoint,
+                    "site": site.origin,
+                    "outbox": str(outbox or ""),
+                    "outputs": outputs,
+                    "stack_name": stack.stack_name,  # for `newsdrop doctor --local`
+                }
             )
         )
         log.info("local stack %s is up on %s", stack.stack_name, endpoint)

@@ -23,6 +23,10 @@ stack a clock it can move forward instead of sleeping, and publish the SES event
 6. SES event publishing: moto has none. For a configuration set named in ``ses_event_destinations``
    (the local stack registers the template's event destinations), SES v2 SendEmail publishes the Send
    event SES would (messageId, destination, tags) to the destination's SNS topic.
+7. S3 delete markers: deleting an object of a versioned bucket (the drop bucket) makes a delete marker,
+   for which moto sends no notification; S3 sends s3:ObjectRemoved:DeleteMarkerCreated (with the
+   marker's version id and no size or ETag), and ingest unpublishes the article the file named. Events
+   for a versioned bucket carry the object's versionId, as S3's do.
 """
 
 from __future__ import annotations
@@ -121,6 +125,7 @@ def apply() -> None:
     _patch_dynamodb()
     _patch_sqs()
     _patch_sesv2()
+    _patch_s3_delete_markers()
     _applied = True
 
 
@@ -286,6 +291,42 @@ def _patch_sqs() -> None:
 
     sqs.Queue.attributes = property(cheap_attributes)
     sqs.SQSBackend.send_message = send_message
+
+
+def _patch_s3_delete_markers() -> None:
+    from moto.s3 import notifications
+    from moto.s3.models import S3Backend
+
+    original = S3Backend._set_delete_marker
+    marker_event = notifications.S3NotificationEvent.OBJECT_REMOVED_DELETE_MARKER_CREATED_EVENT
+    build_event = notifications._get_s3_event
+
+    def get_s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
+        if event_name != marker_event:
+            event = build_event(event_name, bucket, key, notification_id)
+        else:
+            event = build_event(event_name, bucket, _MarkerView(key), notification_id)
+            del event["Records"][0]["s3"]["object"]["size"], event["Records"][0]["s3"]["object"]["eTag"]
+        if bucket.is_versioned and getattr(key, "version_id", None):
+            # As S3 does: the object's version in a versioned bucket, so a re-upload of the same bytes
+            # is a new drop (ingest records "unchanged") and the delete marker has its own id.
+            event["Records"][0]["s3"]["object"]["versionId"] = str(key.version_id)
+        return event
+
+    def set_delete_marker(self: Any, bucket_name: str, key_name: str) -> Any:
+        marker = original(self, bucket_name, key_name)
+        notifications.send_event(self.account_id, marker_event, self.get_bucket(bucket_name), marker)
+        return marker
+
+    notifications._get_s3_event = get_s3_event
+    S3Backend._set_delete_marker = set_delete_marker
+
+
+class _MarkerView:
+    """What moto's event builder reads of a key, for a delete marker (which has no ETag or size)."""
+
+    def __init__(self, marker: Any):
+        self.name, self.etag, self.size = marker.name, "", None
 
 
 def _patch_sesv2() -> None:

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from newsdrop.local.dispatch import Dispatcher
-from newsdrop.local.report import Drop, article_report, drop_report, email_report, schedule_report
+from newsdrop.local.report import (
+    Drop,
+    article_report,
+    dead_letter_report,
+    drop_report,
+    email_report,
+    schedule_report,
+)
 from newsdrop.local.stack import LocalStack
 
 FAKE_CREDENTIALS = {
@@ -93,18 +100,25 @@ def run_pipeline(
         articles = article_report(stack, [d["slug"] for d in dropped if d["slug"]])
         emails = email_report(stack)
         schedules = schedule_report(dispatcher)
+        dead_letters = dead_letter_report(stack)
         if outbox is not None:
             from newsdrop.local.mail import sent_messages, write_outbox
 
             write_outbox(sent_messages(stack), outbox)
         if site is not None:
             write_site(stack, site)
-    return {"drops": dropped, "articles": articles, "emails": emails, "schedules": schedules}
+    return {
+        "drops": dropped,
+        "articles": articles,
+        "emails": emails,
+        "schedules": schedules,
+        "dead_letters": dead_letters,
+    }
 
 
 def write_site(stack: LocalStack, dest: Path) -> int:
     """The site the publisher wrote while the files were dropped, plus what only a full publish writes
-    (static files, /bookmarks/, the 404 page), copied from the site bucket to ``dest``."""
+    (static files, /search/, /bookmarks/, the 404 page), copied from the site bucket to ``dest``."""
     from newsdrop.site.export import export_site
     from newsdrop.site.wiring import static_files
 
@@ -112,8 +126,8 @@ def write_site(stack: LocalStack, dest: Path) -> int:
     from newsdrop.site.render import HTML, Renderer, SiteSettings
 
     renderer = Renderer(SiteSettings(base_url=stack.output("SiteUrl")))
-    s3.put_object(Bucket=bucket, Key="bookmarks/index.html", Body=renderer.bookmarks_page(), ContentType=HTML)
-    s3.put_object(Bucket=bucket, Key="404.html", Body=renderer.not_found_page(), ContentType=HTML)
+    for key, page in renderer.standing_pages().items():
+        s3.put_object(Bucket=bucket, Key=key, Body=page, ContentType=HTML)
     for key, body, kind in static_files():
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=kind)
     return export_site(s3, bucket, dest)

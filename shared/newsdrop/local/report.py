@@ -85,6 +85,14 @@ def related_lists(stack: LocalStack):
     return lookup
 
 
+def dead_letter_report(stack: LocalStack) -> dict[str, int]:
+    """{queue: messages} for every dead-letter queue of the template, read from SQS now."""
+    from newsdrop.deadletters import dead_letter_depths, dead_letter_queues
+
+    urls = {name: stack.resource(name) for name in dead_letter_queues(stack.cfn["Resources"])}
+    return dead_letter_depths(stack.client("sqs"), urls)
+
+
 def email_report(stack: LocalStack) -> list[dict[str, Any]]:
     """Every message moto's SES recorded, parsed back from its raw MIME."""
     from newsdrop.local.mail import sent_messages

@@ -32,6 +32,14 @@ from newsdrop.local.sam import load_template, translate
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 CODE_BUCKET = "newsdrop-local-code"
 S3_EVENTS_QUEUE = "newsdrop-local-s3-notifications"
+# What a deployment must set (the template gives these no default): values for the local stack. moto
+# sends no mail, so example addresses are safe here and only here.
+LOCAL_DEPLOYMENT = {
+    "SigningSecretParameter": "newsdrop/dev/signing-secret",
+    "SenderAddress": "news@example.com",
+    "SenderIdentity": "example.com",
+    "UnsubscribeAddress": "unsubscribe@news.example.com",
+}
 LOCAL_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
     "POWERTOOLS_DEV": "false",
@@ -166,9 +174,11 @@ class LocalStack:
         self.stack_name = stack_name
         self.session = boto3.session.Session(region_name=region)
         self.template = load_template(root / "template.yaml")
-        self.parameters = {
-            name: str(spec.get("Default", "")) for name, spec in self.template.get("Parameters", {}).items()
-        } | (parameters or {})
+        self.parameters = (
+            {name: str(spec.get("Default", "")) for name, spec in self.template.get("Parameters", {}).items()}
+            | LOCAL_DEPLOYMENT
+            | (parameters or {})
+        )
         self.env_overrides = LOCAL_ENV | (env_overrides or {})
         self.physical: dict[str, str] = {}
         self.functions: dict[str, LocalFunction] = {}
@@ -223,6 +233,7 @@ class LocalStack:
         self._route_s3_notifications()
         self._route_ses_events()
         self._create_schedule_groups()
+        self._create_receipt_rule_sets()
         return self
 
     def _stand_in_for_cloudfront(self, deployable: dict[str, Any]) -> None:
@@ -277,6 +288,15 @@ class LocalStack:
                 name = self.resolve({"Ref": logical_id})
                 self.physical.setdefault(logical_id, name)
                 scheduler.create_schedule_group(Name=name)
+
+    def _create_receipt_rule_sets(self) -> None:
+        """moto's CloudFormation skips SES receipt rule sets; its SES API keeps them. Created inactive,
+        as CloudFormation leaves them: activating one is the operator's step (`newsdrop doctor`)."""
+        for logical_id, res in self.cfn["Resources"].items():
+            if res["Type"] == "AWS::SES::ReceiptRuleSet":
+                name = self.resolve({"Ref": logical_id})
+                self.physical.setdefault(logical_id, name)
+                self.client("ses").create_receipt_rule_set(RuleSetName=name)
 
     @property
     def schedule_groups(self) -> list[str]:

@@ -7,11 +7,13 @@ Key schema: ``pk`` (S, HASH) + ``sk`` (S, RANGE), on-demand, no GSI.
 | DOC#<slug>      | RELATED     | the page-ready list: ``entries`` [{slug, title, excerpt, score}]        |
 | DOC#<slug>      | DOC         | what scoring needs: title, excerpt, published, tags, tf, ex (JSON)...   |
 | DOC#<slug>      | HOLDERS     | ``holders``: string set of slugs whose lists contain this slug          |
-| TERM#<term>     | POSTINGS    | ``p``: JSON [[slug, weight], ...], the heaviest ``POSTINGS_CAP``        |
+| TERM#<term>     | POSTINGS    | ``p``: JSON [[slug, weight], ...], the heaviest ``POSTINGS_CAP`` (1)    |
 | STATS           | HEAD        | snapshot ``version``, ``shards``, ``pending`` delta count               |
 | STATS           | SNAP#<i>    | shard i of the DF snapshot and topic model: ``data`` zlib(JSON)         |
 | STATS#DELTA     | <slug>#<fp> | one article's distinct terms (+1) or, with ``#del``, their removal (-1) |
 | INDEX           | STATE       | ``newest`` order key, ``generation`` (updates begun), ``dirty`` flag    |
+
+(1) A term too long for a partition key ends in the SHA-256 of the whole term (``newsdrop.keys``).
 
 The page reads one item: ``GetItem(pk=DOC#<slug>, sk=RELATED)``. Every write is a full put of a value
 computed from the stored state, or a set ADD/DELETE, so replaying a batch changes nothing.
@@ -38,6 +40,7 @@ from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import Binary
 from botocore.exceptions import ClientError
 
+from newsdrop.keys import bounded
 from newsdrop.models import RelatedEntry
 from newsdrop.related.engine import Delta, DocRecord, InMemoryRelatedIndex, StatsHead, TermStats
 
@@ -79,6 +82,7 @@ def _doc_to_item(doc: DocRecord) -> dict[str, Any]:
         "fingerprint": doc.fingerprint,
         "posted": " ".join(doc.posted),
         "ex": json.dumps(doc.ex, separators=(",", ":"), sort_keys=True),
+        **({"emb": doc.emb} if doc.emb else {}),  # packed sentence embedding (related.semantic)
     }
 
 
@@ -86,8 +90,13 @@ def _list_item(slug: str, entries: Sequence[RelatedEntry]) -> dict[str, Any]:
     return {**_doc_key(slug, "RELATED"), "entries": _entries_to_item(entries)}
 
 
+def _term_key(term: str) -> dict[str, str]:
+    # A term is any run of letters in an article: bounded, or one long "word" fails the whole batch.
+    return {"pk": bounded("TERM#", term), "sk": "POSTINGS"}
+
+
 def _postings_item(term: str, plist: Sequence[tuple[str, float]]) -> dict[str, Any]:
-    return {"pk": f"TERM#{term}", "sk": "POSTINGS", "p": json.dumps([[s, w] for s, w in plist])}
+    return {**_term_key(term), "p": json.dumps([[s, w] for s, w in plist])}
 
 
 def _delta_item(delta: Delta) -> dict[str, Any]:
@@ -142,6 +151,7 @@ def _doc_from_item(item: Mapping[str, Any]) -> DocRecord:
         fingerprint=item["fingerprint"],
         posted=item["posted"].split() if item.get("posted") else [],
         ex=json.loads(item["ex"]) if item.get("ex") else {},
+        emb=item.get("emb", ""),
     )
 
 
@@ -217,12 +227,13 @@ class DynamoDBRelatedIndex:
 
     # -- postings ----------------------------------------------------------------------------------
     def get_postings(self, terms: Iterable[str]) -> dict[str, list[tuple[str, float]]]:
-        items = self._batch_get([{"pk": f"TERM#{t}", "sk": "POSTINGS"} for t in terms])
-        return {item["pk"][5:]: [(s, float(w)) for s, w in json.loads(item["p"])] for item in items}
+        by_key = {_term_key(t)["pk"]: t for t in terms}
+        items = self._batch_get([_term_key(t) for t in by_key.values()])
+        return {by_key[item["pk"]]: [(s, float(w)) for s, w in json.loads(item["p"])] for item in items}
 
     def put_postings(self, postings: Mapping[str, list[tuple[str, float]]]) -> None:
         puts = [_postings_item(t, plist) for t, plist in postings.items() if plist]
-        deletes = [{"pk": f"TERM#{t}", "sk": "POSTINGS"} for t, plist in postings.items() if not plist]
+        deletes = [_term_key(t) for t, plist in postings.items() if not plist]
         self._batch_write(puts, deletes)
 
     # -- lists -------------------------------------------------------------------------------------

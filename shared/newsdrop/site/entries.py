@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Protocol
 
 from newsdrop.ingest.text import slug_or_empty
@@ -20,6 +20,7 @@ class Entry:
     title: str
     excerpt: str
     author: str | None = None
+    authors: list[str] = field(default_factory=list)  # each co-author; empty in entries stored before
     published: str  # ISO 8601, UTC
     updated: str | None = None  # set when a published article was corrected
     tags: list[Tag] = field(default_factory=list)
@@ -35,6 +36,10 @@ class Entry:
     def _from_dict(cls, data: dict) -> Entry:
         tags = [Tag.from_json(t) for t in data.pop("tags", [])]
         return cls(**data, tags=tags)
+
+    @property
+    def names(self) -> list[str]:
+        return self.authors or ([self.author] if self.author else [])
 
     @property
     def sort_key(self) -> str:
@@ -77,12 +82,24 @@ def author_key(author: str | None) -> str | None:
     return slug_or_empty(author) or None if author else None
 
 
+def author_names(article: Article) -> list[str]:
+    """The article's authors, each once (an item stored before co-authors has only the joined string)."""
+    names = article.authors or ([article.author] if article.author else [])
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def byline(names: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}" if names else ""
+
+
 def entry_for(article: Article, updated: str | None) -> Entry:
     return Entry(
         slug=article.slug,
         title=article.title,
         excerpt=article.excerpt,
         author=article.author,
+        authors=author_names(article),
         published=article.published.isoformat(),
         updated=updated,
         tags=display_tags(article),
@@ -91,9 +108,10 @@ def entry_for(article: Article, updated: str | None) -> Entry:
 
 def listings_for(article: Article) -> list[str]:
     listings = [ALL, *(tag_listing(t.key) for t in display_tags(article))]
-    key = author_key(article.author)
-    if key:
-        listings.append(author_listing(key))
+    for name in author_names(article):
+        key = author_key(name)
+        if key and author_listing(key) not in listings:
+            listings.append(author_listing(key))
     return listings
 
 
@@ -114,6 +132,12 @@ class SiteIndex(Protocol):
     def newest(self, listing: str, n: int) -> list[Entry]: ...  # newest first
     def between(self, listing: str, low: str, high: str) -> list[Entry]: ...  # sort keys, oldest first
     def months(self) -> list[str]: ...  # months (YYYY-MM) holding published articles
+    def claim_labels(self, tags: list[Tag]) -> dict[str, str]: ...  # key -> the label the site uses
+    def all_labels(self) -> dict[str, str]: ...
+    # the search index (newsdrop.site.search): one document per (shard, article)
+    def search_put(self, shard: str, slug: str, doc: dict) -> None: ...
+    def search_remove(self, shard: str, slug: str) -> None: ...
+    def search_docs(self, shard: str) -> list[dict]: ...  # by slug
 
 
 class InMemorySiteIndex:
@@ -122,6 +146,8 @@ class InMemorySiteIndex:
     def __init__(self) -> None:
         self.records: dict[str, SiteRecord] = {}
         self.listings: dict[str, dict[str, Entry]] = {}
+        self.labels: dict[str, str] = {}
+        self.search: dict[str, dict[str, dict]] = {}
 
     def get_record(self, slug: str) -> SiteRecord | None:
         return self.records.get(slug)
@@ -165,3 +191,30 @@ class InMemorySiteIndex:
 
     def months(self) -> list[str]:
         return sorted({e.month for e in self.listings.get(ALL, {}).values()})
+
+    def claim_labels(self, tags: list[Tag]) -> dict[str, str]:
+        return {t.key: self.labels.setdefault(t.key, t.label) for t in tags}
+
+    def all_labels(self) -> dict[str, str]:
+        return dict(self.labels)
+
+    def search_put(self, shard: str, slug: str, doc: dict) -> None:
+        self.search.setdefault(shard, {})[slug] = doc
+
+    def search_remove(self, shard: str, slug: str) -> None:
+        self.search.get(shard, {}).pop(slug, None)
+
+    def search_docs(self, shard: str) -> list[dict]:
+        docs = self.search.get(shard, {})
+        return [docs[s] for s in sorted(docs)]
+
+
+def with_site_labels(article: Article, index: SiteIndex) -> Article:
+    """The article with each tag labelled as everywhere else on the site: the first label a tag was
+    published with is its label for good ("#elections" and "#Elections" are one tag, shown one way)."""
+    labels = index.claim_labels(display_tags(article))
+    return replace(
+        article,
+        editor_tags=[Tag(t.key, labels.get(t.key, t.label)) for t in article.editor_tags],
+        auto_tags=[Tag(t.key, labels.get(t.key, t.label)) for t in article.auto_tags],
+    )

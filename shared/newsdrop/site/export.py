@@ -29,6 +29,7 @@ def publish_all(
         bucket=outputs["SiteBucketName"],
         distribution_id=outputs["SiteDistributionId"],
         base_url=outputs["SiteUrl"],
+        config_bucket=outputs.get("DropBucketName"),
         session=session,
     )
     articles = list(ArticleStore(outputs["ArticlesTableName"], dynamodb).iter_articles())

@@ -66,7 +66,22 @@ def month_sitemap_key(month: str) -> str:
 SITEMAP_INDEX_KEY = "sitemap.xml"
 NEWS_SITEMAP_KEY = "news-sitemap.xml"
 BOOKMARKS_KEY = "bookmarks/index.html"
+SEARCH_KEY = "search/index.html"
+TAGS_INDEX_KEY = "tags/index.html"
 NOT_FOUND_KEY = "404.html"
+
+
+# Every top-level path the site writes, and every one CloudFront sends elsewhere (the subscription API,
+# whose links in emails already sent must keep working): an article's slug is never one of these, or its
+# page would replace (or be replaced by) the site's own, or be routed away from the bucket.
+RESERVED_SLUGS = frozenset(
+    {
+        "api", "authors", "bookmarks", "media", "page", "search", "sitemaps", "static", "tags",
+        "404-html", "feed-json", "feed-xml", "index-html", "news-sitemap-xml", "robots-txt", "sitemap-xml",
+        "favicon-ico", "404", "feed", "index", "sitemap", "news-sitemap", "robots", "favicon",
+        "confirm", "preferences", "subscribers", "unsubscribe", "subscribe",
+    }
+)  # fmt: skip
 
 
 def url_path(key: str) -> str:

@@ -15,15 +15,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from newsdrop.models import Article, RelatedEntry, is_public
-from newsdrop.site.entries import Entry, SiteIndex, SiteRecord, entry_for, listings_for
+from newsdrop.site import search
+from newsdrop.site.entries import (
+    Entry,
+    SiteIndex,
+    SiteRecord,
+    author_key,
+    entry_for,
+    listings_for,
+    with_site_labels,
+)
 from newsdrop.site.layout import (
     ALL,
-    BOOKMARKS_KEY,
     FEED_SIZE,
     NEWS_SITEMAP_KEY,
-    NOT_FOUND_KEY,
     PAGE_SIZE,
     SITEMAP_INDEX_KEY,
+    TAGS_INDEX_KEY,
     ListingChange,
     PageSpec,
     article_api_key,
@@ -34,6 +42,8 @@ from newsdrop.site.layout import (
     month_sitemap_key,
     page_key,
     pages_to_change,
+    tag_listing,
+    url_path,
 )
 from newsdrop.site.render import HTML, JSON, JSON_FEED, RSS, XML, Renderer
 
@@ -86,7 +96,7 @@ def listing_title(listing: str, entries: list[Entry], site_name: str) -> str:
     if kind == "tag":
         label = next((t.label for e in entries for t in e.tags if t.key == key), key)
         return f"#{label}"
-    author = next((e.author for e in entries if e.author), key)
+    author = next((n for e in entries for n in e.names if author_key(n) == key), key)
     return f"Articles by {author}"
 
 
@@ -113,14 +123,15 @@ class SitePublisher:
         out = SiteChanges()
         listings: dict[str, ListingChange] = {}
         months: set[str] = set()
+        searched: set[str] = set()
         rendered: set[str] = set()
         for slug in dict.fromkeys(changed_articles):
-            self._article_changed(slug, out, listings, months)
+            self._article_changed(slug, out, listings, months, searched)
             rendered.add(slug)
         for slug in dict.fromkeys(changed_related):
             if slug in rendered:
                 continue
-            article = self.articles.get_article(slug)
+            article = self._article(slug)
             record = self.index.get_record(slug)
             if article is not None and record is not None and record.public and is_public(article):
                 self._write_article(article, record, out)
@@ -128,12 +139,26 @@ class SitePublisher:
             self._write_listing(listing, change, out)
         if months:
             self._write_sitemaps(months, out)
+        self._write_search(searched, out)
+        if any(c.before == 0 or c.after == 0 for n, c in listings.items() if n.startswith("tag/")):
+            self._write_tags_index(out)  # a tag appeared or went: the list of topics changed
         return out
 
-    def _article_changed(
-        self, slug: str, out: SiteChanges, listings: dict[str, ListingChange], months: set[str]
-    ) -> None:
+    def _article(self, slug: str) -> Article | None:
         article = self.articles.get_article(slug)
+        return (
+            with_site_labels(article, self.index) if article is not None and is_public(article) else article
+        )
+
+    def _article_changed(
+        self,
+        slug: str,
+        out: SiteChanges,
+        listings: dict[str, ListingChange],
+        months: set[str],
+        searched: set[str],
+    ) -> None:
+        article = self._article(slug)
         record = self.index.get_record(slug)
         live = record if record is not None and record.public else None
         if article is None or not is_public(article):
@@ -146,6 +171,7 @@ class SitePublisher:
                     self._removed_again(listing, record.entry, listings)
             if record is not None:
                 months.add(record.entry.month)
+                self._unindex(record.entry, searched, out)
             out.delete(article_key(slug))
             out.delete(article_api_key(slug))
             return
@@ -170,6 +196,9 @@ class SitePublisher:
             )
         if live is None or live.entry != entry or replay:
             months.update({entry.month, live.entry.month} if live else {entry.month})
+            if live is not None:
+                self._unindex(live.entry, searched, out, keep=search.shards(entry))
+            self._index(entry, searched, out)
         new_record = SiteRecord(entry=entry, listings=wanted, revision=article.revision)
         self.index.put_record(new_record)
         self._write_article(article, new_record, out)
@@ -213,6 +242,37 @@ class SitePublisher:
             listings[listing].widen(start, stop, after)
         else:
             listings[listing] = ListingChange(before, after, start, stop)
+
+    def _index(self, entry: Entry, searched: set[str], out: SiteChanges) -> None:
+        for shard, words in search.shards(entry).items():
+            self.index.search_put(shard, entry.slug, search.posting(entry, words))
+            searched.add(shard)
+        document = search.document(entry, url_path(article_key(entry.slug)))
+        out.put(search.doc_key(entry.slug), self.renderer.search_json(document), JSON)
+
+    def _unindex(
+        self, entry: Entry, searched: set[str], out: SiteChanges, keep: dict[str, list[str]] | None = None
+    ) -> None:
+        for shard in search.shards(entry):
+            if shard not in (keep or {}):
+                self.index.search_remove(shard, entry.slug)
+            searched.add(shard)
+        if keep is None:  # withdrawn: its result document goes too
+            out.delete(search.doc_key(entry.slug))
+
+    def _write_search(self, searched: set[str], out: SiteChanges) -> None:
+        for shard in sorted(searched):
+            docs = self.index.search_docs(shard)
+            if docs:
+                out.put(search.shard_key(shard), self.renderer.search_json({"docs": docs}), JSON)
+            else:
+                out.delete(search.shard_key(shard))
+
+    def _write_tags_index(self, out: SiteChanges) -> None:
+        labels = self.index.all_labels()
+        tags = [(k, labels[k]) for k in sorted(labels, key=lambda k: labels[k].casefold())]
+        live = [(k, label) for k, label in tags if self.index.count(tag_listing(k))]
+        out.put(TAGS_INDEX_KEY, self.renderer.tags_page(live), HTML)
 
     # -- what gets rendered -------------------------------------------------------------------------
     def _write_article(self, article: Article, record: SiteRecord, out: SiteChanges) -> None:
@@ -278,7 +338,7 @@ class SitePublisher:
         """Every object of the site (into an index that starts empty): ``newsdrop publish --all``.
         ``updated``: when each corrected article was corrected, kept from the previous site records."""
         out = SiteChanges()
-        public = [a for a in articles if is_public(a)]
+        public = [with_site_labels(a, self.index) for a in articles if is_public(a)]
         for article in public:
             entry = entry_for(article, (updated or {}).get(article.slug))
             record = SiteRecord(entry=entry, listings=listings_for(article), revision=article.revision)
@@ -294,6 +354,11 @@ class SitePublisher:
             total = self.index.count(listing)
             self._write_listing(listing, ListingChange(0, total, 0, total), out)
         self._write_sitemaps({e.month for e in self.index.between(ALL, "", "\uffff")}, out)
-        out.put(BOOKMARKS_KEY, self.renderer.bookmarks_page(), HTML)
-        out.put(NOT_FOUND_KEY, self.renderer.not_found_page(), HTML)
+        searched: set[str] = set()
+        for article in public:
+            self._index(self.index.get_record(article.slug).entry, searched, out)
+        self._write_search(searched, out)
+        self._write_tags_index(out)
+        for key, page in self.renderer.standing_pages().items():
+            out.put(key, page, HTML)
         return out

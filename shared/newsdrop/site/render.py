@@ -9,15 +9,20 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from newsdrop.ingest.text import make_excerpt
+from newsdrop.ingest.text import make_excerpt, xml_safe
 from newsdrop.models import Article, RelatedEntry
-from newsdrop.site.entries import Entry, author_key, display_tags
+from newsdrop.site import search
+from newsdrop.site.entries import Entry, author_key, author_names, byline, display_tags
 from newsdrop.site.layout import (
     ALL,
+    BOOKMARKS_KEY,
+    NOT_FOUND_KEY,
+    SEARCH_KEY,
     PageSpec,
     article_key,
     listing_prefix,
@@ -46,21 +51,46 @@ def article_body_html(article: Article) -> Markup:
     return Markup("\n").join(Markup("<p>{}</p>").format(p) for p in paragraphs)
 
 
+DEFAULT_PITCH = "Get an email when a new article is published"
+
+
 @dataclass(frozen=True)
 class SiteSettings:
+    """What a newsroom says about itself (newsdrop.site.config reads it: template parameters, then the
+    drop bucket's site.yaml)."""
+
     base_url: str  # https://d123.cloudfront.net or the custom domain, no trailing slash
     name: str = "Newsdrop"
     subscribe_action: str = "/subscribers"  # CloudFront routes the subscription API on the same origin
+    language: str = "en"  # <html lang>, the feeds' language
+    byline_prefix: str = "By"
+    # "{subscribers}" in the pitch is the configured number of readers, rounded down; without one, a
+    # pitch that would need it is replaced by the default (no page claims an audience it has not got).
+    subscribe_pitch: str = DEFAULT_PITCH
+    subscribers: int | None = None
+    date_format: str = "%-d %B %Y"  # strftime
 
     def absolute(self, path: str) -> str:
         return self.base_url.rstrip("/") + path
 
+    @property
+    def pitch(self) -> str:
+        if "{subscribers}" not in self.subscribe_pitch:
+            return self.subscribe_pitch
+        if not self.subscribers:
+            return DEFAULT_PITCH
+        return self.subscribe_pitch.replace("{subscribers}", f"{_round_down(self.subscribers):,}")
 
-def _date(value: str | datetime | None) -> str:
-    if value is None:
-        return ""
+
+def _round_down(count: int) -> int:
+    """Two significant figures, never more than the count: 4 -> 4, 1,234 -> 1,200."""
+    scale = 10 ** max(len(str(count)) - 2, 0)
+    return count // scale * scale
+
+
+def _moment(value: str | datetime) -> datetime:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return f"{moment:%-d %B %Y}"
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _rfc822(value: str) -> str:
@@ -71,10 +101,23 @@ def _rfc822(value: str) -> str:
 
 
 def _iso(value: str | datetime) -> str:
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.isoformat()
+    """ISO 8601 with at most milliseconds: HTML's <time> allows 1-3 digits of a second's fraction."""
+    moment = _moment(value)
+    return moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
+
+
+def _xml_text(value: Any) -> Any:
+    """Every value a template prints, without characters XML cannot hold (ingest removes them; items
+    stored before it did may still carry one, and one would make a whole feed ill-formed)."""
+    if isinstance(value, Markup):
+        return Markup(xml_safe(value))  # noqa: S704 (already markup; only characters removed)
+    return xml_safe(value) if isinstance(value, str) else value
+
+
+def _html_in_xml(text: str) -> Markup:
+    """Text for an RSS element that readers take as HTML (<description>): escaped as HTML, then as XML,
+    so "<img src=x>" written as text stays text in every feed reader."""
+    return Markup(escape(str(escape(text))))  # noqa: S704 (escaped twice just here)
 
 
 class Renderer:
@@ -90,18 +133,37 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters["date"] = _date
+        env.finalize = _xml_text
+        env.filters["date"] = self._date
         env.filters["rfc822"] = _rfc822
         env.filters["iso"] = _iso
         env.filters["tojson_ld"] = _json_ld
+        env.filters["html_in_xml"] = _html_in_xml
         env.globals.update(
             site=self.settings,
+            byline=byline,
+            share_links=self.share_links,
             article_url=lambda slug: url_path(article_key(slug)),
             tag_url=lambda key: url_path(f"tags/{key}/"),
             author_url=lambda name: url_path(f"authors/{author_key(name)}/") if author_key(name) else None,
             static=lambda name: f"/static/{name}",
         )
         return env
+
+    def _date(self, value: str | datetime | None) -> str:
+        return "" if value is None else _moment(value).strftime(self.settings.date_format)
+
+    def share_links(self, title: str, url: str) -> list[tuple[str, str]]:
+        """(name, href) of plain share links: no third-party script, nothing loaded until a reader clicks."""
+        text = quote(title, safe="")
+        link = quote(url, safe="")
+        return [
+            ("Email", f"mailto:?subject={text}&body={link}"),
+            ("Bluesky", f"https://bsky.app/intent/compose?text={text}%20{link}"),
+            ("Mastodon", f"https://mastodonshare.com/?text={text}&url={link}"),
+            ("LinkedIn", f"https://www.linkedin.com/sharing/share-offsite/?url={link}"),
+            ("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={link}"),
+        ]
 
     def _html(self, template: str, **context: Any) -> bytes:
         return self.env.get_template(template).render(**context).encode()
@@ -120,11 +182,13 @@ class Renderer:
             "keywords": [t.label for t in tags],
             "description": article.excerpt,
         }
-        if article.author:
-            ld["author"] = {"@type": "Person", "name": article.author}
+        names = author_names(article)
+        if names:
+            ld["author"] = [self._person(n) for n in names]
         return self._html(
             "article.html",
             article=article,
+            authors=author_names(article),
             tags=tags,
             body=article_body_html(article),
             related=[
@@ -136,6 +200,13 @@ class Renderer:
             json_ld=ld,
             bookmarks_empty=BOOKMARKS_EMPTY,
         )
+
+    def _person(self, name: str) -> dict[str, str]:
+        person = {"@type": "Person", "name": name}
+        key = author_key(name)
+        if key:
+            person["url"] = self.settings.absolute(url_path(f"authors/{key}/"))
+        return person
 
     def listing_page(self, listing: str, title: str, spec: PageSpec, entries: list[Entry]) -> bytes:
         prefix = listing_prefix(listing)
@@ -156,6 +227,29 @@ class Renderer:
         return self._html(
             "bookmarks.html", empty=BOOKMARKS_EMPTY, canonical=self.settings.absolute("/bookmarks/")
         )
+
+    def search_page(self) -> bytes:
+        return self._html(
+            "search.html",
+            canonical=self.settings.absolute("/search/"),
+            stopwords=" ".join(sorted(search.STOPWORDS)),
+            prefix=search.PREFIX,
+        )
+
+    def tags_page(self, tags: list[tuple[str, str]]) -> bytes:
+        return self._html("tags.html", tags=tags, canonical=self.settings.absolute("/tags/"))
+
+    def search_json(self, value: dict[str, Any]) -> bytes:
+        """A search shard or result document: compact, it is fetched while the reader types."""
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def standing_pages(self) -> dict[str, bytes]:
+        """The pages no article changes (only a full publish writes them): key -> HTML."""
+        return {
+            SEARCH_KEY: self.search_page(),
+            BOOKMARKS_KEY: self.bookmarks_page(),
+            NOT_FOUND_KEY: self.not_found_page(),
+        }
 
     def not_found_page(self) -> bytes:
         return self._html("404.html", canonical=None)
@@ -179,7 +273,7 @@ class Renderer:
             "title": title,
             "home_page_url": self.settings.absolute(url_path(page_key(listing, None))),
             "feed_url": self.settings.absolute(url_path(f"{prefix}feed.json")),
-            "language": "en",
+            "language": self.settings.language,
             "items": [self._feed_item(e) for e in entries],
         }
         return _json_bytes(feed)
@@ -197,8 +291,13 @@ class Renderer:
         }
         if entry.updated:
             item["date_modified"] = _iso(entry.updated)
-        if entry.author:
-            item["authors"] = [{"name": entry.author}]
+        if entry.names:
+            item["authors"] = [
+                {"name": n, "url": self.settings.absolute(url_path(f"authors/{author_key(n)}/"))}
+                if author_key(n)
+                else {"name": n}
+                for n in entry.names
+            ]
         return item
 
     def month_sitemap(self, entries: list[Entry]) -> bytes:
@@ -227,6 +326,8 @@ class Renderer:
                 "url": self.settings.absolute(url_path(article_key(article.slug))),
                 "title": article.title,
                 "author": article.author,
+                "authors": author_names(article),
+                "summary": article.summary,
                 "published": _iso(article.published),
                 "updated": _iso(updated) if updated else None,
                 "reading_minutes": article.reading_minutes,
@@ -260,6 +361,7 @@ class Renderer:
             "url": self.settings.absolute(url_path(article_key(entry.slug))),
             "title": entry.title,
             "author": entry.author,
+            "authors": entry.names,
             "published": _iso(entry.published),
             "updated": _iso(entry.updated) if entry.updated else None,
             "excerpt": entry.excerpt,

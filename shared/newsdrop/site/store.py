@@ -9,6 +9,8 @@ Site table, ``pk``/``sk``, on demand, no index:
 | LIST#<listing>   | E#<published>#<slug>       | one list entry (``e``: JSON); pages are Queries of these  |
 | LIST#<listing>   | COUNT                      | ``n``: entries in the listing (page numbers need it)      |
 | MONTHS           | <YYYY-MM>                  | ``n``: published articles of the month (sitemap index)    |
+| LABELS           | <tag key>                  | ``label``: the tag's one label on the site (first wins)   |
+| SEARCH#<shard>   | <slug>                     | ``d``: the article's search document in that shard (JSON) |
 
 An entry and its counts change in one transaction whose condition is the entry's presence, so a replayed
 stream record changes no count.
@@ -17,6 +19,7 @@ stream record changes no count.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -25,6 +28,7 @@ import boto3
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
+from newsdrop.models import Tag, compact_json
 from newsdrop.site.entries import Entry, InMemorySiteIndex, SiteRecord
 from newsdrop.site.layout import ALL
 from newsdrop.site.publish import SiteChanges
@@ -174,6 +178,57 @@ class DynamoDBSiteIndex:
         pages = self._query(Key("pk").eq("MONTHS"))
         return [i["sk"] for page in pages for i in page["Items"] if int(i.get("n", 0)) > 0]
 
+    # -- tag labels ----------------------------------------------------------------------------------
+    def claim_labels(self, tags: list[Tag]) -> dict[str, str]:
+        keys = list(dict.fromkeys(t.key for t in tags))
+        if not keys:
+            return {}
+        found = self._labels(keys)
+        for tag in tags:
+            if tag.key in found:
+                continue
+            try:
+                self.table.put_item(
+                    Item={"pk": "LABELS", "sk": tag.key, "label": tag.label},
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+                found[tag.key] = tag.label
+            except ClientError as err:
+                if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+                found.update(self._labels([tag.key]))  # another invocation claimed it first
+        return found
+
+    def _labels(self, keys: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), _BATCH_GET):
+            request: dict[str, Any] = {
+                self.table_name: {
+                    "Keys": [{"pk": "LABELS", "sk": k} for k in keys[start : start + _BATCH_GET]],
+                    "ConsistentRead": True,
+                }
+            }
+            while request:
+                resp = self.resource.batch_get_item(RequestItems=request)
+                found |= {i["sk"]: i["label"] for i in resp["Responses"].get(self.table_name, [])}
+                request = resp.get("UnprocessedKeys") or {}
+        return found
+
+    def all_labels(self) -> dict[str, str]:
+        pages = self._query(Key("pk").eq("LABELS"))
+        return {i["sk"]: i["label"] for page in pages for i in page["Items"]}
+
+    # -- the search index ---------------------------------------------------------------------------
+    def search_put(self, shard: str, slug: str, doc: dict) -> None:
+        self.table.put_item(Item={"pk": f"SEARCH#{shard}", "sk": slug, "d": compact_json(doc)})
+
+    def search_remove(self, shard: str, slug: str) -> None:
+        self.table.delete_item(Key={"pk": f"SEARCH#{shard}", "sk": slug})
+
+    def search_docs(self, shard: str) -> list[dict]:
+        pages = self._query(Key("pk").eq(f"SEARCH#{shard}"))
+        return [json.loads(i["d"]) for page in pages for i in page["Items"]]
+
     # -- a full publish ------------------------------------------------------------------------------
     def corrections(self) -> dict[str, str]:
         """slug -> when it was corrected, for every article the site shows as updated (one scan)."""
@@ -230,6 +285,11 @@ def site_items(built: InMemorySiteIndex) -> dict[tuple[str, str], dict[str, Any]
                 months[entry.month] = months.get(entry.month, 0) + 1
     for month, n in months.items():
         items[("MONTHS", month)] = {"n": n}
+    for key, label in built.labels.items():
+        items[("LABELS", key)] = {"label": label}
+    for shard, docs in built.search.items():
+        for slug, doc in docs.items():
+            items[(f"SEARCH#{shard}", slug)] = {"d": compact_json(doc)}
     return {(pk, sk): {"pk": pk, "sk": sk, **values} for (pk, sk), values in items.items()}
 
 

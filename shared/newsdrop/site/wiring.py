@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from newsdrop.site.config import load_settings
 from newsdrop.site.publish import SiteChanges, SitePublisher
 from newsdrop.site.render import Renderer, SiteSettings
 from newsdrop.site.store import (
@@ -92,6 +93,7 @@ def build_runtime(
     distribution_id: str,
     base_url: str,
     site_name: str = "Newsdrop",
+    config_bucket: str | None = None,
     session: Any | None = None,
     index: Any | None = None,
 ) -> PublisherRuntime:
@@ -103,11 +105,14 @@ def build_runtime(
     session = session or boto3.session.Session()
     dynamodb = session.resource("dynamodb")
     related = DynamoDBRelatedIndex(related_table, dynamodb)
+    settings = load_settings(
+        SiteSettings(base_url=base_url, name=site_name), session.client("s3"), config_bucket
+    )
     publisher = SitePublisher(
         ArticleStore(articles_table, dynamodb),
         related.related_for,
         index if index is not None else DynamoDBSiteIndex(site_table, dynamodb),
-        Renderer(SiteSettings(base_url=base_url, name=site_name)),
+        Renderer(settings),
     )
     return PublisherRuntime(
         publisher,
@@ -127,6 +132,7 @@ def publisher_runtime() -> PublisherRuntime:
         distribution_id=os.environ["DISTRIBUTION_ID"],
         base_url=os.environ["SITE_BASE_URL"],
         site_name=os.environ.get("SITE_NAME", "Newsdrop"),
+        config_bucket=os.environ.get("SITE_CONFIG_BUCKET"),  # its site.yaml (newsdrop.site.config)
     )
 
 
@@ -154,6 +160,8 @@ def publish_everything(
     from newsdrop.site.entries import InMemorySiteIndex
 
     built = InMemorySiteIndex()
+    if site_index is not None:  # tags keep the labels they were published with
+        built.labels.update(site_index.all_labels())
     publisher = runtime.publisher
     full = SitePublisher(publisher.articles, publisher.related, built, publisher.renderer, now=publisher.now)
     changes = full.publish_all(
