@@ -17,6 +17,7 @@ the keys each. The lists are those of ``newsdrop reindex`` by construction; the 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,8 @@ from newsdrop.ingest.ingestor import DroppedObject, Ingestor
 from newsdrop.related.engine import InMemoryRelatedIndex, order_key, update_for_article
 from newsdrop.related.shards import put_if_different, sweep_segment
 from newsdrop.related.store import DynamoDBRelatedIndex, canonical_items
+
+log = logging.getLogger(__name__)
 
 ARCHIVE_MARKER = "archive_run"  # attribute on an imported article's live item; the stream filters skip it
 IMPORT_BATCH = 50  # files per map item: one invocation ingests them in ~1-3 s
@@ -136,6 +139,7 @@ def import_batch(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
         try:
             outcome = ingestor.ingest(DroppedObject(bucket=event["bucket"], key=key))
         except Exception:  # noqa: BLE001 (an AWS failure: the others go on, then the batch is retried)
+            log.exception("archive file failed, the batch will be retried", extra={"key": key})
             failed.append(key)
             continue
         counts[outcome.status if outcome.status in counts else "stored"] += 1
