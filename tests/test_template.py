@@ -97,12 +97,17 @@ def test_each_library_layer_is_built_with_bytecode_and_carried_only_where_import
         for name, r in template.items()
         if r["Type"] == "AWS::Serverless::Function"
     }
-    assert {n for n, layers in carried.items() if "BodyLibrariesLayer" in layers} == {"IngestFunction"}
+    # the ingest, and the archive import's batches (the same Ingestor)
+    assert {n for n, layers in carried.items() if "BodyLibrariesLayer" in layers} == {
+        "IngestFunction",
+        "ArchiveFunction",
+    }
     assert {n for n, layers in carried.items() if "ImagesLayer" in layers} == {"ImageFunction"}  # Pillow
-    # the model (90 MB) goes only where articles are embedded
+    # the model (90 MB) goes only where articles are embedded (the archive's replay embeds them too)
     assert {n for n, layers in carried.items() if "EmbeddingLayer" in layers} == {
         "RelatedFunction",
         "RebuildFunction",
+        "ArchiveFunction",
     }
     assert "sha256sum -c" in makefile.split("build-EmbeddingLayer:\n")[1]
     assert "--require-hashes" in makefile.split("build-EmbeddingLayer:\n")[1]

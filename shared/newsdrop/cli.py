@@ -34,6 +34,15 @@ def main(argv: list[str] | None = None) -> int:
         help="after the drops, move the local clock to this time (e.g. 2027-06-01T12:05:00Z): "
         "schedules due by then fire (embargoed articles publish, expiries pass)",
     )
+    run.add_argument(
+        "--archive",
+        action="store_true",
+        help="import PATHs (folders, files, a .jsonl of articles) as an archive: one archive-import execution "
+        "(no email, lists and pages computed once at the end); see docs/archive.md",
+    )
+    run.add_argument(
+        "--verify", action="store_true", help="with --archive: compare every list with a reindex"
+    )
     run.set_defaults(func=cmd_run)
 
     dev = sub.add_parser("dev", help="a live local stack: moto server + event dispatcher (Ctrl-C stops)")
@@ -70,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     where = reindex.add_mutually_exclusive_group()
     where.add_argument("--local", action="store_true", help="the stack `newsdrop dev` runs on this machine")
     where.add_argument("--stack", default="newsdrop", help="a deployed stack's name (default: newsdrop)")
+    reindex.add_argument(
+        "--in-process", action="store_true", help="here, in one process, not by the stack's state machine"
+    )
     reindex.set_defaults(func=cmd_reindex)
 
     publish = sub.add_parser("publish", help="re-render the reader site (after a template or design change)")
@@ -79,7 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     where = publish.add_mutually_exclusive_group()
     where.add_argument("--local", action="store_true", help="the stack `newsdrop dev` runs on this machine")
     where.add_argument("--stack", default="newsdrop", help="a deployed stack's name (default: newsdrop)")
+    publish.add_argument(
+        "--in-process", action="store_true", help="here, in one process, not by the stack's state machine"
+    )
     publish.set_defaults(func=cmd_publish)
+
+    from newsdrop.archive.commands import add_import_parser
+
+    add_import_parser(sub, _stack_options)
 
     args = parser.parse_args(argv)
     return args.func(args)
@@ -89,6 +108,19 @@ def _stack_options(command: argparse.ArgumentParser) -> None:
     where = command.add_mutually_exclusive_group()
     where.add_argument("--local", action="store_true", help="the stack `newsdrop dev` runs on this machine")
     where.add_argument("--stack", default="newsdrop", help="a deployed stack's name (default: newsdrop)")
+
+
+def _sharded(args: argparse.Namespace, kind: str) -> int | None:
+    """A deployed stack's state machine does it (docs/archive.md); None: do it here, as before (the
+    `newsdrop dev` stack, --in-process, or a stack deployed without the state machines)."""
+    if args.local or args.in_process:
+        return None
+    from newsdrop.archive.commands import has_state_machine, run_and_print
+
+    session, outputs = stack_target(args)
+    if not has_state_machine(outputs, kind):
+        return None
+    return run_and_print(session.client("stepfunctions"), outputs, kind, {"step_chunks": 0}, False)
 
 
 def _outcome_options(command: argparse.ArgumentParser) -> None:
@@ -140,6 +172,18 @@ def stdout_reserved_for_report() -> Iterator[int]:
 def cmd_run(args: argparse.Namespace) -> int:
     from newsdrop.local.pipeline import run_pipeline
     from newsdrop.local.stack import PROJECT_ROOT
+
+    if args.archive:
+        from newsdrop.archive.commands import run_archive_locally
+
+        if not args.paths:
+            raise SystemExit("newsdrop run --archive: give the folders, files or .jsonl to import")
+        with stdout_reserved_for_report():
+            status, text = run_archive_locally(
+                args.paths, verify=args.verify, site=args.site, as_json=args.json
+            )
+        print(text)
+        return status
 
     paths = args.paths or [PROJECT_ROOT / "samples"]
     files = article_files(paths)
@@ -211,6 +255,9 @@ def stack_target(args: argparse.Namespace):
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
+    sharded = _sharded(args, "reindex")
+    if sharded is not None:
+        return sharded
     from rich.progress import Progress
 
     from newsdrop.ingest.store import ArticleStore
@@ -235,6 +282,9 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    sharded = _sharded(args, "publish")
+    if sharded is not None:
+        return sharded
     import time
 
     from rich.progress import Progress

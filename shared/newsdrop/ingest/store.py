@@ -70,10 +70,16 @@ class StaleWrite(Exception):
 
 
 class ArticleStore:
-    def __init__(self, table_name: str, dynamodb: Any | None = None):
+    # Extra attributes on the live item this store writes: the archive import's marker, which the stream
+    # consumers' filters skip (their work is done in bulk at the end: newsdrop.archive).
+    marker: dict[str, Any] = {}  # noqa: RUF012 (never mutated; an instance sets its own)
+
+    def __init__(self, table_name: str, dynamodb: Any | None = None, *, marker: dict[str, Any] | None = None):
         self.table_name = table_name
         self._dynamodb = dynamodb
         self._table: Any | None = None
+        if marker:
+            self.marker = dict(marker)
 
     @property
     def table(self) -> Any:
@@ -120,11 +126,16 @@ class ArticleStore:
 
         items = []
         if previous is None:
-            items.append(put(article_to_item(article), ConditionExpression="attribute_not_exists(pk)"))
+            items.append(
+                put(
+                    {**article_to_item(article), **self.marker},
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+            )
         else:
             items.append(
                 put(
-                    article_to_item(article),
+                    {**article_to_item(article), **self.marker},
                     ConditionExpression="#rev = :rev",
                     ExpressionAttributeNames={"#rev": "revision"},
                     ExpressionAttributeValues={":rev": previous.revision},

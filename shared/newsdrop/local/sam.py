@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -58,12 +59,21 @@ def load_template(path: Path) -> dict[str, Any]:
     return yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 (a SafeLoader subclass)
 
 
-def translate(template: dict[str, Any], region: str, code_location: str) -> dict[str, Any]:
+def translate(
+    template: dict[str, Any], region: str, code_location: str, root: Path | None = None
+) -> dict[str, Any]:
     """Apply the SAM transform. Local CodeUri/ContentUri paths become `code_location` (an s3:// URI),
-    as `sam package` would do; the originals are kept in Metadata.LocalCodeUri for the dispatcher."""
+    as `sam package` would do; the originals are kept in Metadata.LocalCodeUri for the dispatcher. A
+    state machine's local DefinitionUri (an .asl.json file, relative to `root`) is read in as its
+    Definition, and its path kept in Metadata.LocalDefinitionUri."""
     template = copy.deepcopy(template)
     for resource in template["Resources"].values():
         props = resource.get("Properties", {})
+        uri = props.get("DefinitionUri")
+        if isinstance(uri, str) and not uri.startswith("s3://") and root is not None:
+            resource.setdefault("Metadata", {})["LocalDefinitionUri"] = uri
+            props["Definition"] = json.loads((root / uri).read_text())
+            del props["DefinitionUri"]
         for field in ("CodeUri", "ContentUri"):
             if isinstance(props.get(field), str) and not props[field].startswith("s3://"):
                 resource.setdefault("Metadata", {})["LocalCodeUri"] = props[field]

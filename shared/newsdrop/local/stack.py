@@ -26,7 +26,7 @@ from typing import Any
 import boto3
 
 from newsdrop import lifecycle
-from newsdrop.local import moto_patches
+from newsdrop.local import moto_patches, sfn
 from newsdrop.local.sam import load_template, translate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -189,6 +189,7 @@ class LocalStack:
         self._clients: dict[str, Any] = {}
         self._outputs: dict[str, str] = {}
         self._attributes: dict[tuple[str, str], str] = {}
+        self._machine_outputs: dict[str, str] = {}
 
     def client(self, service: str) -> Any:
         if service not in self._clients:  # the dispatcher asks on every step: build each client once
@@ -197,10 +198,15 @@ class LocalStack:
 
     # -- deploy -----------------------------------------------------------------------------------
     def deploy(self) -> LocalStack:
-        self.cfn = translate(self.template, self.region, f"s3://{CODE_BUCKET}/code.zip")
+        self.cfn = translate(self.template, self.region, f"s3://{CODE_BUCKET}/code.zip", self.root)
         deployable = self._split_wiring(self.cfn)
         _aliases_as_functions(deployable)
         self._stand_in_for_cloudfront(deployable)
+        machines, machine_outputs = sfn.take_state_machines(deployable)
+        # their roles' policies name them: by the ARN each will have
+        deployable["Resources"] = _substitute(
+            deployable["Resources"], {(m, None): sfn.local_arn(self, m) for m in machines}
+        )
         s3 = self.client("s3")
         s3.create_bucket(Bucket=CODE_BUCKET)
         s3.put_object(Bucket=CODE_BUCKET, Key="code.zip", Body=_empty_zip())
@@ -221,6 +227,9 @@ class LocalStack:
             if "PhysicalResourceId" in res:
                 self.physical[res["LogicalResourceId"]] = res["PhysicalResourceId"]
         self._load_functions()
+        arns = sfn.create_state_machines(self, machines)
+        self.physical |= arns
+        self._machine_outputs = {name: arns[logical_id] for name, logical_id in machine_outputs.items()}
         self._apply_bucket_settings()
         self._route_s3_notifications()
         self._route_ses_events()
@@ -461,6 +470,7 @@ class LocalStack:
         if not self._outputs:
             stack = self.client("cloudformation").describe_stacks(StackName=self.stack_name)["Stacks"][0]
             self._outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+            self._outputs |= self._machine_outputs
         return dict(self._outputs)
 
     def output(self, name: str) -> str:

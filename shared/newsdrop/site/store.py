@@ -246,26 +246,7 @@ class DynamoDBSiteIndex:
 
     def replace_all(self, built: InMemorySiteIndex) -> None:
         """Make the table hold exactly ``built``'s state (``newsdrop publish --all``)."""
-        items: dict[tuple[str, str], dict[str, Any]] = {}
-        for record in built.records.values():
-            items[(f"ART#{record.entry.slug}", "RECORD")] = {
-                "public": record.public,
-                "r": record.to_json(),
-            }
-        months: dict[str, int] = {}
-        for listing, entries in built.listings.items():
-            items[(f"LIST#{listing}", "COUNT")] = {"n": len(entries)}
-            for entry in entries.values():
-                items[(f"LIST#{listing}", _entry_sk(entry))] = {"e": entry.to_json()}
-                if listing == ALL:
-                    months[entry.month] = months.get(entry.month, 0) + 1
-        for month, n in months.items():
-            items[("MONTHS", month)] = {"n": n}
-        for key, label in built.labels.items():
-            items[("LABELS", key)] = {"label": label}
-        for shard, docs in built.search.items():
-            for slug, doc in docs.items():
-                items[(f"SEARCH#{shard}", slug)] = {"d": compact_json(doc)}
+        items = site_items(built)
         stale = []
         kwargs: dict[str, Any] = {"ProjectionExpression": "pk, sk"}
         while True:
@@ -275,8 +256,8 @@ class DynamoDBSiteIndex:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
-            for (pk, sk), values in items.items():
-                batch.put_item(Item={"pk": pk, "sk": sk, **values})
+            for item in items.values():
+                batch.put_item(Item=item)
             for pk, sk in stale:
                 batch.delete_item(Key={"pk": pk, "sk": sk})
 
@@ -287,6 +268,29 @@ CACHE_CONTROL = {
     "text/html": "public, max-age=60",
     "application": "public, max-age=300",
 }
+
+
+def site_items(built: InMemorySiteIndex) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every item of the table for ``built``'s state, keyed by (pk, sk): a full publish writes these (in
+    one process, or by shards: newsdrop.archive)."""
+    items: dict[tuple[str, str], dict[str, Any]] = {}
+    for record in built.records.values():
+        items[(f"ART#{record.entry.slug}", "RECORD")] = {"public": record.public, "r": record.to_json()}
+    months: dict[str, int] = {}
+    for listing, entries in built.listings.items():
+        items[(f"LIST#{listing}", "COUNT")] = {"n": len(entries)}
+        for entry in entries.values():
+            items[(f"LIST#{listing}", _entry_sk(entry))] = {"e": entry.to_json()}
+            if listing == ALL:
+                months[entry.month] = months.get(entry.month, 0) + 1
+    for month, n in months.items():
+        items[("MONTHS", month)] = {"n": n}
+    for key, label in built.labels.items():
+        items[("LABELS", key)] = {"label": label}
+    for shard, docs in built.search.items():
+        for slug, doc in docs.items():
+            items[(f"SEARCH#{shard}", slug)] = {"d": compact_json(doc)}
+    return {(pk, sk): {"pk": pk, "sk": sk, **values} for (pk, sk), values in items.items()}
 
 
 class S3SiteBucket:

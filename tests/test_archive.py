@@ -1,0 +1,286 @@
+"""The archive import, sharded reindex and sharded publish-all state machines, run by moto's Step
+Functions interpreter over the template's own definitions, with the tasks in-process (newsdrop.local.sfn)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import ROOT, bbc_articles
+
+ARCHIVE_SIZE = 200  # a few hundred articles, as the issue asks, at a CI-friendly cost
+
+
+@pytest.fixture(scope="module")
+def archive_stack():
+    """One stack for the module: the import of ARCHIVE_SIZE BBC articles is the expensive part."""
+    import os
+
+    from moto import mock_aws
+
+    saved = dict(os.environ)
+    os.environ |= {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ.pop("AWS_PROFILE", None)
+    try:
+        with mock_aws():
+            from newsdrop.local.dispatch import Dispatcher
+            from newsdrop.local.stack import LocalStack
+
+            stack = LocalStack(ROOT, env_overrides={"POWERTOOLS_METRICS_DISABLED": "true"}).deploy()
+            yield stack, Dispatcher(stack)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def upload(stack, name: str, rows: list[dict]) -> str:
+    from newsdrop.archive.feed import ARCHIVE_ROOT, article_document
+
+    prefix = f"{ARCHIVE_ROOT}{name}/"
+    s3 = stack.client("s3")
+    for i, row in enumerate(rows):
+        key = f"{prefix}{row['id'].replace('/', '-')}.json"
+        s3.put_object(Bucket=stack.output("DropBucketName"), Key=key, Body=article_document(row, i))
+    return prefix
+
+
+def execute(stack, kind: str, payload: dict) -> dict:
+    from newsdrop.archive import executions
+
+    return executions.run(stack.client("stepfunctions"), stack.outputs(), kind, payload, poll_seconds=0.2)
+
+
+def related_items(stack) -> dict:
+    from newsdrop.related.store import DynamoDBRelatedIndex
+
+    index = DynamoDBRelatedIndex(stack.resource("RelatedTable"), stack.session.resource("dynamodb"))
+    return {(i["pk"], i["sk"]): i for i in index.scan_items() if i["pk"] != "INDEX"}
+
+
+def reindexed_items(stack) -> dict:
+    """What `newsdrop reindex` computes: every public article replayed in order, in memory."""
+    from newsdrop.ingest.store import ArticleStore
+    from newsdrop.related.engine import InMemoryRelatedIndex, reindex_all
+    from newsdrop.related.store import canonical_items
+
+    articles = ArticleStore(stack.resource("ArticlesTable"), stack.session.resource("dynamodb"))
+    index = InMemoryRelatedIndex()
+    reindex_all(index, articles.iter_public_articles())
+    return canonical_items(index)
+
+
+@pytest.fixture(scope="module")
+def imported(archive_stack):
+    stack, dispatcher = archive_stack
+    prefix = upload(stack, "bbc", bbc_articles(ARCHIVE_SIZE))
+    report = execute(stack, "import", {"source": prefix})
+    dispatcher.pump()  # whatever the streams carry now (the import's items are filtered out)
+    return stack, dispatcher, report
+
+
+def test_an_archive_import_stores_relates_and_publishes_every_article_once(imported):
+    stack, _, report = imported
+    assert (report["articles"], report["stored"], report["failed"]) == (ARCHIVE_SIZE, ARCHIVE_SIZE, 0)
+    assert report["related"]["failed"] == 0 and report["publish"]["failed"] == 0
+    assert report["duration_s"] >= 0
+    # the related lists are exactly a reindex's, item for item (lists, documents, postings, statistics)
+    assert related_items(stack) == reindexed_items(stack)
+    # every article has its page and API document; the home page, the sitemaps
+    s3, bucket = stack.client("s3"), stack.output("SiteBucketName")
+    keys = {
+        o["Key"]
+        for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        for o in p.get("Contents", [])
+    }
+    from newsdrop.ingest.store import ArticleStore
+
+    slugs = [
+        a.slug
+        for a in ArticleStore(
+            stack.resource("ArticlesTable"), stack.session.resource("dynamodb")
+        ).iter_articles()
+    ]
+    assert len(slugs) == ARCHIVE_SIZE
+    assert all(f"{s}/index.html" in keys and f"api/articles/{s}.json" in keys for s in slugs)
+    assert {"index.html", "sitemap.xml", "feed.xml", "static/site.css"} <= keys
+    pages = [s3.get_object(Bucket=bucket, Key=f"{s}/index.html")["Body"].read().decode() for s in slugs[:20]]
+    assert sum('id="related-heading"' in page for page in pages) >= 15  # rendered after the lists were
+
+
+def test_an_archive_is_announced_to_nobody_and_wakes_no_stream_consumer(imported):
+    stack, _, _ = imported
+    deliveries = stack.session.resource("dynamodb").Table(stack.resource("DeliveriesTable"))
+    assert deliveries.scan()["Items"] == []  # no PUBLISHED marker: the notifier never saw them
+    from newsdrop.local.mail import sent_messages
+
+    assert sent_messages(stack) == []
+
+
+@pytest.mark.parametrize(
+    "function, event",
+    [
+        ("RelatedFunction", "ArticleChanged"),
+        ("NotifyFunction", "ArticleStored"),
+        ("PublisherFunction", "ArticleChanged"),
+    ],
+)
+def test_the_stream_filters_skip_an_imported_item_and_pass_an_editors_drop(function, event):
+    from newsdrop.local.filters import matches_any
+    from newsdrop.local.sam import load_template
+
+    template = load_template(ROOT / "template.yaml")
+    props = template["Resources"][function]["Properties"]["Events"][event]["Properties"]
+    patterns = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+
+    def record(name: str, image: dict | None) -> dict:
+        dynamodb = {"Keys": {"pk": {"S": "ARTICLE#a"}, "sk": {"S": "CURRENT"}}}
+        if image is not None:
+            dynamodb["NewImage"] = {
+                "pk": {"S": "ARTICLE#a"},
+                "sk": {"S": "CURRENT"},
+                "state": {"S": "published"},
+            }
+            dynamodb["NewImage"] |= image
+        return {"eventName": name, "dynamodb": dynamodb}
+
+    assert matches_any(patterns, record("INSERT", {}))
+    assert not matches_any(patterns, record("INSERT", {"archive_run": {"S": "import-1"}}))
+    assert not matches_any(patterns, record("MODIFY", {"archive_run": {"S": "import-1"}}))
+    if function != "NotifyFunction":  # a withdrawal reaches the related lists and the site
+        assert matches_any(patterns, record("REMOVE", None))
+
+
+def test_importing_the_same_archive_again_changes_nothing(imported):
+    stack, _, first = imported
+    before = related_items(stack)
+    again = execute(stack, "import", {"source": "archive/bbc/"})
+    assert (again["stored"], again["unchanged"], again["failed"]) == (0, ARCHIVE_SIZE, 0)
+    assert again["related"]["written"] == 0 and again["related"]["deleted"] == 0
+    assert related_items(stack) == before
+
+
+def test_a_shard_that_fails_once_is_retried_and_one_that_always_fails_is_reported(imported, monkeypatch):
+    from newsdrop.archive import tasks
+
+    stack, _, _ = imported
+    canonical = related_items(stack)
+    # the index damaged: one list emptied, one stale item added, so the reindex has work to do
+    table = stack.session.resource("dynamodb").Table(stack.resource("RelatedTable"))
+    victim = next(k for k in canonical if k[1] == "RELATED")
+    table.delete_item(Key={"pk": victim[0], "sk": victim[1]})
+    table.put_item(Item={"pk": "DOC#gone", "sk": "RELATED", "entries": []})
+
+    real = tasks.TASKS["write_table_shard"]
+    attempts: dict[str, int] = {}
+
+    def flaky(ctx, event):
+        attempts[event["item"]] = attempts.get(event["item"], 0) + 1
+        if event["item"] == "related-0003" and attempts[event["item"]] == 1:
+            raise ConnectionError("injected: the shard's first attempt dies")
+        return real(ctx, event)
+
+    monkeypatch.setitem(tasks.TASKS, "write_table_shard", flaky)
+    report = execute(stack, "reindex", {"step_chunks": 0})
+    assert attempts["related-0003"] == 2 and report["failed_items"] == 0
+    assert related_items(stack) == canonical  # healed: the emptied list back, the stale item gone
+
+    def broken(ctx, event):
+        if event["item"] == "related-0005":
+            raise ConnectionError("injected: this shard always fails")
+        return real(ctx, event)
+
+    monkeypatch.setitem(tasks.TASKS, "write_table_shard", broken)
+    table.delete_item(Key={"pk": victim[0], "sk": victim[1]})
+    report = execute(stack, "reindex", {"step_chunks": 0})
+    assert report["failed_items"] == 1
+    assert (
+        report["failures"][0]["item"] == "related-0005" and "always fails" in report["failures"][0]["cause"]
+    )
+    assert report["written"] + report["deleted"] <= 1  # the other shards found nothing to do
+
+
+def test_the_replay_checkpoints_between_steps_and_gives_the_same_lists(imported, monkeypatch):
+    from newsdrop.archive import tasks
+
+    stack, _, _ = imported
+    canonical = related_items(stack)
+    monkeypatch.setattr(tasks, "ARTICLE_CHUNK", 40)  # 5 chunks...
+    steps = []
+    real = tasks.TASKS["replay"]
+    monkeypatch.setitem(
+        tasks.TASKS, "replay", lambda ctx, event: steps.append(event["position"]) or real(ctx, event)
+    )
+    report = execute(stack, "reindex", {"step_chunks": 2})  # ...2 a step: 3 steps, 2 checkpoints
+    assert steps == [0, 2, 4]
+    assert report["failed_items"] == 0 and report["settled"] is True
+    assert related_items(stack) == canonical
+
+
+def test_publish_all_by_shards_writes_what_the_one_process_publish_writes(imported):
+    from newsdrop.site.export import publish_local_stack
+
+    stack, _, _ = imported
+    s3, bucket = stack.client("s3"), stack.output("SiteBucketName")
+
+    def site() -> dict[str, bytes]:
+        keys = [
+            o["Key"]
+            for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+            for o in p.get("Contents", [])
+        ]
+        return {
+            k: s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in keys if k != "news-sitemap.xml"
+        }
+
+    report = execute(stack, "publish", {})
+    assert report["failed_items"] == 0 and report["objects"] > 2 * ARCHIVE_SIZE
+    sharded = site()
+    publish_local_stack(stack)
+    assert site() == sharded
+
+
+def test_a_bad_archive_row_is_named_by_its_line_and_nothing_is_uploaded(tmp_path):
+    from newsdrop.archive.feed import BadArchiveRow, upload_archive
+
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text('{"title": "Fine", "body": "Text."}\n{"title": "No body"}\n')
+    uploaded = []
+
+    class S3:
+        def put_object(self, **kwargs):
+            uploaded.append(kwargs["Key"])
+
+    with pytest.raises(BadArchiveRow, match="corpus.jsonl:2: an article needs a title and a body"):
+        upload_archive(S3(), "bucket", "x", [corpus])
+    corpus.write_text('{"title": "Fine", "body": "Text."}\nnot json\n')
+    with pytest.raises(BadArchiveRow, match="corpus.jsonl:2: not JSON"):
+        upload_archive(S3(), "bucket", "x", [corpus])
+    assert uploaded == []  # every row is checked before the first upload
+
+
+def test_a_manifest_names_the_files_and_a_bad_one_is_refused():
+    from newsdrop.archive.tasks import archive_keys
+
+    class S3:
+        def __init__(self, body: str):
+            self.body = body
+
+        def get_object(self, Bucket, Key):  # noqa: N803 (boto3's names)
+            import io
+
+            return {"Body": io.BytesIO(self.body.encode())}
+
+    assert archive_keys(S3("archive/b.md\narchive/a.md\n\n"), "bkt", "archive/x.manifest.txt") == [
+        "archive/a.md",
+        "archive/b.md",
+    ]
+    assert archive_keys(S3('["archive/a.md"]'), "bkt", "archive/x.manifest.json") == ["archive/a.md"]
+    with pytest.raises(ValueError, match="a manifest is a JSON list of keys"):
+        archive_keys(S3('{"keys": 1}'), "bkt", "archive/x.manifest.json")
