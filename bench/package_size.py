@@ -17,11 +17,15 @@ import zipfile
 from pathlib import Path
 
 BUILD = Path(__file__).resolve().parents[1] / ".aws-sam" / "build"
-LIMIT = 10e6  # zipped bytes a function may deploy (layers + code)
+# Zipped bytes a function may deploy (layers + code): our budget, far below Lambda's own (50 MB zipped,
+# 250 MB unzipped), to catch a library pulled in by accident. pydantic (in the newsdrop layer: +3.3 MB
+# zipped, most of it pydantic-core's compiled validator) took the subscribe, confirmations and image
+# functions from about 7-7.5 MB to 10.3-10.5 MB, so the budget went from 10 to 12 MB.
+LIMIT = 12e6
 LAYER = "NewsdropLayer"
 # The functions that embed articles (related, rebuild) carry all-MiniLM-L6-v2: 91 MB of float32 weights
 # that barely compress (docs/related.md). They get the limit plus the embedding layer's 110 MB, so everything
-# else they deploy stays held to the same 10 MB.
+# else they deploy stays held to the same budget.
 MODEL_LAYER = "EmbeddingLayer"
 MODEL_ALLOWANCE = 110e6  # EmbeddingLayer zipped: 106.5 MB (numpy 2.4.6, tokenizers, the model), arm64
 TEMPLATE = BUILD.parents[1] / "template.yaml"

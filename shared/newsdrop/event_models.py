@@ -254,6 +254,7 @@ FUNCTION_MODELS: dict[str, tuple[Callable[[], type], str]] = {
     "confirmations": (_message_record("newsdrop.notify.messages", "MailRequest"), "record"),
     "rebuild": (_message_record("newsdrop.related.debounce", "RebuildMessage"), "record"),
     "image": (_message_record("newsdrop.images.messages", "ImageDrop"), "record"),
+    "archive": (lambda: importlib.import_module("newsdrop.archive.tasks").task_model(), "event"),
 }
 
 

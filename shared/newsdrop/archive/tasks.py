@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from newsdrop.archive.work import WorkArea
@@ -369,8 +370,30 @@ TASKS: dict[str, Callable[[Context, dict[str, Any]], dict[str, Any]]] = {
 }
 
 
+@cache
+def task_model() -> type:
+    """What every task payload of the state machines carries (statemachines/*.asl.json): the task's name and
+    the run it belongs to (``run``, or the ``execution`` it is named after); the rest is the task's own."""
+    from typing import Literal
+
+    from pydantic import BaseModel, ConfigDict, model_validator
+
+    class ArchiveTask(BaseModel):
+        model_config = ConfigDict(extra="allow")
+
+        task: Literal[tuple(TASKS)]  # type: ignore[valid-type]
+        run: str | None = None
+        execution: str | None = None
+
+        @model_validator(mode="after")
+        def _names_its_run(self) -> ArchiveTask:
+            if not (self.run or self.execution):
+                raise ValueError("a task names its run (run) or its execution (execution)")
+            return self
+
+    return ArchiveTask
+
+
 def run_task(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
-    task = TASKS.get(event.get("task", ""))
-    if task is None:
-        raise ValueError(f"unknown task {event.get('task')!r}; one of {sorted(TASKS)}")
-    return task(ctx, event)
+    task_model().model_validate(event)  # a ValidationError names the field; nothing is done
+    return TASKS[event["task"]](ctx, event)
