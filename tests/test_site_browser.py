@@ -317,3 +317,53 @@ def test_hostile_titles_and_tampered_storage_never_run_script_in_the_bookmarks_l
     assert not browser.find_elements(
         By.CSS_SELECTOR, "main [data-bookmarks-items] img, main [data-bookmarks-items] svg"
     )
+
+
+def test_with_javascript_the_box_answers_in_place_in_a_live_region(site, browser):
+    article = site.url(f"/{SLUGS['bridge-cables.md']}/")
+    browser.get(article)
+    form = browser.find_element(By.CSS_SELECTOR, "form.subscribe")
+    form.find_element(By.CSS_SELECTOR, "input[type=email]").send_keys("in.place@example.org")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    region = wait(
+        browser,
+        lambda d: d.find_element(By.CSS_SELECTOR, "form.subscribe [aria-live=polite][role=status]"),
+        "the live region",
+    )
+    wait(browser, lambda d: "Check your inbox" in region.text, "the answer announced")
+    assert browser.current_url == article  # no navigation, no JSON shown to the reader
+    site.settle()
+    assert len(site.mails_to("in.place@example.org")) == 1
+
+
+def test_without_javascript_the_box_gets_pages_in_the_sites_layout_never_json(site, browser):
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    browser.get(site.url(f"/{SLUGS['bridge-cables.md']}/"))
+    form = browser.find_element(By.CSS_SELECTOR, "form.subscribe")
+    form.find_element(By.CSS_SELECTOR, "input[type=email]").send_keys("no.script@example.org")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser, lambda d: d.current_url.startswith(site.url("/subscribers")), "the form's own page")
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "Check your inbox" in body and not body.lstrip().startswith("{")
+    stylesheets = [
+        e.get_attribute("href") for e in browser.find_elements(By.CSS_SELECTOR, "link[rel=stylesheet]")
+    ]
+    assert any("/static/" in href for href in stylesheets), stylesheets  # the site's own look
+    site.settle()
+    assert len(site.mails_to("no.script@example.org")) == 1
+
+    # An address the API refuses: the form again, the error beside the field, and no email.
+    browser.get(site.url(f"/{SLUGS['bridge-cables.md']}/"))
+    form = browser.find_element(By.CSS_SELECTOR, "form.subscribe")
+    form.find_element(By.CSS_SELECTOR, "input[type=email]").send_keys("no.dot@localhost")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    field = wait(
+        browser,
+        lambda d: d.find_element(By.CSS_SELECTOR, "input[name=email][aria-invalid=true]"),
+        "the field",
+    )
+    described = field.get_attribute("aria-describedby")
+    assert described and browser.find_element(By.ID, described.split()[0]).text.strip()
+    assert browser.find_element(By.TAG_NAME, "body").text.lstrip()[:1] != "{"
+    site.settle()
+    assert site.mails_to("no.dot@localhost") == []

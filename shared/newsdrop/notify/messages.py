@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from newsdrop.models import compact_json
+from newsdrop.notify.topics import MAX_TOPICS
 
 
 class Message(BaseModel):
@@ -62,12 +63,15 @@ class SendBatch(Message):
 class MailRequest(Message):
     """One queued request for an email (the subscriber API writes it, the confirmations function reads
     it). Carries the address (nowhere else but the profile does): the queue is encrypted and keeps
-    messages a day. The address is checked again by the service that sends."""
+    messages a day. The address is checked again by the service that sends. ``requester`` is a keyed hash
+    of the reader's network (never the address itself): the per-requester mailbox allowance is counted on
+    it."""
 
     kind: Literal["confirm", "manage"]
-    email: str = Field(min_length=3)
-    topics: list[str] = Field(default_factory=list)
+    email: str = Field(min_length=3, max_length=320)
+    topics: list[str] = Field(default_factory=list, max_length=MAX_TOPICS)
     everything: bool = False
+    requester: str = ""
 
 
 def snapshot_from_article(article: Any) -> ArticleSnapshot:

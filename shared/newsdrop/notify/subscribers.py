@@ -22,13 +22,12 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal, Protocol
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Protocol
 
 from newsdrop import lifecycle
 from newsdrop.notify.email import Mailer, MailSettings, render_confirmation, render_manage_link
 from newsdrop.notify.limits import Bucket, LimitPolicy, Limits, canonical_mailbox, small_domain
+from newsdrop.notify.messages import MailRequest
 from newsdrop.notify.tokens import InvalidToken, Purpose, TokenSigner
 from newsdrop.notify.topics import (  # noqa: F401 (re-exported: the flow's callers name them from here)
     EVERYTHING,
@@ -187,28 +186,6 @@ class MailRequestQueue(Protocol):
     """Where the API puts every accepted sign-up and link request; the confirmations function sends."""
 
     def put(self, request: MailRequest) -> None: ...
-
-
-class MailRequest(BaseModel):
-    """One queued request for an email. Carries the address (nowhere else but the profile does): the
-    queue is encrypted and keeps messages a day. ``requester`` is a keyed hash of the reader's network
-    (never the address itself): the per-requester mailbox allowance is counted on it."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    kind: Literal["confirm", "manage"]
-    email: str = Field(min_length=3, max_length=320)
-    topics: list[str] = Field(default_factory=list, max_length=MAX_TOPICS)
-    everything: bool = False
-    requester: str = ""
-
-    def to_json(self) -> str:
-        return self.model_dump_json()
-
-    @classmethod
-    def from_json(cls, text: str) -> MailRequest:
-        """Raises ValueError (pydantic's ValidationError) naming the field, for a body that is not a request."""
-        return cls.model_validate_json(text)
 
 
 class TagCatalog(Protocol):
