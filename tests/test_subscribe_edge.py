@@ -305,10 +305,11 @@ def test_the_api_is_on_snapstart_behind_exact_cloudfront_paths():
 
     from newsdrop.local.sam import load_template, translate
 
-    template = load_template(Path(__file__).resolve().parents[1] / "template.yaml")
+    root = Path(__file__).resolve().parents[1]
+    template = load_template(root / "template.yaml")
     fn = template["Resources"]["SubscribeFunction"]["Properties"]
     assert fn["SnapStart"] == {"ApplyOn": "PublishedVersions"} and fn["AutoPublishAlias"] == "live"
-    cfn = translate(template, "us-east-1", "s3://code/code.zip")["Resources"]
+    cfn = translate(template, "us-east-1", "s3://code/code.zip", root)["Resources"]
     permissions = [
         r for r in cfn.values() if r["Type"] == "AWS::Lambda::Permission" and "Subscribe" in json.dumps(r)
     ]

@@ -404,12 +404,18 @@ def test_one_click_unsubscribe(world):
 
 
 def _sns_envelope(ses_event: dict) -> str:
+    """An SNS notification as SNS delivers it to an SQS queue (without raw message delivery)."""
     return json.dumps(
         {
             "Type": "Notification",
             "MessageId": "m",
-            "TopicArn": "arn:aws:sns:us-east-1:1:t",
+            "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
             "Message": json.dumps(ses_event),
+            "Timestamp": "2026-12-01T09:30:00.000Z",
+            "SignatureVersion": "1",
+            "Signature": "EXAMPLE",
+            "SigningCertURL": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-example.pem",
+            "UnsubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=example",
         }
     )
 
@@ -422,7 +428,12 @@ def feedback_event(world, bodies: list[str]) -> dict:
                 "messageId": f"m{i}",
                 "receiptHandle": f"r{i}",
                 "body": b,
-                "attributes": {},
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1764581400000",
+                    "SenderId": "AIDAEXAMPLE",
+                    "ApproximateFirstReceiveTimestamp": "1764581400001",
+                },
                 "messageAttributes": {},
                 "md5OfBody": "x",
                 "eventSource": "aws:sqs",

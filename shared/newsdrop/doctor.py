@@ -79,7 +79,7 @@ def local_target(session: Any, state: dict[str, Any]) -> Target:
 
     target = deployed_target(session, state.get("stack_name", "newsdrop-local"))
     target.resources = translate(
-        load_template(PROJECT_ROOT / "template.yaml"), "us-east-1", "s3://local/code.zip"
+        load_template(PROJECT_ROOT / "template.yaml"), "us-east-1", "s3://local/code.zip", PROJECT_ROOT
     )["Resources"]
     target.outputs = state["outputs"]
     return target
