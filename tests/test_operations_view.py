@@ -94,11 +94,17 @@ def test_the_runbook_replay_of_a_notification_job_starts_the_missing_job_once(st
             {
                 "eventID": f"replay-{slug}",
                 "eventName": "INSERT",
+                "eventVersion": "1.1",
                 "eventSource": "aws:dynamodb",
+                "awsRegion": stack.region,
+                "eventSourceARN": stack.client("dynamodb").describe_table(
+                    TableName=stack.output("ArticlesTableName")
+                )["Table"]["LatestStreamArn"],
                 "dynamodb": {
                     "Keys": key,
                     "NewImage": item,
                     "SequenceNumber": "1",
+                    "SizeBytes": 1,
                     "StreamViewType": "NEW_AND_OLD_IMAGES",
                 },
             }
