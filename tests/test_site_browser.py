@@ -319,12 +319,18 @@ def test_hostile_titles_and_tampered_storage_never_run_script_in_the_bookmarks_l
     )
 
 
-def test_with_javascript_the_box_answers_in_place_in_a_live_region(site, browser):
+def submit_the_box(browser, site, address: str) -> str:
+    """Open an article and send its subscribe box with ``address``; returns the article's URL."""
     article = site.url(f"/{SLUGS['bridge-cables.md']}/")
     browser.get(article)
     form = browser.find_element(By.CSS_SELECTOR, "form.subscribe")
-    form.find_element(By.CSS_SELECTOR, "input[type=email]").send_keys("in.place@example.org")
+    form.find_element(By.CSS_SELECTOR, "input[type=email]").send_keys(address)
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    return article
+
+
+def test_with_javascript_the_box_answers_in_place_in_a_live_region(site, browser):
+    article = submit_the_box(browser, site, "in.place@example.org")
     region = wait(
         browser,
         lambda d: d.find_element(By.CSS_SELECTOR, "form.subscribe [aria-live=polite][role=status]"),
@@ -338,10 +344,7 @@ def test_with_javascript_the_box_answers_in_place_in_a_live_region(site, browser
 
 def test_without_javascript_the_box_gets_pages_in_the_sites_layout_never_json(site, browser):
     browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
-    browser.get(site.url(f"/{SLUGS['bridge-cables.md']}/"))
-    form = browser.find_element(By.CSS_SELECTOR, "form.subscribe")
-    form.find_element(By.CSS_SELECTOR, "input[type=email]").send_keys("no.script@example.org")
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    submit_the_box(browser, site, "no.script@example.org")
     wait(browser, lambda d: d.current_url.startswith(site.url("/subscribers")), "the form's own page")
     body = browser.find_element(By.TAG_NAME, "body").text
     assert "Check your inbox" in body and not body.lstrip().startswith("{")
@@ -353,10 +356,7 @@ def test_without_javascript_the_box_gets_pages_in_the_sites_layout_never_json(si
     assert len(site.mails_to("no.script@example.org")) == 1
 
     # An address the API refuses: the form again, the error beside the field, and no email.
-    browser.get(site.url(f"/{SLUGS['bridge-cables.md']}/"))
-    form = browser.find_element(By.CSS_SELECTOR, "form.subscribe")
-    form.find_element(By.CSS_SELECTOR, "input[type=email]").send_keys("no.dot@localhost")
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    submit_the_box(browser, site, "no.dot@localhost")
     field = wait(
         browser,
         lambda d: d.find_element(By.CSS_SELECTOR, "input[name=email][aria-invalid=true]"),
