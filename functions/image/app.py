@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools.metrics import MetricUnit
 
 from newsdrop.event_models import queue_record
-from newsdrop.images.messages import ImageDrop
 from newsdrop.images.wiring import image_runtime
 from newsdrop.ingest.ingestor import DroppedObject
 from newsdrop.observability import BatchHandler, logger, metrics
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def record_handler(record: SqsRecordModel) -> str:
-    dropped = DroppedObject(**record.body.model_dump())  # validated by the batch processor (queue_record)
+    dropped: DroppedObject = record.body  # validated by the batch processor (queue_record)
     logger.set_correlation_id(dropped.drop_id)
     outcome = image_runtime().handle(dropped)
     metrics.add_metric(name=f"Images{outcome.status.capitalize()}", unit=MetricUnit.Count, value=1)
@@ -26,4 +25,4 @@ def record_handler(record: SqsRecordModel) -> str:
     return outcome.status
 
 
-handler = BatchHandler(record_handler, "SQS", model=lambda: queue_record(ImageDrop))
+handler = BatchHandler(record_handler, "SQS", model=lambda: queue_record(DroppedObject))
