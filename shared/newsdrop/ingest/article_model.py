@@ -15,7 +15,7 @@ is, in which format, and, for an HTML page, its article's HTML. A file's own ``b
 read.
 """
 
-from __future__ import annotations
+# No "from __future__ import annotations": pydantic would evaluate every annotation string again (cold start).
 
 import re
 from dataclasses import dataclass
@@ -250,8 +250,8 @@ def _aliases(*names: str) -> Any:
 class ArticleFields(BaseModel):
     """An article's fields, in the order they are checked: the first error is the file's reject."""
 
-    # Built when the first file is read, not at import (docs/validation.md: cold starts).
-    model_config = ConfigDict(defer_build=True, loc_by_alias=False)
+    # Built at import: the ingest function reads a file on its first invocation anyway (docs/validation.md).
+    model_config = ConfigDict(loc_by_alias=False)
 
     # JSON only (a reader gives the others'); before the title, as a JSON body that is not text always was.
     body: str = Field("", validation_alias=AliasChoices(*BODY_KEYS))
