@@ -262,6 +262,7 @@ class LocalStack:
             del resources[logical_id]
         if values:
             deployable["Resources"] = _substitute(resources, values)
+            deployable["Outputs"] = _substitute(deployable.get("Outputs", {}), values)
 
     def resolve_dynamic(self, text: str) -> str:
         """``text`` with its ``{{resolve:secretsmanager:ID}}`` references read from the local secrets, as

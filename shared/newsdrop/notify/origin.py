@@ -78,11 +78,11 @@ class OriginGuard:
         return any([hmac.compare_digest(presented.encode(), value.encode()) for value in self._values])
 
     def _read(self, now: float) -> None:
-        self._values = tuple(v for v in (_stage_value(self.client(), self.secret_id, s) for s in STAGES) if v)
+        self._values = tuple(v for v in (stage_value(self.client(), self.secret_id, s) for s in STAGES) if v)
         self._read_at = now
 
 
-def _stage_value(client: Any, secret_id: str, stage: str) -> str | None:
+def stage_value(client: Any, secret_id: str, stage: str) -> str | None:
     try:
         return client.get_secret_value(SecretId=secret_id, VersionStage=stage)["SecretString"]
     except client.exceptions.ResourceNotFoundException:  # no pending or previous version: normal
