@@ -123,10 +123,13 @@ TOPIC_REFIT = 2.0  # refit when the corpus has grown this many times since the l
 TOPIC_FIT_DOCS = 3000  # the most recently added articles the fit reads (bounds its time and reads)
 # The semantic signal (newsdrop.related.semantic: all-MiniLM-L6-v2 vectors and their buckets).
 SEMANTIC_WEIGHT = 1.0  # bonus * cosine of the two articles' sentence embeddings (0: no model at all)
-# An embedding cosine from which a pair is related whatever words it shares. Lower fills more 20 Newsgroups
-# lists (0.3: +6 pt on a 500-post sample), but forum chatter ("Re:", "thanks, anyone know?") lifts posts on
-# different subjects to 0.47 (tests/test_related.py), and the gate must keep them out.
-SEMANTIC_MIN = 0.5
+# The embedding cosine from which a pair is related whatever words it shares: centred on the corpus's mean
+# (``semantic.cosines``), where unrelated texts stay low even when they share forum chatter ("Re:", "thanks,
+# anyone know?", tests/test_related.py). A lower gate fills the lists the words leave short (docs/related.md).
+SEMANTIC_MIN = 0.1
+# Before the corpus has a centre (``semantic.CENTRE_MIN`` articles) the cosine is the raw one, where that
+# chatter reaches 0.47 between posts on different subjects: only close paraphrases pass.
+SEMANTIC_MIN_RAW = 0.5
 SEMANTIC_CANDIDATES = 20  # candidates added from the embedding buckets (40: +3 pt on 20NG, 20 more reads)
 
 
@@ -255,6 +258,9 @@ def _folded_stats(index: RelatedIndex) -> tuple[TermStats, set[str]]:
         for term in delta.terms:
             df[term] = df.get(term, 0) + delta.sign
     df = {t: c for t, c in df.items() if c > 0}
+    centre_sum, centre_n = stats.centre_sum, stats.centre_n
+    if any(d.emb for d in deltas):
+        centre_sum, centre_n = _semantic().fold_centre(centre_sum, centre_n, deltas)
     added = sorted({_delta_slug(d) for d in deltas if d.sign > 0})
     gone = {_delta_slug(d) for d in deltas if d.sign < 0} | set(added)
     recent = [s for s in stats.recent if s not in gone] + added
@@ -266,6 +272,8 @@ def _folded_stats(index: RelatedIndex) -> tuple[TermStats, set[str]]:
         topics_fit=stats.topics_fit,
         topics_id=stats.topics_id,
         recent=recent[-TOPIC_FIT_DOCS:],
+        centre_sum=centre_sum,
+        centre_n=centre_n,
     )
     refreshed: set[str] = set()
     if TOPIC_WEIGHT and new.n_docs >= max(TOPIC_FIRST_FIT, TOPIC_REFIT * stats.topics_fit):
@@ -384,9 +392,10 @@ def _score_candidates(
     base = {slug: _dot(vx, v) for slug, v in vecs.items()}
     tags = {slug: _tag_bonus(x, docs[slug]) for slug in docs}
     titles = {slug: _title_bonus(x, docs[slug], stats) for slug in docs}
-    meaning = _semantic().cosines(x.emb, {s: d.emb for s, d in docs.items()}) if x.emb else {}
+    meaning = _semantic().cosines(x.emb, {s: d.emb for s, d in docs.items()}, stats) if x.emb else {}
     # a pair that says one thing in other words passes the gate on its meaning alone
-    gated = [s for s in docs if base[s] + tags[s] >= MIN_SCORE or meaning.get(s, 0.0) >= SEMANTIC_MIN]
+    gate = SEMANTIC_MIN if _semantic().centred(stats) else SEMANTIC_MIN_RAW
+    gated = [s for s in docs if base[s] + tags[s] >= MIN_SCORE or meaning.get(s, 0.0) >= gate]
     for slug in gated:
         titles[slug] += _topic_bonus(x, docs[slug], stats) + SEMANTIC_WEIGHT * meaning.get(slug, 0.0)
     if not x.ex:
@@ -458,7 +467,7 @@ def _purge(index: RelatedIndex, old: DocRecord) -> tuple[set[str], list[RelatedE
     removed = {e.slug: {old.slug} for e in own}
     removed.setdefault(old.slug, set()).update(holders)
     index.change_holders({}, removed)
-    index.put_delta(Delta(key=f"{old.slug}#{old.fingerprint}#del", sign=-1, terms=old.terms))
+    index.put_delta(Delta(key=f"{old.slug}#{old.fingerprint}#del", sign=-1, terms=old.terms, emb=old.emb))
     return set(changed), own
 
 
@@ -524,7 +533,7 @@ def update_for_article(index: RelatedIndex, article: Article, *, use_tags: bool 
     if old is not None:
         emptied, old_own = _purge(index, old)
         changed |= emptied
-    index.put_delta(Delta(key=f"{doc.slug}#{doc.fingerprint}", sign=1, terms=doc.terms))
+    index.put_delta(Delta(key=f"{doc.slug}#{doc.fingerprint}", sign=1, terms=doc.terms, emb=doc.emb))
 
     vx = weigh(doc.tf, stats)
     cands, postings = _candidates(index, vx, doc.slug, stats, doc.emb)

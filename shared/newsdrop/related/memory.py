@@ -112,6 +112,7 @@ class InMemoryRelatedIndex:
         size += (
             sum(len(t) + 6 * TOPICS for t in stats.topics) // 2 + sum(len(s) + 3 for s in stats.recent) // 3
         )
+        size += 12 * len(stats.centre_sum)
         return max(1, math.ceil(size / self.SNAPSHOT_ITEM_BYTES))
 
     def put_delta(self, delta: Delta) -> None:

@@ -30,6 +30,10 @@ class TermStats:
     topics_fit: int = 0  # n_docs when the topics were fitted (0: never)
     topics_id: str = ""  # digest of ``topics``: names the model in the projection cache
     recent: list[str] = field(default_factory=list)  # slugs of the last TOPIC_FIT_DOCS articles folded in
+    # The sum of the folded articles' sentence embeddings and their count: the corpus's centre, which
+    # ``semantic.cosines`` takes out of every vector (see docs/related.md, "a centred cosine").
+    centre_sum: list[float] = field(default_factory=list)
+    centre_n: int = 0
     # A snapshot never changes, so each term's IDF and each document's weighted vector are computed once
     # per snapshot (the vectors bounded: a warm Lambda keeps its snapshot for many updates).
     _idf: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
@@ -91,6 +95,9 @@ class Delta:
     key: str
     sign: int  # +1 article added, -1 removed
     terms: list[str]
+    emb: str = (
+        ""  # the article's packed sentence embedding: the fold adds it to (or takes it from) the centre
+    )
 
 
 @dataclass
