@@ -4,7 +4,7 @@ peers computed on the same articles in the same run.
 
     .venv/bin/python bench/related_quality.py [--corpus PATH] [--order file|shuffle] [--seed N]
                                               [--in-memory] [--limit N] [--smoke]
-                                              [--set NAME=VALUE ...] [--no-peers]
+                                              [--set NAME=VALUE ...] [--no-peers] [--recall]
 
 ``--corpus`` defaults to ../shared/data/bbc-news.jsonl (read in place: third-party text, never copied into
 the repo); ``../shared/data/20news-train.jsonl`` is the second visible corpus. ``--order shuffle --seed N``
@@ -33,6 +33,10 @@ neutral. The last line printed is ``P@5 <value>`` for Newsdrop (incremental, tag
 
 Tuning: ``--set CANDIDATES=60`` (repeatable) runs the engine with a constant changed, and ``--no-peers``
 skips the peers, so one change is measured in minutes with the same articles and path as the table.
+
+``--recall`` (in memory) also prints the semantic index's recall: of each article's 5 nearest neighbours by
+the engine's centred cosine among all the indexed articles (brute force, at the end of the run), how many
+its probed buckets hand it as candidates.
 
 Diagnosis: ``--hindsight-topics`` (in memory) first runs the articles without topics, fits the topic model
 on all of them with the engine's code, and then runs them again with every fit returning that model: the
