@@ -171,9 +171,8 @@ def bucket_neighbours(
 # --- the centred cosine -----------------------------------------------------------------------------------
 # Every MiniLM vector shares a common direction (the model's, and the corpus's: forum posts all say "Re:",
 # "thanks", "anyone know"), which lifts the raw cosine of unrelated texts to 0.4-0.5. Taking the corpus's
-# mean vector out of both sides leaves what tells two articles apart: measured on 500 posts of 20 Newsgroups,
-# 64% of the pairs above a centred cosine of 0.3 share a newsgroup, against 51% of those above a raw 0.3
-# (docs/related.md). The mean is the statistics snapshot's: the sum of the folded articles' vectors (each
+# mean vector out of both sides leaves what tells two articles apart (docs/related.md, "A centred cosine",
+# and bench/embedding_chunks.py's raw and centred columns). The mean is the statistics snapshot's: the sum of the folded articles' vectors (each
 # delta carries its article's), so a reindex replaying the same articles centres on the same mean.
 def fold_centre(total: Sequence[float], count: int, deltas: Iterable) -> tuple[list[float], int]:
     """The centre's sum and count after the deltas (``records.Delta``: +1 added, -1 removed), rounded so
