@@ -130,7 +130,7 @@ SEMANTIC_MIN = 0.1
 # Before the corpus has a centre (``semantic.CENTRE_MIN`` articles) the cosine is the raw one, where that
 # chatter reaches 0.47 between posts on different subjects: only close paraphrases pass.
 SEMANTIC_MIN_RAW = 0.5
-SEMANTIC_CANDIDATES = 20  # candidates added from the embedding buckets (40: +0.6 pt on 20NG-500, 18 more items)
+SEMANTIC_CANDIDATES = 20  # taken from the embedding buckets (40: +0.6 pt on 20NG-500, 18 more items)
 
 
 # --- features ----------------------------------------------------------------------------------------
