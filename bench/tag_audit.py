@@ -52,10 +52,10 @@ def tagged(path: Path, limit: int | None = None) -> list[tuple[dict, str, list[s
 
 def mentions(text: str, label: str) -> int:
     """How often the text names the tag (its label, or a gazetteer alias of it), to help the judge."""
-    from newsdrop.ingest.tagging import _aliases_lower
+    from newsdrop.ingest.tag_candidates import aliases_lower
 
-    forms = {label.lower(), *_aliases_lower(label)}
-    if " " in label and not _aliases_lower(label):
+    forms = {label.lower(), *aliases_lower(label)}
+    if " " in label and not aliases_lower(label):
         forms.add(label.rsplit(" ", 1)[1].lower())  # "Mr Blair" names "Tony Blair"
     pattern = r"\b(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + r")\b"
     return len(re.findall(pattern, text.lower()))
