@@ -4,11 +4,14 @@ and lead presence."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from newsdrop.ingest.tag_lexicon import (
     BREAK,
+    COUNTRIES,
     DEMONYMS,
     DESCRIPTORS,
     GAZETTEER,
@@ -18,6 +21,33 @@ from newsdrop.ingest.tag_lexicon import (
     TITLES,
     TRAILING_GROUPS,
 )
+
+
+_COUNTRIES_BY_INITIAL: dict[str, list[str]] = {}
+for _country in COUNTRIES:
+    _COUNTRIES_BY_INITIAL.setdefault(_country[0], []).append(_country)
+
+
+@lru_cache(maxsize=4096)
+def _misspelt_country(word: str) -> str | None:
+    """ "Azarbaijan", "Azerbadjan" -> "Azerbaijan": forum posts misspell countries, and a second spelling
+    would be a second tag. Long single words only, and only very close ones ("Indiana" is not "India")."""
+    if len(word) < 7 or " " in word or not word[0].isupper():
+        return None
+    near = [c for c in _COUNTRIES_BY_INITIAL.get(word[0], ()) if abs(len(c) - len(word)) <= 2]
+    close = difflib.get_close_matches(word, near, n=1, cutoff=0.85) if near else []
+    return close[0] if close else None
+
+
+def _shouted(label: str) -> bool:
+    """Shouting, not a name: an all-capitals common word inside the phrase ("SIPPs FOR SALE", "IF PKP"), or a
+    long all-capitals word beside ordinary ones ("God PUNISHED", "OCCUPYING Israeli")."""
+    words = label.split()
+    if len(words) < 2:
+        return False
+    if any(w.isupper() and len(w) > 1 and w.title() in NEVER_ALONE for w in words):
+        return True
+    return any(w.isupper() and len(w) >= 5 for w in words) and not all(w.isupper() for w in words)
 
 
 def _is_descriptor(word: str) -> bool:
@@ -141,7 +171,7 @@ def _lower_words(text: str) -> set[str]:
 def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
     lowercase = _lower_words(text)
     candidates: dict[str, _Candidate] = {}
-    lead_end = min(len(text), 400)
+    lead_end = min(len(text) // 2, 400)  # the lead of a five-line post is not its signature
 
     def add(label: str, weight: float, initial: bool, offset: int) -> None:
         cand = candidates.get(label)
@@ -185,7 +215,7 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
                     words = words[1:]
                 phrase = " ".join(words)
                 initial = False
-            label = GAZETTEER.get(phrase, phrase)
+            label = GAZETTEER.get(phrase) or _misspelt_country(phrase) or phrase
             add(label, 1.0, initial and label == phrase, offset)
 
     title_l = title.lower()
@@ -238,7 +268,7 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
     scored: list[tuple[float, int, str]] = []
     for cand in candidates.values():
         score = cand.count + (2.0 if cand.in_title else 0.0)
-        if score >= 2.0 and not (cand.label.isupper() and len(cand.label) > 6):
+        if score >= 2.0 and not (cand.label.isupper() and len(cand.label) > 6) and not _shouted(cand.label):
             scored.append((score, cand.first, cand.label))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return scored

@@ -300,7 +300,6 @@ IAAF=IAAF
 RFU=Rugby Football Union
 IBM=IBM
 BT=BT
-GM=General Motors
 BNP=BNP
 UKIP=UKIP
 SNP=SNP
@@ -396,6 +395,7 @@ def _build_gazetteer() -> tuple[dict[str, str], dict[str, str], set[str]]:
 
 
 GAZETTEER, DEMONYMS, PLACES = _build_gazetteer()
+COUNTRIES = [line.split("|")[0] for line in _COUNTRIES.strip().splitlines()]
 
 
 def _topic_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
@@ -472,6 +472,36 @@ NEVER_ALONE = BREAK | set(
 # Number words start a name mid-sentence ("the Six Nations", "Three Gorges Dam"), never a sentence.
 NUMBER_WORDS = set(_words_of("One Two Three Four Five Six Seven Eight Nine Ten"))
 NEVER_ALONE |= NUMBER_WORDS
+# Words that forum posts, ads and manuals capitalize (headings, "For Sale", "Mb") without naming anything.
+NEVER_ALONE |= set(
+    _words_of(
+        """Aside Digest Review Reviews Sale Sales Price Prices Offer Offers Wanted Condition Shipping Box Mail
+        Email E-mail Phone Fax Address Contact Reply Thread Post Posting Article Section Chapter Page Pages
+        Table Figure Appendix Note Notes Introduction Conclusion Update Version Release Server Client User
+        Users Guide Manual Help Info Information Question Questions Answer Answers List Lists Net Mb MB Kb
+        Meg Megs Laser Memory Disk Drive Card Board Monitor Printer System Systems Program Programs Software
+        Hardware Museum Spot Traders Trader Scores Score Hunt Word Words College University School Earth
+        Hell Heaven Father Lord Son Spirit Sir Madam Folks Friends Everybody Winter Summer Spring Fall
+        Autumn Morning Evening Night Library Source Sources Reference References Example Examples Problem
+        Problems Solution Issue Issues Fact Facts Point Points Idea Ideas Subject Topic Question Comments
+        Comment Warning Disclaimer Biblical Scripture Scriptures Amen Truth Love Faith Grace Sin Sins
+        Security Tradition Law Laws Hall Port Data Register Timer Language Paid Factory Speaker Speakers
+        Player Players Enable Start Stop Exp Reset Input Output Error Errors Default File Files Directory
+        Garage Assistant Neuron MHz GHz KHz Hz"""
+    )
+)
+# First names alone name nobody in particular: a sign-off ("Jim"), or a person the text names in full.
+FIRST_NAMES = set(
+    _words_of(
+        """Adam Alan Alex Andrew Andy Ann Anna Anne Bill Bob Brad Brian Bruce Carl Carol Charles Chris
+        Dan Daniel Dave David Don Doug Ed Eric Frank Fred Gary George Graham Greg Harry Henry Ian Jack
+        James Jane Jason Jay Jeff Jennifer Jim Joe John Jon Jonathan Joseph Ken Kevin Larry Lee Linda
+        Lisa Mark Martin Mary Matt Michael Mike Nick Pat Patrick Paul Pete Peter Phil Phill Ralph Ray
+        Richard Rick Rob Robert Roger Ron Russ Sam Sarah Scott Stephen Steve Steven Susan Ted Terry Tim
+        Todd Tom Tony Walter William Ali Mohammed Muhammad Ahmed Hans Jean Pierre"""
+    )
+)
+NEVER_ALONE |= FIRST_NAMES
 # A group of people after a name is not part of it: "Labour MPs" -> "Labour".
 TRAILING_GROUPS = set(_words_of("MPs MEPs MSPs Ministers Officials Fans Players Members Supporters Soldiers"))
 # Capitalized stop words that are never part of a name, even mid-sentence ("in May", "said I").
