@@ -22,7 +22,6 @@ from newsdrop.ingest.tag_lexicon import (
     TRAILING_GROUPS,
 )
 
-
 _COUNTRIES_BY_INITIAL: dict[str, list[str]] = {}
 for _country in COUNTRIES:
     _COUNTRIES_BY_INITIAL.setdefault(_country[0], []).append(_country)
