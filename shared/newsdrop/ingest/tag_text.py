@@ -71,6 +71,8 @@ def _signature_start(lines: list[str]) -> int:
     while start and lines[start - 1].strip():
         start -= 1
     block = lines[start:end]
+    if not any(x.strip() and not _HEADER.match(x.strip()) for x in lines[:start]):
+        return end  # the last paragraph is the whole post: its own prose, not a signature
     if start > 0 and len(block) <= 8 and any(_ADDRESS.search(x) or _PHONE.search(x) for x in block):
         return start
     if start > 0 and len(block) == 1 and _is_name_line(block[0]):
