@@ -192,46 +192,43 @@ def test_region_and_faith_adjectives_become_their_subject():
 
 
 # --- forum posts: what is not the post's own prose never becomes a tag ----------------------------------
-def test_signature_after_dashes_is_not_a_subject():
-    text = (
+FORUM_NOISE = {
+    "signature": (
+        "Hubble repair",
         "The Hubble mirror was ground to the wrong shape, and the Hubble team says a fix is planned.\n"
-        "NASA hopes the Hubble repair flies next year.\n"
-        "--\n"
-        "Quentin Marlowe, Orbital Widgets Laboratory\n"
-        "Quentin Marlowe says: opinions mine\n"
-    )
-    labels = {t.label for t in auto_tags("Hubble repair", text)}
-    assert "Hubble" in labels
-    assert not any("Marlowe" in label or "Orbital Widgets" in label for label in labels)
-
-
-def test_quoted_reply_and_its_attribution_are_not_tags():
-    text = (
+        "NASA hopes the Hubble repair flies next year.\n--\n"
+        "Quentin Marlowe, Orbital Widgets Laboratory\nQuentin Marlowe says: opinions mine\n",
+        "Hubble",
+        ("Marlowe", "Orbital Widgets"),
+    ),
+    "quoted reply and attribution": (
+        "Re: car sales",
         "In article <abc@host.example.edu>, Zelda Quimby writes:\n"
         "> Zelda Quimby thinks the Borvania Treaty is dead. Zelda Quimby said so twice.\n"
         "> The Borvania Treaty was signed by Zelda Quimby.\n"
-        "I disagree: the Toyota dealers in Ohio report that Toyota sales went up, and Toyota agrees.\n"
-    )
-    labels = {t.label for t in auto_tags("Re: car sales", text)}
-    assert "Toyota" in labels
-    assert not any("Quimby" in label or "Borvania" in label for label in labels)
-
-
-def test_mail_headers_addresses_and_code_are_not_tags():
-    text = (
-        "From: Wendell Frobisher <wfrob@mail.example.com>\n"
-        "Subject: Motif buttons\n"
-        "Organization: Frobisher Widget Works\n"
-        "\n"
+        "I disagree: the Toyota dealers in Ohio report that Toyota sales went up, and Toyota agrees.\n",
+        "Toyota",
+        ("Quimby", "Borvania"),
+    ),
+    "headers, addresses and code": (
+        "Motif button redraw",
+        "From: Wendell Frobisher <wfrob@mail.example.com>\nSubject: Motif buttons\n"
+        "Organization: Frobisher Widget Works\n\n"
         "My Motif button does not redraw. Motif 1.2 on the Sparc, and Motif says nothing.\n"
-        "XtSetValues(DefaultButton, args, n);\n"
-        "XtSetValues(DefaultButton, args, n);\n"
-        "Mail me at wfrob@mail.example.com or see ftp.export.example.org for DefaultButton code.\n"
-    )
-    labels = {t.label for t in auto_tags("Motif button redraw", text)}
-    assert "Motif" in labels
-    for junk in ("Wendell Frobisher", "Frobisher Widget Works", "DefaultButton", "Subject", "Organization"):
-        assert junk not in labels
+        "XtSetValues(DefaultButton, args, n);\nXtSetValues(DefaultButton, args, n);\n"
+        "Mail me at wfrob@mail.example.com or see ftp.export.example.org for DefaultButton code.\n",
+        "Motif",
+        ("Frobisher", "DefaultButton", "Subject", "Organization", "example"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FORUM_NOISE))
+def test_forum_noise_never_becomes_a_tag(case: str):
+    title, text, subject, junk = FORUM_NOISE[case]
+    labels = {t.label for t in auto_tags(title, text)}
+    assert subject in labels  # the post's own subject survives
+    assert not [label for label in labels if any(word in label for word in junk)], labels
 
 
 def test_misspelt_country_joins_the_country():
