@@ -189,3 +189,68 @@ def test_region_and_faith_adjectives_become_their_subject():
     text = "European ministers met in Brussels. European leaders said the European budget was agreed."
     labels = {t.label for t in auto_tags("European budget deal", text)}
     assert "Europe" in labels and "European" not in labels
+
+
+# --- forum posts: what is not the post's own prose never becomes a tag ----------------------------------
+FORUM_NOISE = {
+    "signature": (
+        "Hubble repair",
+        "The Hubble mirror was ground to the wrong shape, and the Hubble team says a fix is planned.\n"
+        "NASA hopes the Hubble repair flies next year.\n--\n"
+        "Quentin Marlowe, Orbital Widgets Laboratory\nQuentin Marlowe says: opinions mine\n",
+        "Hubble",
+        ("Marlowe", "Orbital Widgets"),
+    ),
+    "quoted reply and attribution": (
+        "Re: car sales",
+        "In article <abc@host.example.edu>, Zelda Quimby writes:\n"
+        "> Zelda Quimby thinks the Borvania Treaty is dead. Zelda Quimby said so twice.\n"
+        "> The Borvania Treaty was signed by Zelda Quimby.\n"
+        "I disagree: the Toyota dealers in Ohio report that Toyota sales went up, and Toyota agrees.\n",
+        "Toyota",
+        ("Quimby", "Borvania"),
+    ),
+    "headers, addresses and code": (
+        "Motif button redraw",
+        "From: Wendell Frobisher <wfrob@mail.example.com>\nSubject: Motif buttons\n"
+        "Organization: Frobisher Widget Works\n\n"
+        "My Motif button does not redraw. Motif 1.2 on the Sparc, and Motif says nothing.\n"
+        "XtSetValues(DefaultButton, args, n);\nXtSetValues(DefaultButton, args, n);\n"
+        "Mail me at wfrob@mail.example.com or see ftp.export.example.org for DefaultButton code.\n",
+        "Motif",
+        ("Frobisher", "DefaultButton", "Subject", "Organization", "example"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FORUM_NOISE))
+def test_forum_noise_never_becomes_a_tag(case: str):
+    title, text, subject, junk = FORUM_NOISE[case]
+    labels = {t.label for t in auto_tags(title, text)}
+    assert subject in labels  # the post's own subject survives
+    assert not [label for label in labels if any(word in label for word in junk)], labels
+
+
+def test_misspelt_country_joins_the_country():
+    text = (
+        "Azerbaijan and Armenia met again. Talks in Azarbaijan stalled, and Azerbadjan said more talks "
+        "would follow. Armenia agreed."
+    )
+    keys = [t.key for t in auto_tags("Armenia and Azerbaijan talk", text)]
+    assert "azerbaijan" in keys and "azarbaijan" not in keys and "azerbadjan" not in keys
+
+
+def test_a_word_said_three_times_is_not_a_topic():
+    text = (
+        "My printer prints page numbers at the top. This business of page numbers is odd. Any business tips?"
+    )
+    assert "Business" not in {t.label for t in auto_tags("Page numbering problem", text)}
+
+
+def test_shouting_and_first_names_alone_are_not_tags():
+    text = (
+        "Jim asked about the SIPPs FOR SALE again. Jim wants them. The SIPPs FOR SALE are cheap, "
+        "and Jim said so.\nJim"
+    )
+    labels = {t.label for t in auto_tags("Memory for sale", text)}
+    assert "Jim" not in labels and "SIPPs FOR SALE" not in labels

@@ -1,0 +1,296 @@
+"""Candidate tags from an article's text: runs of capitalized words (people, places, organizations), cleaned
+of titles, descriptors and sentence starts, joined into one form per entity and scored by frequency, title
+and lead presence."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from newsdrop.ingest.tag_lexicon import (
+    BREAK,
+    COUNTRIES,
+    DEMONYMS,
+    DESCRIPTORS,
+    GAZETTEER,
+    NEVER_ALONE,
+    NOT_NAME_PARTS,
+    NUMBER_WORDS,
+    TITLES,
+    TRAILING_GROUPS,
+)
+
+_COUNTRIES_BY_INITIAL: dict[str, list[str]] = {}
+for _country in COUNTRIES:
+    _COUNTRIES_BY_INITIAL.setdefault(_country[0], []).append(_country)
+
+
+@lru_cache(maxsize=4096)
+def _misspelt_country(word: str) -> str | None:
+    """ "Azarbaijan", "Azerbadjan" -> "Azerbaijan": forum posts misspell countries, and a second spelling
+    would be a second tag. Long single words only, and only very close ones ("Indiana" is not "India")."""
+    if len(word) < 7 or " " in word or not word[0].isupper():
+        return None
+    near = [c for c in _COUNTRIES_BY_INITIAL.get(word[0], ()) if abs(len(c) - len(word)) <= 2]
+    close = difflib.get_close_matches(word, near, n=1, cutoff=0.85) if near else []
+    return close[0] if close else None
+
+
+def _shouted(label: str) -> bool:
+    """Shouting, not a name: an all-capitals common word inside the phrase ("SIPPs FOR SALE", "IF PKP"), or a
+    long all-capitals word beside ordinary ones ("God PUNISHED", "OCCUPYING Israeli")."""
+    words = label.split()
+    if len(words) < 2:
+        return False
+    if any(w.isupper() and len(w) > 1 and w.title() in NEVER_ALONE for w in words):
+        return True
+    return any(w.isupper() and len(w) >= 5 for w in words) and not all(w.isupper() for w in words)
+
+
+def _is_descriptor(word: str) -> bool:
+    return word in DESCRIPTORS or word in TITLES or word.rsplit("-", 1)[-1] in TITLES
+
+
+# Where a story was told, not what it is about.
+_ATTRIBUTION = re.compile(r"^(?:BBC (?:News|Sport|Radio|Online|Scotland|Wales)\b|Press Association$)")
+_CONNECTORS = {
+    "of",
+    "de",
+    "la",
+    "del",
+    "da",
+    "do",
+    "dos",
+    "van",
+    "von",
+    "der",
+    "den",
+    "al",
+    "bin",
+    "le",
+    "du",
+}
+_TOKEN = re.compile(r"[^\W\d_](?:[\w&]|['\u2019.\-](?=[^\W_]))*|\d[\w.,%]*|\n|[^\w\s]")
+_SENTENCE_END = set('.!?:;\n"\u201c\u2018(\u2014\u2013-\u2022*#>|')
+_MAX_WORDS = 5
+_VERBISH = re.compile(r"(?:ing|ed|ly)$")
+# "I'm", "You'll", "Don't", "Who've": a pronoun or verb with its contraction never names a subject.
+_CONTRACTION = re.compile(r"['\u2019](?:m|d|ll|ve|re|t)$|n['\u2019]t$", re.IGNORECASE)
+# "U.S", "U.K", "E.U" as the token pattern leaves them: the abbreviation gets its final dot back.
+_DOTTED = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]$")
+# Codes, not subjects: "S3", "486DX", "C650", "Grade B" (unless the gazetteer knows them: "G20").
+_CODE = re.compile(r"\d|(?:^|\s)[A-Za-z]$")
+_ACRONYM = re.compile(r"^[A-Z0-9&\-]{2,}s?$")
+
+
+class _Candidate:
+    __slots__ = ("label", "count", "initial_only", "first", "in_title")
+
+    def __init__(self, label: str, first: int):
+        self.label = label
+        self.count = 0.0
+        self.initial_only = True
+        self.first = first
+        self.in_title = False
+
+
+def _runs(text: str) -> Iterable[tuple[list[str], bool, int, bool]]:
+    """Runs of capitalized words: (words, started a sentence, character offset, fragment).
+
+    A fragment follows a capitalized stop word in mid-sentence ("the Just Add Monsters studio", "told
+    The Times"): the stop word was part of a longer name, so what follows is only a piece of it."""
+    run: list[str] = []
+    run_initial = False
+    run_start = 0
+    pending: list[str] = []  # connectors waiting for a capitalized word ("Bank of England")
+    sentence_start = True
+    run_fragment = after_break = False
+    for m in _TOKEN.finditer(text):
+        token = m.group(0)
+        first = token[0]
+        if first.isalpha():
+            possessive = token.endswith(("'s", "\u2019s"))
+            word = token[:-2] if possessive else token.rstrip("'\u2019")
+            if _DOTTED.match(word) and text[m.end() : m.end() + 1] == ".":
+                word += "."
+            if word[0].isupper():
+                opens_sentence = word in NUMBER_WORDS and not run and sentence_start
+                if word in TITLES or word in BREAK or opens_sentence or _CONTRACTION.search(word):
+                    if run:
+                        yield run, run_initial, run_start, run_fragment
+                    run, pending = [], []
+                    if not sentence_start and word in BREAK and word not in NOT_NAME_PARTS:
+                        after_break = True
+                        sentence_start = False
+                        continue
+                elif len(run) < _MAX_WORDS:
+                    if not run:
+                        run_initial, run_start, run_fragment = sentence_start, m.start(), after_break
+                    run.extend(pending)
+                    pending = []
+                    run.append(word)
+                if possessive and run:
+                    yield run, run_initial, run_start, run_fragment
+                    run, pending = [], []
+            elif run and word in _CONNECTORS and not pending:
+                pending = [word]
+            else:
+                if run:
+                    yield run, run_initial, run_start, run_fragment
+                run, pending = [], []
+            sentence_start = after_break = False
+            continue
+        after_break = False
+        if run and not pending and token.isdigit() and len(token) <= 2 and len(run) < _MAX_WORDS:
+            run.append(token)  # "Channel 4", "Formula 1"
+            sentence_start = False
+            continue
+        if run:
+            yield run, run_initial, run_start, run_fragment
+        run, pending = [], []
+        if first in _SENTENCE_END:
+            sentence_start = True
+    if run:
+        yield run, run_initial, run_start, run_fragment
+
+
+def _merge(host: _Candidate, other: _Candidate) -> None:
+    host.count += other.count
+    host.in_title = host.in_title or other.in_title
+    host.first = min(host.first, other.first)
+    host.initial_only = host.initial_only and other.initial_only
+
+
+def _lower_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\b[a-z][a-z'\-]+\b", text)}
+
+
+def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
+    lowercase = _lower_words(text)
+    candidates: dict[str, _Candidate] = {}
+    lead_end = min(len(text) // 2, 400)  # the lead of a five-line post is not its signature
+
+    def add(label: str, weight: float, initial: bool, offset: int) -> None:
+        cand = candidates.get(label)
+        if cand is None:
+            cand = candidates[label] = _Candidate(label, offset)
+        cand.count += weight + (0.5 if offset < lead_end and cand.count == 0 else 0)
+        cand.initial_only = cand.initial_only and initial
+
+    for words, initial, offset, fragment in _runs(text):
+        if fragment:
+            continue
+        for word in words:
+            if word in DEMONYMS:
+                add(DEMONYMS[word], 0.6, False, offset)
+                if len(words) == 1:
+                    break
+        else:
+            if len(words) == 1 and words[0] in DEMONYMS:
+                continue
+            if len(words) >= 3 and (words[0] in DEMONYMS or words[0].lower() in lowercase):
+                # "Italian Potito Starace", "Scrum-half Matt Dawson"
+                words = words[1:]
+            # Descriptors around a name: "Tory Neil Hamilton", "Vice-President Dick Cheney", "London Tory"
+            while len(words) > 1 and _is_descriptor(words[0]):
+                words = words[1:]
+            while len(words) > 1 and _is_descriptor(words[-1]):
+                words = words[:-1]
+            while words and words[0] in _CONNECTORS:  # "(House) of Commons" -> not "of Commons"
+                words = words[1:]
+            if not words:
+                continue
+            while len(words) > 1 and words[-1] in TRAILING_GROUPS:
+                words = words[:-1]
+            phrase = " ".join(words)
+            if phrase in DEMONYMS:  # two-word demonyms: "South African"
+                add(DEMONYMS[phrase], 0.6, False, offset)
+                continue
+            if initial and len(words) > 1 and (words[0].lower() in lowercase or _VERBISH.search(words[0])):
+                words = words[1:]
+                while words and words[0] in _CONNECTORS:
+                    words = words[1:]
+                phrase = " ".join(words)
+                initial = False
+            label = GAZETTEER.get(phrase) or _misspelt_country(phrase) or phrase
+            add(label, 1.0, initial and label == phrase, offset)
+
+    title_l = title.lower()
+    known = set(GAZETTEER.values())
+    for cand in candidates.values():
+        cand.in_title = mentions(title_l, cand.label.lower()) or any(
+            alias_l in title_l and mentions(title_l, alias_l) for alias_l in aliases_lower(cand.label)
+        )
+
+    # Surnames and first names join the full name: "Mr Blair" -> "Tony Blair".
+    multi = sorted((c for c in candidates.values() if " " in c.label), key=lambda c: -c.count)
+    for label, cand in list(candidates.items()):
+        if " " in label or label in known:
+            continue
+        host = next((m for m in multi if label in (m.label.split()[-1], m.label.split()[0])), None)
+        if host is not None:
+            host.count += cand.count
+            host.in_title = host.in_title or cand.in_title
+            host.first = min(host.first, cand.first)
+            del candidates[label]
+    # Other single words: names only if seen mid-sentence (or known), and not a common word.
+    for label, cand in list(candidates.items()):
+        if label in known:
+            continue
+        if _ATTRIBUTION.match(label):
+            del candidates[label]
+            continue
+        if _CODE.search(label) or (_ACRONYM.match(label) and not _DOTTED.match(label.rstrip("."))):
+            del candidates[label]  # a code or an acronym nobody has vouched for: not a subject we can name
+            continue
+        if " " in label:
+            continue
+        common = label.lower() in lowercase or label in NEVER_ALONE or len(label) < 2
+        if cand.initial_only or common or (len(label) > 5 and _VERBISH.search(label)):
+            del candidates[label]
+    # One form per entity: a name that starts a longer one joins it ("Moscow Aviation" -> "Moscow
+    # Aviation Institute"), and "Lib Dem" joins "Lib Dems".
+    for label in sorted((c for c in candidates if " " in c), key=len):
+        longer = [c for c in candidates.values() if c.label.startswith(label + " ")]
+        if longer and label not in known:
+            host = max(longer, key=lambda c: c.count)
+            _merge(host, candidates.pop(label))
+    for label in sorted(candidates, key=len):
+        cand = candidates.get(label)
+        plural = candidates.get(label + "s")
+        if cand is not None and plural is not None:
+            keep, drop = (plural, cand) if plural.count >= cand.count else (cand, plural)
+            _merge(keep, candidates.pop(drop.label))
+
+    scored: list[tuple[float, int, str]] = []
+    for cand in candidates.values():
+        score = cand.count + (2.0 if cand.in_title else 0.0)
+        if score >= 2.0 and not (cand.label.isupper() and len(cand.label) > 6) and not _shouted(cand.label):
+            scored.append((score, cand.first, cand.label))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return scored
+
+
+_ALIASES_BY_LABEL: dict[str, list[str]] = {}
+for _alias, _label in [*GAZETTEER.items(), *DEMONYMS.items()]:
+    _ALIASES_BY_LABEL.setdefault(_label, []).append(_alias.lower())
+
+
+def aliases_lower(label: str) -> list[str]:
+    return _ALIASES_BY_LABEL.get(label, [])
+
+
+def mentions(haystack: str, needle: str) -> bool:
+    if not needle:
+        return False
+    start = haystack.find(needle)
+    while start >= 0:
+        end = start + len(needle)
+        before = haystack[start - 1] if start else " "
+        after = haystack[end] if end < len(haystack) else " "
+        if not before.isalnum() and not after.isalnum():
+            return True
+        start = haystack.find(needle, start + 1)
+    return False

@@ -1,0 +1,522 @@
+"""The automatic tagger's built-in knowledge: a gazetteer (countries with their other names and demonyms,
+major cities and regions, organizations), a keyword lexicon for twelve broad topics, and the word lists that
+tell a name from a capitalized word. Text, parsed once at import (< 1 ms)."""
+
+from __future__ import annotations
+
+import re
+
+# --- gazetteer ----------------------------------------------------------------------------------------------
+# Country | other names | demonyms (adjectives / peoples). Kept as text: parsed once at import (< 1 ms).
+_COUNTRIES = """
+Afghanistan||Afghan;Afghans
+Albania||Albanian;Albanians
+Algeria||Algerian;Algerians
+Andorra||Andorran
+Angola||Angolan;Angolans
+Antigua and Barbuda||Antiguan
+Argentina||Argentine;Argentinian;Argentinians;Argentines
+Armenia||Armenian;Armenians
+Australia||Australian;Australians;Aussie
+Austria||Austrian;Austrians
+Azerbaijan||Azerbaijani;Azeri
+Bahamas|The Bahamas|Bahamian
+Bahrain||Bahraini
+Bangladesh||Bangladeshi;Bangladeshis
+Barbados||Barbadian;Bajan
+Belarus||Belarusian;Belarusians
+Belgium||Belgian;Belgians
+Belize||Belizean
+Benin||Beninese
+Bhutan||Bhutanese
+Bolivia||Bolivian;Bolivians
+Bosnia and Herzegovina|Bosnia|Bosnian;Bosnians
+Botswana||Botswanan
+Brazil||Brazilian;Brazilians
+Brunei||Bruneian
+Bulgaria||Bulgarian;Bulgarians
+Burkina Faso||Burkinabe
+Burundi||Burundian
+Cambodia||Cambodian;Cambodians
+Cameroon||Cameroonian;Cameroonians
+Canada||Canadian;Canadians
+Cape Verde|Cabo Verde|Cape Verdean
+Central African Republic||
+Chad||Chadian
+Chile||Chilean;Chileans
+China|PRC|Chinese
+Colombia||Colombian;Colombians
+Comoros||Comorian
+Democratic Republic of Congo|DR Congo;DRC;Democratic Republic of the Congo|Congolese
+Republic of the Congo|Congo-Brazzaville|
+Costa Rica||Costa Rican
+Croatia||Croatian;Croatians;Croat;Croats
+Cuba||Cuban;Cubans
+Cyprus||Cypriot;Cypriots
+Czech Republic|Czechia|Czech;Czechs
+Denmark||Danish;Dane;Danes
+Djibouti||Djiboutian
+Dominica||
+Dominican Republic||Dominican;Dominicans
+East Timor|Timor-Leste|Timorese
+Ecuador||Ecuadorian;Ecuadorians
+Egypt||Egyptian;Egyptians
+El Salvador||Salvadoran;Salvadorans
+Equatorial Guinea||
+Eritrea||Eritrean;Eritreans
+Estonia||Estonian;Estonians
+Eswatini|Swaziland|Swazi
+Ethiopia||Ethiopian;Ethiopians
+Fiji||Fijian;Fijians
+Finland||Finnish;Finn;Finns
+France||French
+Gabon||Gabonese
+Gambia|The Gambia|Gambian
+Georgia||Georgian;Georgians
+Germany||German;Germans
+Ghana||Ghanaian;Ghanaians
+Greece||Greek;Greeks
+Grenada||Grenadian
+Guatemala||Guatemalan;Guatemalans
+Guinea||Guinean
+Guinea-Bissau||
+Guyana||Guyanese
+Haiti||Haitian;Haitians
+Honduras||Honduran;Hondurans
+Hungary||Hungarian;Hungarians
+Iceland||Icelandic;Icelander;Icelanders
+India||Indian;Indians
+Indonesia||Indonesian;Indonesians
+Iran||Iranian;Iranians
+Iraq||Iraqi;Iraqis
+Ireland|Republic of Ireland;Irish Republic|Irish
+Israel||Israeli;Israelis
+Italy||Italian;Italians
+Ivory Coast|Cote d'Ivoire|Ivorian;Ivorians
+Jamaica||Jamaican;Jamaicans
+Japan||Japanese
+Jordan||Jordanian;Jordanians
+Kazakhstan||Kazakh;Kazakhs
+Kenya||Kenyan;Kenyans
+Kiribati||
+Kosovo||Kosovan;Kosovar;Kosovars
+Kuwait||Kuwaiti;Kuwaitis
+Kyrgyzstan||Kyrgyz
+Laos||Laotian
+Latvia||Latvian;Latvians
+Lebanon||Lebanese
+Lesotho||
+Liberia||Liberian;Liberians
+Libya||Libyan;Libyans
+Liechtenstein||
+Lithuania||Lithuanian;Lithuanians
+Luxembourg||Luxembourgish
+Madagascar||Malagasy
+Malawi||Malawian;Malawians
+Malaysia||Malaysian;Malaysians
+Maldives||Maldivian
+Mali||Malian;Malians
+Malta||Maltese
+Marshall Islands||
+Mauritania||Mauritanian
+Mauritius||Mauritian
+Mexico||Mexican;Mexicans
+Micronesia||
+Moldova||Moldovan;Moldovans
+Monaco||Monegasque
+Mongolia||Mongolian;Mongolians
+Montenegro||Montenegrin
+Morocco||Moroccan;Moroccans
+Mozambique||Mozambican
+Myanmar|Burma|Burmese
+Namibia||Namibian;Namibians
+Nauru||
+Nepal||Nepali;Nepalese
+Netherlands|Holland;The Netherlands|Dutch
+New Zealand||New Zealander;New Zealanders;Kiwi;Kiwis
+Nicaragua||Nicaraguan;Nicaraguans
+Niger||Nigerien
+Nigeria||Nigerian;Nigerians
+North Korea|DPRK|North Korean;North Koreans
+North Macedonia|Macedonia|Macedonian
+Norway||Norwegian;Norwegians
+Oman||Omani
+Pakistan||Pakistani;Pakistanis
+Palau||
+Palestine|Palestinian territories;West Bank;Gaza;Gaza Strip|Palestinian;Palestinians
+Panama||Panamanian
+Papua New Guinea||
+Paraguay||Paraguayan;Paraguayans
+Peru||Peruvian;Peruvians
+Philippines|The Philippines|Filipino;Filipinos;Philippine
+Poland||Polish;Pole;Poles
+Portugal||Portuguese
+Qatar||Qatari;Qataris
+Romania||Romanian;Romanians
+Russia|Russian Federation|Russian;Russians
+Rwanda||Rwandan;Rwandans
+Saint Lucia|St Lucia|
+Samoa||Samoan
+San Marino||
+Saudi Arabia||Saudi;Saudis
+Senegal||Senegalese
+Serbia||Serbian;Serbians;Serb;Serbs
+Seychelles||
+Sierra Leone||Sierra Leonean
+Singapore||Singaporean;Singaporeans
+Slovakia||Slovak;Slovakian
+Slovenia||Slovenian;Slovene
+Solomon Islands||
+Somalia||Somali;Somalis
+South Africa||South African;South Africans
+South Korea|Korea;Republic of Korea|South Korean;South Koreans;Korean;Koreans
+South Sudan||South Sudanese
+Spain||Spanish;Spaniard;Spaniards
+Sri Lanka||Sri Lankan;Sri Lankans
+Sudan||Sudanese
+Suriname||Surinamese
+Sweden||Swedish;Swede;Swedes
+Switzerland||Swiss
+Syria||Syrian;Syrians
+Taiwan||Taiwanese
+Tajikistan||Tajik
+Tanzania||Tanzanian;Tanzanians
+Thailand||Thai
+Togo||Togolese
+Tonga||Tongan
+Trinidad and Tobago|Trinidad|Trinidadian
+Tunisia||Tunisian;Tunisians
+Turkey|Turkiye;Türkiye|Turkish;Turk;Turks
+Turkmenistan||Turkmen
+Tuvalu||
+Uganda||Ugandan;Ugandans
+Ukraine||Ukrainian;Ukrainians
+United Arab Emirates|UAE;Emirates|Emirati;Emiratis
+United Kingdom|UK;Britain;Great Britain;U.K.|British;Briton;Britons
+United States|US;USA;U.S.;U.S.A.;United States of America;America|American;Americans
+Uruguay||Uruguayan;Uruguayans
+Uzbekistan||Uzbek
+Vanuatu||
+Vatican City|Vatican;Holy See|
+Venezuela||Venezuelan;Venezuelans
+Vietnam|Viet Nam|Vietnamese
+Yemen||Yemeni;Yemenis
+Zambia||Zambian;Zambians
+Zimbabwe||Zimbabwean;Zimbabweans
+England||English
+Scotland||Scottish;Scot;Scots
+Wales||Welsh
+Northern Ireland||
+Hong Kong||
+Greenland||Greenlandic
+Puerto Rico||Puerto Rican
+"""
+
+# Major cities and regions (label as written); capitals and the world's biggest news cities.
+_PLACES = """
+Abu Dhabi;Abuja;Accra;Addis Ababa;Amsterdam;Ankara;Athens;Atlanta;Auckland;Baghdad;Baku;Bangalore;Bangkok;
+Barcelona;Beijing;Beirut;Belfast;Belgrade;Berlin;Birmingham;Bogota;Bogotá;Boston;Brasilia;Brisbane;Bristol;
+Brussels;Bucharest;Budapest;Buenos Aires;Cairo;Calcutta;Kolkata;Canberra;Cape Town;Caracas;Cardiff;Casablanca;
+Chennai;Chicago;Copenhagen;Dakar;Dallas;Damascus;Delhi;New Delhi;Detroit;Dhaka;Doha;Dubai;Dublin;Durban;
+Edinburgh;Frankfurt;Geneva;Glasgow;Guangzhou;Hanoi;Havana;Helsinki;Ho Chi Minh City;Houston;Islamabad;
+Istanbul;Jakarta;Jerusalem;Johannesburg;Kabul;Karachi;Kathmandu;Khartoum;Kiev;Kyiv;Kinshasa;Kuala Lumpur;
+Lagos;Lahore;Las Vegas;Leeds;Lima;Lisbon;Liverpool;London;Los Angeles;Luanda;Lyon;Madrid;Manchester;Manila;
+Maracaibo;Marseille;Mecca;Medellin;Melbourne;Mexico City;Miami;Milan;Minsk;Mogadishu;Montevideo;Montreal;
+Moscow;Mumbai;Bombay;Munich;Nairobi;Naples;New Orleans;New York;Nice;Osaka;Oslo;Ottawa;Paris;Perth;
+Philadelphia;Prague;Pretoria;Pyongyang;Quito;Rabat;Rio de Janeiro;Riyadh;Rome;Rotterdam;San Francisco;
+Santiago;Sao Paulo;São Paulo;Sarajevo;Seattle;Seoul;Shanghai;Shenzhen;Silicon Valley;Singapore;Sofia;
+St Petersburg;Stockholm;Sydney;Taipei;Tallinn;Tehran;Tel Aviv;Tokyo;Toronto;Tripoli;Tunis;Turin;Valencia;
+Vancouver;Vienna;Vilnius;Warsaw;Washington;Washington DC;Wellington;Wuhan;Yangon;Zagreb;Zurich;
+Africa;Asia;Europe;North America;South America;Latin America;Central America;Middle East;Gulf;
+Caribbean;Balkans;Scandinavia;Baltic;Arctic;Antarctica;Pacific;Atlantic;Mediterranean;Sahel;
+Southeast Asia;South East Asia;East Africa;West Africa;Eastern Europe;Western Europe;Central Asia;
+California;Texas;Florida;New York State;Ohio;Pennsylvania;Michigan;Crimea;Donbas;Kashmir;Tibet;Xinjiang;
+Catalonia;Bavaria;Quebec;Ontario;Siberia;Amazon;Patagonia;Punjab;Bengal;Yorkshire;Cornwall;Kent
+"""
+
+# Organizations: alias -> label.
+_ORGS = """
+EU;European Union=European Union
+UN;United Nations;U.N.=United Nations
+Nato;NATO=Nato
+IMF;International Monetary Fund=IMF
+World Bank=World Bank
+WHO;World Health Organization;World Health Organisation=World Health Organization
+WTO;World Trade Organization;World Trade Organisation=World Trade Organization
+Opec;OPEC=Opec
+ECB;European Central Bank=European Central Bank
+Fed;Federal Reserve;US Federal Reserve=Federal Reserve
+Bank of England;BoE=Bank of England
+Bank of Japan=Bank of Japan
+NHS=NHS
+Fifa;FIFA=Fifa
+Uefa;UEFA=Uefa
+IOC;International Olympic Committee=International Olympic Committee
+ICC;International Cricket Council=International Cricket Council
+ECB Cricket;England and Wales Cricket Board=England and Wales Cricket Board
+Premier League=Premier League
+Champions League=Champions League
+European Commission=European Commission
+European Parliament=European Parliament
+Kremlin=Kremlin
+White House=White House
+Pentagon=Pentagon
+Congress=US Congress
+Senate=Senate
+Supreme Court=Supreme Court
+Downing Street=Downing Street
+Wall Street=Wall Street
+Nasa;NASA=Nasa
+AI;A.I.=Artificial Intelligence
+G7;G8;G20=G20
+E.U.=European Union
+Olympics;Olympic Games;Olympic=Olympics
+Winter Olympics;Winter Olympic Games;Winter Games=Winter Olympics
+Paralympics;Paralympic Games=Paralympics
+Lib Dems;Lib Dem;Liberal Democrats;Liberal Democrat=Liberal Democrats
+Labour Party=Labour Party
+Conservative Party;Tory Party=Conservative Party
+BBC=BBC
+CNN=CNN
+ITV=ITV
+ESPN=ESPN
+FBI=FBI
+CIA=CIA
+NSA=NSA
+KGB=KGB
+ACLU=ACLU
+BATF;ATF=BATF
+FDA=FDA
+SEC=SEC
+FTC=FTC
+IRS=IRS
+NRA=NRA
+NHL=NHL
+NBA=NBA
+NFL=NFL
+MLB=MLB
+FA=Football Association
+IAAF=IAAF
+RFU=Rugby Football Union
+IBM=IBM
+BT=BT
+BNP=BNP
+UKIP=UKIP
+SNP=SNP
+OECD=OECD
+CBI=CBI
+TUC=TUC
+FTSE=FTSE
+BMW=BMW
+EMI=EMI
+AOL=AOL
+MTV=MTV
+NASA=Nasa
+"""
+# Adjectives and peoples that name a region or a faith: the tag is the subject, not the adjective.
+_SUBJECT_ADJECTIVES = """
+European;Europeans=Europe
+Asian;Asians=Asia
+African;Africans=Africa
+Arab;Arabs;Arabic=Arab world
+Jewish;Jews;Jew=Judaism
+Christian;Christians=Christianity
+Muslim;Muslims;Moslem;Moslems;Islamic=Islam
+Catholic;Catholics=Catholic Church
+Buddhist;Buddhists=Buddhism
+Hindu;Hindus=Hinduism
+Sikh;Sikhs=Sikhism
+Mormon;Mormons=Mormonism
+"""
+
+# Topic -> keywords (lowercase; a trailing * matches any ending).
+_TOPICS = {
+    "Politics": "election* vote* voter* voting parliament* minister* government* party parties campaign* "
+    "opposition president* presidential senator* mp mps lawmaker* legislat* coalition polls "
+    "referendum policy policies democracy democratic cabinet congress prime tory tories labour "
+    "conservative* liberal* republican* democrat* regime sanctions",
+    "Business": "compan* firm firms shares shareholder* profit* revenue* sales investor* deal deals merger* "
+    "acquisition* takeover* chief executive* ceo chairman retailer* brand* stock* market* contract* "
+    "bank banks banking startup* business* corporate industry industries",
+    "Economy": "econom* inflation interest rate* gdp growth recession unemployment jobless central bank "
+    "budget deficit debt currency currencies dollar* euro* pound* wage* prices tariff* trade exports "
+    "imports monetary fiscal borrowing tax taxes",
+    "Sport": "match* goal* striker* coach* league* cup season* championship* tournament* cricket football* "
+    "tennis rugby olympic* player* team* club* transfer* wicket* innings batsman batter bowler* "
+    "midfielder* defender* stadium* fans final finals squad* captain* medal* athlete* race racing "
+    "world cup fixture* scored score*",
+    "Technology": "technolog* software internet computer* chip* chipmaker* semiconductor* ai artificial "
+    "intelligence online digital app apps smartphone* broadband data cyber* hacker* algorithm* robot* "
+    "gadget* device* silicon microsoft google apple processor* cloud startup* tech",
+    "Science": "scien* research* researcher* study studies space nasa species physics biolog* experiment* "
+    "laboratory lab discovery astronom* planet* telescope* genetic* fossil*",
+    "Health": "health* hospital* patient* doctor* nhs disease* virus* vaccine* medical medicine* cancer "
+    "drug* treatment* nurse* pandemic epidemic infection* surgery mental illness",
+    "Entertainment": "film* movie* music* album* band* singer* actor* actress* star stars tv television "
+    "series show shows box office streaming oscar* award* festival* hollywood celebrity concert* "
+    "episode* netflix comedy drama chart* pop rapper* director",
+    "Climate": "climate emission* carbon warming renewable* solar wind farm* fossil fuel* flood* drought* "
+    "environment* pollution wildfire* heatwave* net zero biodiversity deforestation",
+    "World": "foreign international embassy diplomat* refugee* united nations border* troops ceasefire "
+    "summit* treaty war conflict* military humanitarian asylum migrant* rebels insurgen*",
+    "Culture": "art arts artist* museum* book books novel* author* literature theatre theater exhibition* "
+    "heritage gallery galleries poet* poetry painting* sculpture* opera ballet",
+    "Education": "school* universit* student* teacher* education* exam* pupil* curriculum college* "
+    "classroom* tuition graduate* academic*",
+}
+
+
+def _build_gazetteer() -> tuple[dict[str, str], dict[str, str], set[str]]:
+    names: dict[str, str] = {}  # any form -> label
+    demonyms: dict[str, str] = {}  # demonym -> country label
+    places: set[str] = set()  # labels that are places
+    for line in _COUNTRIES.strip().splitlines():
+        country, aliases, peoples = (line.split("|") + ["", ""])[:3]
+        places.add(country)
+        names[country] = country
+        for alias in filter(None, aliases.split(";")):
+            names[alias] = country
+        for people in filter(None, peoples.split(";")):
+            demonyms[people] = country
+    for place in re.split(r"\s*;\s*", _PLACES.strip().replace("\n", "")):
+        if place:
+            names.setdefault(place, place)
+            places.add(place)
+    for line in _ORGS.strip().splitlines():
+        aliases, label = line.split("=")
+        for alias in aliases.split(";"):
+            names[alias] = label
+    for line in _SUBJECT_ADJECTIVES.strip().splitlines():
+        aliases, label = line.split("=")
+        names.setdefault(label, label)
+        for alias in aliases.split(";"):
+            demonyms[alias] = label
+    return names, demonyms, places
+
+
+GAZETTEER, DEMONYMS, PLACES = _build_gazetteer()
+COUNTRIES = [line.split("|")[0] for line in _COUNTRIES.strip().splitlines()]
+
+
+def _topic_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    owner: dict[str, str] = {}
+    parts: list[str] = []
+    for index, (topic, words) in enumerate(_TOPICS.items()):
+        group = f"t{index}"
+        owner[group] = topic
+        alternatives = sorted(
+            (re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words.split()),
+            key=len,
+            reverse=True,
+        )
+        parts.append(f"(?P<{group}>" + "|".join(alternatives) + ")")
+    # Multi-word keywords are written with a space in the lexicon; the text is whitespace-collapsed.
+    return re.compile(r"\b(?:" + "|".join(parts) + r")\b"), owner
+
+
+TOPIC_RE, TOPIC_GROUPS = _topic_pattern()
+
+_words_of = str.split  # word lists written as prose
+
+# --- words that tell a name from a capitalized word ------------------------------------------------------
+
+# Words that start sentences (or are dates/titles) without naming anything: they end a capitalized run.
+BREAK = set(
+    """
+    A An The This That These Those There Here It Its It's He She They We You I His Her Their Our Your My
+    But And Or Nor So Yet For If When While Where What Which Who Whom Whose Why How As At By In On Of To
+    Up Out Off Over Under After Before Since Until During Despite Although Though Because However Also
+    Meanwhile Now Then Still Even Just Only Some Many Much More Most Other Others Another Each Every All
+    Both Few Several No Not Yes First Second Third Last
+    Such Earlier Later Today Tonight Yesterday Tomorrow Monday Tuesday Wednesday Thursday Friday Saturday
+    Sunday January February March April May June July August September October November December Jan Feb
+    Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Please Thanks Click Read Watch Listen Share Subscribe
+    According Among Like Unlike Between Within Without Through Across Against Around About Above Below
+    Never Always Often Once Twice Well Let Do Does Did Is Are Was Were Be Been Has Have Had Can Could Will
+    Would Should Might Must Shall Speaking Asked Writing Having Being Given Following Instead Overall
+    Unless Whether Last Next Analysts Experts Officials Sources Critics Supporters Fans Police Reuters AFP
+    GMT BST EST CET Double Triple Single
+    Me Him Them Us Mine Yours Ours Theirs Myself Yourself Himself Herself Itself Ourselves Themselves
+    Anyone Anybody Everyone Everybody Someone Somebody Nobody Anything Everything Something Nothing None
+    Yeah Hi Hello Dear Ok OK Okay Sorry Note PS Re Fw Fwd Subject From Sender Organization Summary Lines
+    Regards Cheers Hmm Oh Wow Why Whatever Perhaps Maybe Actually Basically Anyway Sure True False
+    With Know Gonna Wanna Said Says Get Got Make Take Give
+    """.split()  # noqa: SIM905
+)
+# Titles before a name: dropped, and they split "Prime Minister Tony Blair" -> "Tony Blair".
+TITLES = set(
+    """
+    Mr Mrs Ms Miss Mx Dr Sir Dame Lord Lady Prof Professor Rev President Vice Prime Minister Secretary
+    Chancellor Senator Sen Rep Gov Governor Mayor Gen Col Colonel Captain Capt Sgt Coach Manager Chief
+    Executive Director Chairman Chairwoman Judge King Queen Prince Princess Pope Deputy Spokesman
+    Spokeswoman Spokesperson Leader Ambassador Commissioner Officer Founder CEO Striker Midfielder
+    Defender Goalkeeper Batsman Bowler Skipper Actor Actress Singer Presenter Attorney Inspector
+    Detective Superintendent Constable Sheikh Emir Boss Chief's Minister's President's MSP MEP MP AM
+    """.split()  # noqa: SIM905
+)
+# Capitalized words that are not a subject on their own (but may be part of a name: "Home Office").
+NEVER_ALONE = BREAK | set(
+    """
+    Government Parliament Ministry Party Council Court Army Committee Cabinet Office Department Commons
+    Lords House Home Foreign Health Education Defence Defense Finance Treasury Economy Business Sport
+    Sports Technology Science Entertainment Climate World Culture Politics News Press Internet Web Online
+    Year Years Week Weeks Month Months Day Days Time Times Part Group Team Club League Cup State States
+    North South East West Northern Southern Eastern Western Central Christmas Easter New Old General
+    Energy Trade Interior Justice Star Chair Opposition Labour Tory Tories Conservative Conservatives
+    Republican Republicans Democrat Democrats Minister Ministers Union Bank Federal National International
+    Royal United Council Commission Company Group Games Olympics Championship Premiership Test Series
+    Mr Mrs Ms Dr Sir Lord St Oscar Oscars Grammy Bafta Awards Prize Festival Street Road City Town
+    TV DVD CD PC GDP CEO MP MPs PM BST GMT EST
+    """.split()  # noqa: SIM905
+)
+# Number words start a name mid-sentence ("the Six Nations", "Three Gorges Dam"), never a sentence.
+NUMBER_WORDS = set(_words_of("One Two Three Four Five Six Seven Eight Nine Ten"))
+NEVER_ALONE |= NUMBER_WORDS
+# Words that forum posts, ads and manuals capitalize (headings, "For Sale", "Mb") without naming anything.
+NEVER_ALONE |= set(
+    _words_of(
+        """Aside Digest Review Reviews Sale Sales Price Prices Offer Offers Wanted Condition Shipping Box Mail
+        Email E-mail Phone Fax Address Contact Reply Thread Post Posting Article Section Chapter Page Pages
+        Table Figure Appendix Note Notes Introduction Conclusion Update Version Release Server Client User
+        Users Guide Manual Help Info Information Question Questions Answer Answers List Lists Net Mb MB Kb
+        Meg Megs Laser Memory Disk Drive Card Board Monitor Printer System Systems Program Programs Software
+        Hardware Museum Spot Traders Trader Scores Score Hunt Word Words College University School Earth
+        Hell Heaven Father Lord Son Spirit Sir Madam Folks Friends Everybody Winter Summer Spring Fall
+        Autumn Morning Evening Night Library Source Sources Reference References Example Examples Problem
+        Problems Solution Issue Issues Fact Facts Point Points Idea Ideas Subject Topic Question Comments
+        Comment Warning Disclaimer Biblical Scripture Scriptures Amen Truth Love Faith Grace Sin Sins
+        Security Tradition Law Laws Hall Port Data Register Timer Language Paid Factory Speaker Speakers
+        Player Players Enable Start Stop Exp Reset Input Output Error Errors Default File Files Directory
+        Garage Assistant Neuron MHz GHz KHz Hz"""
+    )
+)
+# First names alone name nobody in particular: a sign-off ("Jim"), or a person the text names in full.
+FIRST_NAMES = set(
+    _words_of(
+        """Adam Alan Alex Andrew Andy Ann Anna Anne Bill Bob Brad Brian Bruce Carl Carol Charles Chris
+        Dan Daniel Dave David Don Doug Ed Eric Frank Fred Gary George Graham Greg Harry Henry Ian Jack
+        James Jane Jason Jay Jeff Jennifer Jim Joe John Jon Jonathan Joseph Ken Kevin Larry Lee Linda
+        Lisa Mark Martin Mary Matt Michael Mike Nick Pat Patrick Paul Pete Peter Phil Phill Ralph Ray
+        Richard Rick Rob Robert Roger Ron Russ Sam Sarah Scott Stephen Steve Steven Susan Ted Terry Tim
+        Todd Tom Tony Walter William Ali Mohammed Muhammad Ahmed Hans Jean Pierre"""
+    )
+)
+NEVER_ALONE |= FIRST_NAMES
+# A group of people after a name is not part of it: "Labour MPs" -> "Labour".
+TRAILING_GROUPS = set(_words_of("MPs MEPs MSPs Ministers Officials Fans Players Members Supporters Soldiers"))
+# Capitalized stop words that are never part of a name, even mid-sentence ("in May", "said I").
+NOT_NAME_PARTS = NUMBER_WORDS | set(
+    _words_of(
+        """I It He She They We You His Her Their Our Your My Monday Tuesday Wednesday Thursday Friday
+        Saturday Sunday January February March April May June July August September October November
+        December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec GMT BST EST CET Reuters AFP Police"""
+    )
+)
+# Party and position words that qualify a name without being part of it.
+DESCRIPTORS = set(
+    _words_of(
+        """Tory Tories Labour Conservative Liberal Democrat Republican Democrat Green Nationalist Unionist
+        Fly-half Scrum-half Winger Prop Hooker Lock Flanker Centre Full-back Wing Forward Keeper Striker
+        Vice-President Vice-Chairman Ex-President Ex-Minister Former Veteran Rookie Midfielder Defender"""
+    )
+)

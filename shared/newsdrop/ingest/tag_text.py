@@ -1,0 +1,114 @@
+"""The part of an article's text that automatic tags are read from: its own prose.
+
+Forum posts and mailed-in articles carry text that is not about their subject: mail headers pasted into the
+body, quoted replies ("> ..."), the line that attributes a quote ("In article <...>, x@y writes:"), the
+author's signature (after "--", or a last paragraph of addresses), e-mail addresses, URLs and code. A name
+there ("Bill Higgins, Fermilab", "DefaultScreen(display)") is not what the article is about, so it never
+becomes a tag. The reader's text is not changed: this only chooses what the tagger reads.
+"""
+
+from __future__ import annotations
+
+import re
+
+# "From: ...", "Subject: ...", "Archive-name: ...": a header line pasted into the body.
+_HEADER = re.compile(
+    r"^(?:from|subject|newsgroups|date|message-id|received|organi[sz]ation|lines|reply-to|sender|to|cc|"
+    r"archive-name|[\w-]*archive-name|last-modified|version|in-reply-to|references|distribution|keywords|"
+    r"summary|expires|path|followup-to|nntp-posting-host|article-i\.d\.|x-[\w-]+)\s*:",
+    re.IGNORECASE,
+)
+# A quoted line: "> text", ": text", "| text", "BS> text", "henrik] text".
+_QUOTED = re.compile(r"^(?:[>:|}]|[A-Za-z]{1,10}[>\]]\s)")
+# The line that introduces a quote.
+_ATTRIBUTION = re.compile(
+    r"(?:\b(?:writes|wrote|posted|typed)\s*:\s*$|^in article\b|^in message\b|^on .{4,80} wrote\b)",
+    re.IGNORECASE,
+)
+# A signature starts at a line of dashes, underscores, equals or stars near the end of the post.
+_SEPARATOR = re.compile(r"^[-_=*~+#. ]{2,}$")
+_SIGNATURE_LINES = 12
+_ADDRESS = re.compile(
+    r"\S+@\S+|\b[a-z][\w+.-]*://\S+|\bwww\.\S+|\b\w+(?:!\w[\w.-]*){2,}|<[^<>\s]+>|\b[a-z][\w-]*(?:\.[a-z][\w-]*){2,}\b"
+)
+_PHONE = re.compile(r"\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}")
+# Code: a line with a call, braces, an assignment ending in ";" or a preprocessor directive.
+_CODE = re.compile(
+    r"(?:[=(].*;|[{}])\s*$|^\s*#\s*(?:include|define|if|endif)\b|\b\w+\s*\([^()]*\)\s*[;{]|^\s*[\w.\[\]]+\s*=\s*\S"
+)
+
+
+# Binary attachments and listings: a long run without spaces ("M9V1E2...", uuencoded data, hex dumps).
+_NO_SPACES = re.compile(r"\S{40,}")
+_SYMBOLS = re.compile(r"[^\w\s'\",.!?()\-]")
+
+
+def _is_noise(line: str) -> bool:
+    """Uuencoded data, rulers, tables of symbols, code: a line where one character in five is a symbol, or a
+    long line of capitals and symbols only (uuencoded lines have no lowercase letters)."""
+    if len(line) < 20:
+        return False
+    symbols = len(_SYMBOLS.findall(line))
+    return symbols > len(line) / 5 or (len(line) >= 40 and symbols >= 3 and line.upper() == line)
+
+
+def _is_name_line(line: str) -> bool:
+    """A last line that is only a name or initials ("George", "Doug Dolven", "-- Jim"): a sign-off."""
+    words = line.strip(" -~.,").split()
+    return 0 < len(words) <= 3 and all(w[:1].isupper() or not w[:1].isalpha() for w in words)
+
+
+def _signature_start(lines: list[str]) -> int:
+    """Index of the first line of the signature, or len(lines) if none is recognized."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    for i in range(max(end - _SIGNATURE_LINES, 1), end):
+        if _SEPARATOR.match(lines[i].strip()):
+            return i
+    # No separator: the last paragraph is a signature when it gives addresses or phone numbers.
+    start = end
+    while start and lines[start - 1].strip():
+        start -= 1
+    block = lines[start:end]
+    if not any(x.strip() and not _HEADER.match(x.strip()) for x in lines[:start]):
+        return end  # the last paragraph is the whole post: its own prose, not a signature
+    if start > 0 and len(block) <= 8 and any(_ADDRESS.search(x) or _PHONE.search(x) for x in block):
+        return start
+    if start > 0 and len(block) == 1 and _is_name_line(block[0]):
+        return start
+    return end
+
+
+def prose(text: str) -> str:
+    """The text without headers, quotes, attributions, signature, addresses and code lines.
+
+    Removed lines become blank lines, so sentences on either side are not joined into one."""
+    if not any(ch in text for ch in "@>:|;{}-_=") or "\n" not in text:
+        return text  # nothing here looks like mail or code: most newsroom articles
+    lines = text.split("\n")
+    lines = lines[: _signature_start(lines)]
+    kept: list[str] = []
+    in_headers = True
+    for line in lines:
+        stripped = line.strip()
+        if in_headers and _HEADER.match(stripped):
+            kept.append("")
+            continue
+        in_headers = in_headers and not stripped
+        if _QUOTED.match(stripped) or _ATTRIBUTION.search(stripped) or _is_noise(stripped):
+            kept.append("")
+            continue
+        if any(ch in stripped for ch in ";{}=#") and _CODE.search(stripped):
+            kept.append("")
+            continue
+        if len(stripped) < 120 and _HEADER.match(stripped):
+            kept.append("")  # a header block pasted further down ("From: ... Subject: ...")
+            continue
+        if "@" in stripped or "." in stripped or "<" in stripped or "!" in stripped:
+            line = _ADDRESS.sub(" ", line)
+        if _NO_SPACES.search(line):
+            kept.append("")
+            continue
+        kept.append(line)
+    return "\n".join(kept)

@@ -1,0 +1,32 @@
+"""Broad topic tags (Politics, Sport, Technology...) from keyword hits in the title and text."""
+
+from __future__ import annotations
+
+from newsdrop.ingest.tag_lexicon import TOPIC_GROUPS, TOPIC_RE
+
+# A topic needs keyword hits in proportion to the text's length, and three different keywords: one word said
+# three times ("business" in "this business of printing page numbers") is not a topic.
+MIN_HITS = 4.0
+MIN_DISTINCT = 3
+WORDS_PER_HIT = 80
+COUNTRY_BOOST = 2.0  # each of the top countries counts as a World hit when two or more are named
+
+
+def scored_topics(title: str, text: str, countries: int) -> list[tuple[float, str]]:
+    hits: dict[str, float] = {}
+    distinct: dict[str, set[str]] = {}
+    for source, weight in ((" ".join(text.lower().split()), 1.0), (title.lower(), 2.0)):
+        for m in TOPIC_RE.finditer(source):
+            topic = TOPIC_GROUPS[m.lastgroup or ""]
+            hits[topic] = hits.get(topic, 0.0) + weight
+            distinct.setdefault(topic, set()).add(m.group(0))
+    if countries >= 2:
+        hits["World"] = hits.get("World", 0.0) + COUNTRY_BOOST * countries
+        distinct.setdefault("World", set()).update(str(i) for i in range(countries))
+    words = max(len(text.split()), 1)
+    ranked = sorted(((h, t) for t, h in hits.items()), reverse=True)
+    threshold = max(MIN_HITS, words / WORDS_PER_HIT)
+    chosen = [(h, t) for h, t in ranked[:2] if h >= threshold and len(distinct[t]) >= MIN_DISTINCT]
+    if len(chosen) == 2 and chosen[1][0] < 0.5 * chosen[0][0]:
+        chosen = chosen[:1]
+    return chosen
