@@ -14,6 +14,9 @@ the same run, with and without the Lambda environment; and the size of what each
         make -C shared build-$l ARTIFACTS_DIR=/tmp/libraries-x86 PLATFORM=manylinux2014_x86_64; done
     .venv/bin/python bench/cold_start.py --python python3.13 --layer /tmp/layer-x86/python \
         --sdk /tmp/runtime-sdk --library-layers /tmp/libraries-x86/python [--strip-pyc]
+    # the same first invocations counted in instructions (valgrind), which load on the machine does not move
+    .venv/bin/python bench/cold_start.py --instructions --python python3.13 --layer /tmp/layer-x86/python \
+        --sdk /tmp/runtime-sdk --library-layers /tmp/libraries-x86/python
 
 Whole-process CPU time (user + system, interpreter start included, as on Lambda's init) of
 ``python -c "import app; import boto3"`` against ``python -c "import boto3"``, alternated within each round. CPU time,
@@ -211,6 +214,11 @@ def main(argv: list[str] | None = None) -> int:
         "--lambda-env-only", action="store_true", help="only the Lambda environment's columns (half the runs)"
     )
     p.add_argument(
+        "--instructions",
+        action="store_true",
+        help="instead of CPU time: instructions executed, counted by valgrind (deterministic, ~50x slower)",
+    )
+    p.add_argument(
         "--breakdown", action="store_true", help="also: what each heavy piece adds to boto3 (9+ rounds)"
     )
     args = p.parse_args(argv)
@@ -227,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     names = sorted(n for n in envs if (ROOT / "functions" / n / "app.py").exists())
     if args.only:
         names = [n for n in names if n in args.only.split(",")]
+    if args.instructions:
+        return instruction_counts(
+            args.python, names, envs, exempt, base_env(layer, args.sdk, libraries) | extra
+        )
     sizes = function_sizes()
     version = subprocess.run([args.python, "-V"], capture_output=True, text=True).stdout.strip()
     where = (
@@ -297,6 +309,68 @@ def main(argv: list[str] | None = None) -> int:
         library_bytecode(args.python, args.library_layers.resolve(), rounds)
     if args.breakdown:
         breakdown(args.python, base_env(layer, args.sdk, libraries) | extra, max(rounds, 9))
+    return 0
+
+
+def instructions(python: str, code: str, env: dict[str, str], cwd: Path) -> int:
+    """Instructions the whole process executed, counted by valgrind's callgrind: the same on a busy
+    machine as on an idle one, where CPU time is not (other processes evict the caches it relies on)."""
+    import re
+
+    out = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, "-c", code],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(re.search(r"Collected : (\d+)", out.stderr).group(1))
+
+
+def instruction_counts(
+    python: str,
+    names: list[str],
+    envs: dict[str, dict[str, str]],
+    exempt: dict[str, str],
+    base: dict[str, str],
+) -> int:
+    """The first invocation (with and without the X-Ray Tracer) of each function in the Lambda
+    environment, in instructions, against a bare ``import boto3`` in the same environment."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [
+        (name, key, code)
+        for name in names
+        for key, code in (
+            ("boto3", "import boto3"),
+            ("first", first_invocation(name)),
+            ("first+X-Ray", first_invocation(name) + WITH_TRACER),
+        )
+    ]
+
+    def count(job: tuple[str, str, str]) -> int:
+        name, _, code = job
+        return instructions(python, code, base | envs[name] | lambda_env(name), ROOT / "functions" / name)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the machine is shared: two at a time
+        counted = dict(zip([(n, k) for n, k, _ in jobs], pool.map(count, jobs), strict=True))
+    print(
+        "| function | first / first+X-Ray / boto3, millions of instructions | **ratio first** | ratio first+X-Ray |"
+    )
+    print("|---|---|---|---|")
+    over = []
+    for name in names:
+        first, traced, bare = (counted[name, key] for key in ("first", "first+X-Ray", "boto3"))
+        label = f"{name} (own terms: {exempt[name]})" if name in exempt else name
+        if name not in exempt and first / bare > LIMIT:
+            over.append(f"{name} ({first / bare:.2f}x)")
+        print(
+            f"| {label} | {first / 1e6:,.0f} / {traced / 1e6:,.0f} / {bare / 1e6:,.0f} | **{first / bare:.2f}x** "
+            f"| {traced / bare:.2f}x |",
+            flush=True,
+        )
+    print(f"\nover the limit ({LIMIT}x): {', '.join(over) or 'none'}")
     return 0
 
 
