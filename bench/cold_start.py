@@ -235,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     names = sorted(n for n in envs if (ROOT / "functions" / n / "app.py").exists())
     if args.only:
         names = [n for n in names if n in args.only.split(",")]
+    if args.instructions and args.breakdown:
+        return floor(args.python, base_env(layer, args.sdk, libraries) | extra | lambda_env("floor"))
     if args.instructions:
         return instruction_counts(
             args.python, names, envs, exempt, base_env(layer, args.sdk, libraries) | extra
@@ -402,6 +404,44 @@ def breakdown(python: str, env: dict[str, str], rounds: int) -> None:
     for label, code in PIECES.items():
         with_piece = min(timed(python, f"{sdk}\n{code}", env, ROOT) for _ in range(rounds))
         print(f"| {label} | {(with_piece - bare) * 1e3:+,.0f} |", flush=True)
+
+
+# What every function's first invocation pays before its own code, in instructions over a bare
+# `import boto3` (`--instructions --breakdown`): the floor under the limit.
+FLOOR = {
+    "Powertools' Logger and Metrics (newsdrop.observability)": "import newsdrop.observability",
+    "pydantic, with its first model defined": "import pydantic\nclass M(pydantic.BaseModel):\n    n: int",
+    "Powertools' Parser (`parse`), nothing built": "from aws_lambda_powertools.utilities.parser import parse",
+    "Powertools' SQS record model": "from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel",
+    "Powertools' DynamoDB stream record model": (
+        "from aws_lambda_powertools.utilities.parser.models.dynamodb import DynamoDBStreamRecordModel"
+    ),
+    "SQS record model, then the batch utilities as Powertools imports them": (
+        "from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel\n"
+        "import aws_lambda_powertools.utilities.batch"
+    ),
+    "SQS record model, then the batch utilities as newsdrop.observability imports them": (
+        "from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel\n"
+        "from newsdrop.observability import batch_utilities\nbatch_utilities()"
+    ),
+    "Powertools' Tracer, every library X-Ray supports patched": "from aws_lambda_powertools import Tracer\nTracer()",
+    "Powertools' Tracer, botocore patched (newsdrop.observability)": (
+        "from aws_lambda_powertools import Tracer\nTracer(patch_modules=['botocore'])"
+    ),
+}
+
+
+def floor(python: str, env: dict[str, str]) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    codes = ["import boto3", *(f"import boto3\n{code}" for code in FLOOR.values())]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        bare, *counts = pool.map(lambda code: instructions(python, code, env, ROOT), codes)
+    print(f"| piece | instructions over `import boto3` ({bare / 1e6:,.0f} M) | share of `import boto3` |")
+    print("|---|---|---|")
+    for label, count in zip(FLOOR, counts, strict=True):
+        print(f"| {label} | {(count - bare) / 1e6:+,.0f} M | {(count - bare) / bare:+.2f}x |", flush=True)
+    return 0
 
 
 LIBRARIES = {"jinja2": "TemplatingLayer", "email_validator": "AddressValidationLayer",
