@@ -3,16 +3,17 @@ Secrets Manager calls it once per rotation step."""
 
 import os
 
-from aws_lambda_powertools.utilities.parser import event_parser
-
 from newsdrop import aws
+from newsdrop.event_models import parse
 from newsdrop.notify.origin import RotationEvent, rotation_step
 from newsdrop.observability import logger
 
 
 @logger.inject_lambda_context
-@event_parser(model=RotationEvent)
-def handler(event: RotationEvent, context):
+def handler(event: dict, context):
+    # Powertools' parse, as its event_parser decorator would call it, but with the Parser imported on
+    # the first invocation (newsdrop.event_models.parse), not at import: a ValidationError names the field
+    event = parse(event, RotationEvent)
     rotation_step(
         event,
         secrets=aws.client("secretsmanager"),
