@@ -191,6 +191,8 @@ BAD_FILES = {
         "too_complex",
     ),
     "garbage.txt": (bytes([0x81, 0x8D, 0x00, 0x01, 0x02, 0x90, 0x9D]) * 50, "undecodable_text"),
+    # the detail quotes the date: a lone surrogate in it once made the (UTF-8) report unwritable
+    "bad-date.json": (b'{"title": "t", "body": "b", "date": "\\ud800 soon"}', "invalid_field"),
 }
 
 

@@ -354,6 +354,56 @@ def test_invalid_fields(doc, field):
     assert f"'{field}'" in error.detail
 
 
+@pytest.mark.parametrize(
+    ("alias", "value", "field", "expected"),
+    [
+        ("headline", "Rates held", "title", "Rates held"),
+        ("Byline", "Ann Lee", "author", "Ann Lee"),
+        ("publishDate", "2025-01-31", "date", datetime(2025, 1, 31, tzinfo=UTC)),
+        ("published_at", "2025-01-31", "date", datetime(2025, 1, 31, tzinfo=UTC)),
+        ("pubdate", "2025-01-31", "date", datetime(2025, 1, 31, tzinfo=UTC)),
+        ("standfirst", "In short.", "summary", "In short."),
+        ("excerpt", "In short.", "summary", "In short."),
+        ("keywords", "World, Sport", "tags", ["World", "Sport"]),
+        ("expiryDate", "2030-01-01", "expires", datetime(2030, 1, 1, tzinfo=UTC)),
+        ("expiration", "2030-01-01", "expires", datetime(2030, 1, 1, tzinfo=UTC)),
+        ("caption", "The quay", "image_caption", "The quay"),
+        ("credit", "Bo Li", "image_credit", "Bo Li"),
+    ],
+)
+def test_every_spelling_of_a_field_reads_the_same_in_front_matter_and_json(alias, value, field, expected):
+    fields = {"title": "T", alias: value} if field != "title" else {alias: value}
+    front = "".join(f"{k}: {v}\n" for k, v in fields.items())
+    from_md = parse_article(f"---\n{front}---\nBody.\n".encode(), "a.md")
+    from_json = parse_article(json.dumps({**fields, "body": "Body."}).encode(), "a.json")
+    assert getattr(from_md, field) == getattr(from_json, field) == expected
+
+
+def test_a_cover_image_needs_its_alt_text_in_every_spelling():
+    draft = parse_article(b"---\ntitle: T\ncover: quay.jpg\nalt: The new quay\n---\nBody.\n", "a.md")
+    assert (draft.image, draft.image_alt) == ("quay.jpg", "The new quay")
+    error = rejected('{"title": "T", "body": "B", "featured_image": "quay.jpg"}', "a.json")
+    assert error.reason == RejectReason.INVALID_FIELD and "'image_alt'" in error.detail
+
+
+def test_a_files_own_body_html_is_never_what_readers_get():
+    doc = {"title": "T", "body": "Safe text.", "body_html": "<script>alert(1)</script>"}
+    assert parse_article(json.dumps(doc).encode(), "a.json").body_html == "<p>Safe text.</p>"
+    front = "---\ntitle: T\nbody_html: <b>x</b>\nformat: html\ncontent: other\n---\n*Story*\n"
+    draft = parse_article(front.encode(), "a.md")
+    assert (draft.body, draft.body_format, draft.body_html) == (
+        "*Story*",
+        "markdown",
+        "<p><em>Story</em></p>",
+    )
+
+
+def test_a_date_quoting_a_lone_surrogate_is_a_clear_reject():
+    error = rejected('{"title": "T", "body": "B", "date": "\\ud800 soon"}', "a.json")
+    assert error.reason == RejectReason.INVALID_FIELD and "'date'" in error.detail
+    error.detail.encode("utf-8")  # the quarantine report is UTF-8 JSON
+
+
 def test_invalid_date_in_front_matter():
     error = rejected("---\ntitle: T\ndate: 2025-13-45\n---\nBody\n", "a.md")
     assert error.reason == RejectReason.INVALID_FIELD

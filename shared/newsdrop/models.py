@@ -1,7 +1,7 @@
 """The records Newsdrop stores: dataclasses, read through validated boundaries.
 
-Outside input is validated where it enters: the dropped file (``newsdrop.ingest.parsing``, which names
-the field and the fix), every function's event (Powertools' Parser models, ``newsdrop.event_models``),
+Outside input is validated where it enters: the dropped file (``newsdrop.ingest.parsing``; its fields
+by the article model, ``newsdrop.ingest.article_model``, which names the field and the fix), every function's event (Powertools' Parser models, ``newsdrop.event_models``),
 the messages between functions (``newsdrop.notify.messages``), the subscriber API's bodies. These
 records are only read back from what those wrote; docs/validation.md has the measurement behind keeping
 them dataclasses (``bench/stored_records.py``: per read and at import, against pydantic models and
