@@ -144,3 +144,41 @@ def test_traced_handlers_still_trace_when_tracing_is_on(monkeypatch):
     plain = observability.LazyTracer()
     traced_off = plain.capture_lambda_handler(lambda event, context: "plain")
     assert traced_off({}, None) == "plain" and plain._tracer is None
+
+
+BATCH_PROBE = """
+import json, sys
+import pydantic
+before = sys.modules["pydantic"]
+{load}
+print(json.dumps({{"models": sorted(m.rsplit(".", 1)[1] for m in sys.modules
+                                    if m.startswith("aws_lambda_powertools.utilities.parser.models.")),
+                  "same_pydantic": sys.modules["pydantic"] is before}}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("load", "models"),
+    [
+        ("from newsdrop.observability import batch_utilities\nbatch_utilities()", []),
+        (
+            "import aws_lambda_powertools.utilities.batch",
+            ["cloudwatch", "dynamodb", "kafka", "kinesis", "sqs"],
+        ),
+    ],
+    ids=["batch_utilities", "plain-import"],
+)
+def test_the_batch_utilities_load_no_parser_model_of_their_own(load, models):
+    """A consumer's first invocation builds the one record model it parses: Powertools' batch utilities,
+    imported after pydantic as they are by every consumer, would build those of four event sources (and CloudWatch's, which Kinesis's imports)
+    (the plain import shows it, so the check can fail), and pydantic stays the module it was."""
+    out = subprocess.run(
+        [sys.executable, "-c", BATCH_PROBE.format(load=load)],
+        env=base_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen == {"models": models, "same_pydantic": True}
