@@ -135,6 +135,7 @@ class SiteIndex(Protocol):
     def newest(self, listing: str, n: int) -> list[Entry]: ...  # newest first
     def between(self, listing: str, low: str, high: str) -> list[Entry]: ...  # sort keys, oldest first
     def months(self) -> list[str]: ...  # months (YYYY-MM) holding published articles
+    def month_counts(self) -> dict[str, int]: ...  # those months -> their published articles
     def claim_labels(self, tags: list[Tag]) -> dict[str, str]: ...  # key -> the label the site uses
     def all_labels(self) -> dict[str, str]: ...
     # the search index (newsdrop.site.search): one document per (shard, article)
@@ -193,7 +194,13 @@ class InMemorySiteIndex:
         return [e for e in self._sorted(listing) if low <= e.sort_key < high]
 
     def months(self) -> list[str]:
-        return sorted({e.month for e in self.listings.get(ALL, {}).values()})
+        return sorted(self.month_counts())
+
+    def month_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for entry in self.listings.get(ALL, {}).values():
+            counts[entry.month] = counts.get(entry.month, 0) + 1
+        return dict(sorted(counts.items()))
 
     def claim_labels(self, tags: list[Tag]) -> dict[str, str]:
         return {t.key: self.labels.setdefault(t.key, t.label) for t in tags}

@@ -52,15 +52,31 @@ def feed_keys(listing: str) -> tuple[str, str]:
     return f"{prefix}feed.xml", f"{prefix}feed.json"
 
 
-def listing_api_key(listing: str) -> str | None:
+def listing_api_key(listing: str, number: int | None = None) -> str | None:
+    """The JSON twin of a listing's page (``number`` None: the front page); authors have none."""
     if listing == ALL:
-        return "api/latest.json"
+        return "api/latest.json" if number is None else f"api/page/{number}.json"
     kind, _, key = listing.partition("/")
-    return f"api/tags/{key}.json" if kind == "tag" else None
+    if kind != "tag":
+        return None
+    return f"api/tags/{key}.json" if number is None else f"api/tags/{key}/page/{number}.json"
 
 
-def month_sitemap_key(month: str) -> str:
-    return f"sitemaps/{month}.xml"
+def month_sitemap_key(month: str, part: int = 1) -> str:
+    """A month's sitemap; a month holding more URLs than one sitemap may is cut into parts, oldest first
+    (``2025-03.xml``, ``2025-03-2.xml``, ...), so a new article only ever changes the month's last part."""
+    return f"sitemaps/{month}.xml" if part == 1 else f"sitemaps/{month}-{part}.xml"
+
+
+# sitemaps.org: a sitemap (and a sitemap index) holds at most 50,000 URLs and 50 MB (52,428,800 bytes)
+# uncompressed.
+SITEMAP_MAX_URLS = 50_000
+SITEMAP_MAX_BYTES = 52_428_800
+
+
+def sitemap_parts(count: int, per_part: int) -> int:
+    """How many sitemaps a month of ``count`` articles takes at ``per_part`` URLs each."""
+    return -(-count // per_part)
 
 
 SITEMAP_INDEX_KEY = "sitemap.xml"

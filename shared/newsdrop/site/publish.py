@@ -9,6 +9,7 @@ event). Everything is rendered from the stored state, so a replayed event writes
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,8 @@ from newsdrop.site.layout import (
     NEWS_SITEMAP_KEY,
     PAGE_SIZE,
     SITEMAP_INDEX_KEY,
+    SITEMAP_MAX_BYTES,
+    SITEMAP_MAX_URLS,
     TAGS_INDEX_KEY,
     ListingChange,
     PageSpec,
@@ -42,12 +45,23 @@ from newsdrop.site.layout import (
     month_sitemap_key,
     page_key,
     pages_to_change,
+    sitemap_parts,
     tag_listing,
     url_path,
 )
 from newsdrop.site.render import HTML, JSON, JSON_FEED, RSS, XML, Renderer
 
 NEWS_WINDOW = timedelta(hours=48)
+NEWS_MAX_URLS = 1_000
+
+
+@dataclass
+class MonthChange:
+    """What one invocation did to a month's sitemaps: the sort keys added, removed or rewritten (the first
+    part holding one of them is the first to change), and how many entries left (parts may go)."""
+
+    keys: set[str] = field(default_factory=set)
+    removed: int = 0
 
 
 class ArticleReader(Protocol):
@@ -110,6 +124,8 @@ class SitePublisher:
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         page_size: int = PAGE_SIZE,
+        sitemap_urls: int = SITEMAP_MAX_URLS,
+        sitemap_bytes: int = SITEMAP_MAX_BYTES,
     ):
         self.articles = articles
         self.related = related
@@ -117,12 +133,15 @@ class SitePublisher:
         self.renderer = renderer
         self.now = now
         self.page_size = page_size
+        # URLs per sitemap: the sitemaps.org count, or fewer if that many of the longest URL an article can
+        # have would pass the byte limit (a fixed number, so the cut points only depend on the month's order)
+        self.sitemap_urls = min(sitemap_urls, renderer.sitemap_capacity(sitemap_bytes))
 
     # -- one invocation ------------------------------------------------------------------------------
     def publish(self, changed_articles: Iterable[str], changed_related: Iterable[str] = ()) -> SiteChanges:
         out = SiteChanges()
         listings: dict[str, ListingChange] = {}
-        months: set[str] = set()
+        months: dict[str, MonthChange] = {}
         searched: set[str] = set()
         rendered: set[str] = set()
         for slug in dict.fromkeys(changed_articles):
@@ -138,7 +157,7 @@ class SitePublisher:
         for listing, change in listings.items():
             self._write_listing(listing, change, out)
         if months:
-            self._write_sitemaps(months, out)
+            self._write_sitemaps(months, out, months)
         self._write_search(searched, out)
         if any(c.before == 0 or c.after == 0 for n, c in listings.items() if n.startswith("tag/")):
             self._write_tags_index(out)  # a tag appeared or went: the list of topics changed
@@ -155,7 +174,7 @@ class SitePublisher:
         slug: str,
         out: SiteChanges,
         listings: dict[str, ListingChange],
-        months: set[str],
+        months: dict[str, MonthChange],
         searched: set[str],
     ) -> None:
         article = self._article(slug)
@@ -170,7 +189,7 @@ class SitePublisher:
                 for listing in record.listings:
                     self._removed_again(listing, record.entry, listings)
             if record is not None:
-                months.add(record.entry.month)
+                self._month_changed(months, record.entry, removed=True)
                 self._unindex(record.entry, searched, out)
             out.delete(article_key(slug))
             out.delete(article_api_key(slug))
@@ -195,13 +214,21 @@ class SitePublisher:
                 listing, entry, listings, replace=live is not None and live.entry != entry, replay=replay
             )
         if live is None or live.entry != entry or replay:
-            months.update({entry.month, live.entry.month} if live else {entry.month})
+            if live is not None:
+                self._month_changed(months, live.entry, removed=live.entry.sort_key != entry.sort_key)
+            self._month_changed(months, entry)
             if live is not None:
                 self._unindex(live.entry, searched, out, keep=search.shards(entry))
             self._index(entry, searched, out)
         new_record = SiteRecord(entry=entry, listings=wanted, revision=article.revision)
         self.index.put_record(new_record)
         self._write_article(article, new_record, out)
+
+    @staticmethod
+    def _month_changed(months: dict[str, MonthChange], entry: Entry, *, removed: bool = False) -> None:
+        change = months.setdefault(entry.month, MonthChange())
+        change.keys.add(entry.sort_key)
+        change.removed += removed
 
     def _position(self, listing: str, entry: Entry, total: int) -> int:
         return total - 1 - self.index.newer_than(listing, entry.sort_key)
@@ -287,6 +314,9 @@ class SitePublisher:
         write, delete = pages_to_change(change, self.page_size)
         for number in delete:
             out.delete(page_key(listing, number))
+            api_page = listing_api_key(listing, number)
+            if api_page:
+                out.delete(api_page)
         total = change.after
         if total == 0 and listing != ALL:  # the last article of a tag or author left: its pages go
             out.delete(page_key(listing, None))
@@ -300,31 +330,52 @@ class SitePublisher:
         for spec in write:
             entries = tail[spec.first - first : spec.stop - first]
             out.put(page_key(listing, spec.number), self._page(listing, title, spec, entries), HTML)
+            api_key = listing_api_key(listing, spec.number)
+            if api_key:  # the page's JSON twin: the same articles, the same stable numbering
+                out.put(api_key, self.renderer.api_listing(listing, title, entries, spec), JSON)
         if change.dirty_to > total - FEED_SIZE or change.before != change.after:
             latest = self.index.newest(listing, FEED_SIZE)
             title = listing_title(listing, latest, self.renderer.settings.name)
             rss_key, json_key = feed_keys(listing)
             out.put(rss_key, self.renderer.rss(title, listing, latest), RSS)
             out.put(json_key, self.renderer.json_feed(title, listing, latest), JSON_FEED)
-            api_key = listing_api_key(listing)
-            if api_key:
-                out.put(api_key, self.renderer.api_listing(listing, title, latest), JSON)
 
     def _page(self, listing: str, title: str, spec: PageSpec, entries: list[Entry]) -> bytes:
         return self.renderer.listing_page(listing, title, spec, entries)
 
-    def _write_sitemaps(self, months: set[str], out: SiteChanges) -> None:
+    def _write_sitemaps(
+        self, months: Iterable[str], out: SiteChanges, changes: dict[str, MonthChange] | None = None
+    ) -> None:
+        """The sitemaps of ``months`` (each month cut into parts of ``sitemap_urls``, oldest first), the
+        index and the news sitemap. With ``changes`` (an incremental publish) only the parts from the first
+        changed article on are written, and parts left empty by removals are deleted."""
+        per = self.sitemap_urls
         for month in sorted(months):
             entries = self.index.between(ALL, month, month + "\uffff")
-            if entries:
-                out.put(month_sitemap_key(month), self.renderer.month_sitemap(entries), XML)
-            else:
-                out.delete(month_sitemap_key(month))
-        out.put(SITEMAP_INDEX_KEY, self.renderer.sitemap_index(self.index.months()), XML)
+            parts = sitemap_parts(len(entries), per)
+            change = (changes or {}).get(month)
+            first = 0
+            if change is not None and change.keys:
+                sort_keys = [e.sort_key for e in entries]
+                first = min(bisect_left(sort_keys, key) for key in change.keys) // per
+            for part in range(first, parts):
+                chunk = entries[part * per : (part + 1) * per]
+                out.put(month_sitemap_key(month, part + 1), self.renderer.month_sitemap(chunk), XML)
+            gone = sitemap_parts(len(entries) + change.removed, per) if change is not None else parts
+            for part in range(parts, gone):
+                out.delete(month_sitemap_key(month, part + 1))
+        counts = self.index.month_counts()
+        sitemaps = [
+            month_sitemap_key(month, part + 1)
+            for month in sorted(counts)
+            for part in range(sitemap_parts(counts[month], per))
+        ]
+        out.put(SITEMAP_INDEX_KEY, self.renderer.sitemap_index(sitemaps), XML)
         since = (self.now() - NEWS_WINDOW).isoformat()
-        recent = self.index.between(ALL, since, "\uffff")
+        # Google News reads at most 1,000 URLs of the last two days: the newest, read newest first
+        recent = [e for e in self.index.newest(ALL, NEWS_MAX_URLS) if e.sort_key >= since]
         if recent:
-            out.put(NEWS_SITEMAP_KEY, self.renderer.news_sitemap(list(reversed(recent))), XML)
+            out.put(NEWS_SITEMAP_KEY, self.renderer.news_sitemap(recent), XML)
         else:  # the sitemaps.org schema wants at least one <url>
             out.delete(NEWS_SITEMAP_KEY)
 

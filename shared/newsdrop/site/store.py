@@ -175,8 +175,12 @@ class DynamoDBSiteIndex:
         return [Entry.from_json(i["e"]) for page in self._query(condition) for i in page["Items"]]
 
     def months(self) -> list[str]:
+        return list(self.month_counts())
+
+    def month_counts(self) -> dict[str, int]:
         pages = self._query(Key("pk").eq("MONTHS"))
-        return [i["sk"] for page in pages for i in page["Items"] if int(i.get("n", 0)) > 0]
+        counts = {i["sk"]: int(i.get("n", 0)) for page in pages for i in page["Items"]}
+        return {month: n for month, n in counts.items() if n > 0}
 
     # -- tag labels ----------------------------------------------------------------------------------
     def claim_labels(self, tags: list[Tag]) -> dict[str, str]:
