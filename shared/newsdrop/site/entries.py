@@ -72,6 +72,16 @@ class SiteRecord:
         return cls(**{**data, "entry": Entry._from_dict(data["entry"])})
 
 
+@dataclass(frozen=True)
+class PageStart:
+    """Where a page of a listing starts (a sort key; "" for page 1) and its number (0: the front page).
+    ``by``: the sort key of the article whose arrival sealed the page (a replayed event writes it again)."""
+
+    start: str
+    number: int
+    by: str | None = None
+
+
 def display_tags(article: Article) -> list[Tag]:
     """Editor tags then automatic ones, once each (by key), in their display form."""
     seen: dict[str, Tag] = {}
@@ -131,7 +141,6 @@ class SiteIndex(Protocol):
     def remove_entry(self, listing: str, entry: Entry) -> bool: ...
     def replace_entry(self, listing: str, entry: Entry) -> None: ...
     def count(self, listing: str) -> int: ...
-    def newer_than(self, listing: str, sort_key: str) -> int: ...
     def newest(self, listing: str, n: int) -> list[Entry]: ...  # newest first
     def between(self, listing: str, low: str, high: str) -> list[Entry]: ...  # sort keys, oldest first
     def months(self) -> list[str]: ...  # months (YYYY-MM) holding published articles
@@ -142,6 +151,17 @@ class SiteIndex(Protocol):
     def search_put(self, shard: str, slug: str, doc: dict) -> None: ...
     def search_remove(self, shard: str, slug: str) -> None: ...
     def search_docs(self, shard: str) -> list[dict]: ...  # by slug
+    # where each page of a listing starts (newsdrop.site.layout): at most ``n``, from ``key`` on
+    def pages_before(
+        self, listing: str, key: str, n: int
+    ) -> list[PageStart]: ...  # start <= key, newest first
+    def pages_after(
+        self, listing: str, key: str, n: int | None
+    ) -> list[PageStart]: ...  # start > key, oldest first
+    def set_pages(self, listing: str, starts: dict[str, int]) -> None: ...  # a listing cut afresh
+    def seal_page(
+        self, listing: str, sealed: PageStart, front: str
+    ) -> None: ...  # the front's oldest -> archive
 
 
 class InMemorySiteIndex:
@@ -152,6 +172,7 @@ class InMemorySiteIndex:
         self.listings: dict[str, dict[str, Entry]] = {}
         self.labels: dict[str, str] = {}
         self.search: dict[str, dict[str, dict]] = {}
+        self.pages: dict[str, dict[str, PageStart]] = {}
 
     def get_record(self, slug: str) -> SiteRecord | None:
         return self.records.get(slug)
@@ -184,9 +205,6 @@ class InMemorySiteIndex:
     def count(self, listing: str) -> int:
         return len(self.listings.get(listing, {}))
 
-    def newer_than(self, listing: str, sort_key: str) -> int:
-        return sum(1 for k in self.listings.get(listing, {}) if k > sort_key)
-
     def newest(self, listing: str, n: int) -> list[Entry]:
         return self._sorted(listing)[::-1][:n]
 
@@ -217,6 +235,24 @@ class InMemorySiteIndex:
     def search_docs(self, shard: str) -> list[dict]:
         docs = self.search.get(shard, {})
         return [docs[s] for s in sorted(docs)]
+
+    def pages_before(self, listing: str, key: str, n: int) -> list[PageStart]:
+        pages = self.pages.get(listing, {})
+        return [pages[s] for s in sorted(pages, reverse=True) if s <= key][:n]
+
+    def pages_after(self, listing: str, key: str, n: int | None) -> list[PageStart]:
+        pages = self.pages.get(listing, {})
+        return [pages[s] for s in sorted(pages) if s > key][:n]
+
+    def set_pages(self, listing: str, starts: dict[str, int]) -> None:
+        self.pages[listing] = {start: PageStart(start, number) for start, number in starts.items()}
+        if not starts:
+            del self.pages[listing]
+
+    def seal_page(self, listing: str, sealed: PageStart, front: str) -> None:
+        pages = self.pages.setdefault(listing, {})
+        pages[sealed.start] = sealed
+        pages[front] = PageStart(front, 0)
 
 
 def with_site_labels(article: Article, index: SiteIndex) -> Article:

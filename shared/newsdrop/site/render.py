@@ -240,6 +240,7 @@ class Renderer:
             feed=url_path(f"{prefix}feed.xml"),
             json_feed=url_path(f"{prefix}feed.json"),
             is_home=listing == ALL and spec.number is None,
+            archived=spec.number is not None,
         )
 
     def bookmarks_page(self) -> bytes:
