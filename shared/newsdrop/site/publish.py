@@ -431,8 +431,8 @@ class SitePublisher:
         ]
         out.put(SITEMAP_INDEX_KEY, self.renderer.sitemap_index(sitemaps), XML)
         since = (self.now() - NEWS_WINDOW).isoformat()
-        # Google News reads at most 1,000 URLs of the last two days: the newest, read newest first
-        recent = [e for e in self.index.newest(ALL, NEWS_MAX_URLS) if e.sort_key >= since]
+        # Google News reads at most 1,000 URLs of the last two days: the newest of them
+        recent = list(reversed(self.index.between(ALL, since, "\uffff")))[:NEWS_MAX_URLS]
         if recent:
             out.put(NEWS_SITEMAP_KEY, self.renderer.news_sitemap(recent), XML)
         else:  # the sitemaps.org schema wants at least one <url>
