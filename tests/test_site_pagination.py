@@ -268,5 +268,6 @@ def test_the_site_table_keeps_the_same_pages_as_the_in_memory_index(stack):
             written.append(({k: v.body for k, v in changes.puts.items()}, changes.deletes))
         outputs.append(written)
     assert outputs[0] == outputs[1]
-    assert {"tags/rare/index.html", "tags/rare/feed.xml", "api/tags/rare.json"} <= outputs[1][-1][1]  # emptied
+    emptied = outputs[1][-1][1]  # the tag's last article withdrawn: its pages, feeds and API go
+    assert {"tags/rare/index.html", "tags/rare/feed.xml", "api/tags/rare.json"} <= emptied
     assert "page/1/index.html" in outputs[1][5][0]  # the back-dated article joined the oldest page
