@@ -8,6 +8,8 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from vnu import vnu_errors
+
 from newsdrop.models import Article, Tag
 from newsdrop.site.entries import InMemorySiteIndex
 from newsdrop.site.layout import layout
@@ -271,3 +273,17 @@ def test_the_site_table_keeps_the_same_pages_as_the_in_memory_index(stack):
     emptied = outputs[1][-1][1]  # the tag's last article withdrawn: its pages, feeds and API go
     assert {"tags/rare/index.html", "tags/rare/feed.xml", "api/tags/rare.json"} <= emptied
     assert "page/1/index.html" in outputs[1][5][0]  # the back-dated article joined the oldest page
+
+
+def test_archive_pages_and_a_page_left_empty_pass_the_nu_html_checker(tmp_path):
+    site = Site(Articles({f"a{i}": make(i) for i in range(12)}))
+    for slug in ("a0", "a1", "a2"):
+        del site.articles[slug]
+        site.publish(slug)
+    assert "were withdrawn" in site.pages["page/1/index.html"].decode()
+    for key, body in site.pages.items():
+        if key.endswith(".html") and (key == "index.html" or key.startswith(("page/", "tags/"))):
+            (tmp_path / key).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / key).write_bytes(body)
+    assert len(list(tmp_path.rglob("*.html"))) >= 6
+    assert vnu_errors(tmp_path) == []
