@@ -327,8 +327,9 @@ class SitePublisher:
             self._cut(listing, title, out)
         else:
             self._write_pages(listing, title, change, front, out)
+        # the feeds show the latest FEED_SIZE: an old article withdrawn or back-dated leaves them as they are
         in_feed = len(latest) < FEED_SIZE or any(key >= latest[-1].sort_key for key in change.keys)
-        if change.before != change.after or in_feed:
+        if change.before == 0 or in_feed:
             rss_key, json_key = feed_keys(listing)
             out.put(rss_key, self.renderer.rss(title, listing, latest), RSS)
             out.put(json_key, self.renderer.json_feed(title, listing, latest), JSON_FEED)
