@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Protocol
@@ -173,6 +174,7 @@ class InMemorySiteIndex:
         self.labels: dict[str, str] = {}
         self.search: dict[str, dict[str, dict]] = {}
         self.pages: dict[str, dict[str, PageStart]] = {}
+        self._order: dict[str, list[str]] = {}  # a listing's sort keys, sorted when first read after a change
 
     def get_record(self, slug: str) -> SiteRecord | None:
         return self.records.get(slug)
@@ -190,26 +192,32 @@ class InMemorySiteIndex:
         entries = self.listings.setdefault(listing, {})
         added = entry.sort_key not in entries
         entries[entry.sort_key] = entry
+        if added:
+            self._order.pop(listing, None)
         return added
 
     def remove_entry(self, listing: str, entry: Entry) -> bool:
+        self._order.pop(listing, None)
         return self.listings.get(listing, {}).pop(entry.sort_key, None) is not None
 
     def replace_entry(self, listing: str, entry: Entry) -> None:
         self.listings.setdefault(listing, {})[entry.sort_key] = entry
 
-    def _sorted(self, listing: str) -> list[Entry]:
-        entries = self.listings.get(listing, {})
-        return [entries[k] for k in sorted(entries)]
+    def _keys(self, listing: str) -> list[str]:
+        if listing not in self._order:
+            self._order[listing] = sorted(self.listings.get(listing, {}))
+        return self._order[listing]
 
     def count(self, listing: str) -> int:
         return len(self.listings.get(listing, {}))
 
     def newest(self, listing: str, n: int) -> list[Entry]:
-        return self._sorted(listing)[::-1][:n]
+        entries, keys = self.listings.get(listing, {}), self._keys(listing)
+        return [entries[k] for k in reversed(keys[-n:])] if n > 0 else []
 
     def between(self, listing: str, low: str, high: str) -> list[Entry]:
-        return [e for e in self._sorted(listing) if low <= e.sort_key < high]
+        entries, keys = self.listings.get(listing, {}), self._keys(listing)
+        return [entries[k] for k in keys[bisect_left(keys, low) : bisect_left(keys, high)]]
 
     def months(self) -> list[str]:
         return sorted(self.month_counts())
