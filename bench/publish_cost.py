@@ -1,13 +1,17 @@
-"""Objects written and CloudFront paths invalidated per new article, at growing site sizes (must stay flat;
-the search index's shards, newsdrop/site/search.py, are counted apart too),
-and the time of a full re-render (`newsdrop publish --all`'s rendering) at each size.
+"""Objects and bytes written and CloudFront paths invalidated per new article, at growing site sizes: they
+must stay flat. The search index's shards (newsdrop/site/search.py) are counted apart too.
 
-The publisher's own domain code (`SitePublisher`, the same pages, lists and pagination) runs on an
-in-memory site index with synthetic articles: 3 tags each from a pool of 60, 25 authors, one article an
-hour. Each new article is related to up to 5 earlier ones sharing a tag and enters their lists, so every
-new article also re-renders up to 5 other pages, as the related stream makes the real publisher do.
+The publisher's own domain code (`SitePublisher`, the same pages, lists, pagination and sitemaps) runs on an
+in-memory site index with synthetic articles: 3 tags each from a pool of 60, plus one tag ("common") on 30%
+of all articles and on every new one, 25 authors, one article an hour. Each new article is related to up
+to 5 earlier ones sharing a tag and enters their lists, so every new article also re-renders up to 5 other
+pages, as the related stream makes the real publisher do. Then an article of the first week, in the common
+tag, is withdrawn (its pages leave every list): the objects that writes are the last column.
 
-    .venv/bin/python bench/publish_cost.py            # 500, 2,000 and 10,000 articles
+The site index is built as a full publish leaves it (records, lists, search postings, pages cut) without
+rendering the pages, so 50,000 articles fit in a few minutes.
+
+    .venv/bin/python bench/publish_cost.py            # 1,000, 10,000 and 50,000 articles
     .venv/bin/python bench/publish_cost.py --smoke    # 200 articles
     .venv/bin/python bench/publish_cost.py --full 2000 # `newsdrop publish --all` on the local stack (moto)
 
@@ -28,11 +32,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "shared"))
 
 from newsdrop.models import Article, RelatedEntry, Tag  # noqa: E402
-from newsdrop.site.entries import InMemorySiteIndex  # noqa: E402
+from newsdrop.site import search  # noqa: E402
+from newsdrop.site.entries import InMemorySiteIndex, SiteRecord, entry_for, listings_for  # noqa: E402
+from newsdrop.site.layout import cut  # noqa: E402
 from newsdrop.site.publish import SitePublisher  # noqa: E402
 from newsdrop.site.render import Renderer, SiteSettings  # noqa: E402
 
 TAGS = [Tag(key=f"topic-{i}", label=f"Topic {i}") for i in range(60)]
+COMMON = Tag(key="common", label="Common")
+COMMON_SHARE = 0.3
 AUTHORS = [f"Reporter {i}" for i in range(25)]
 WORDS = [
     "harbour",
@@ -52,8 +60,11 @@ START = datetime(2024, 1, 1, tzinfo=UTC)
 NEW_ARTICLES = 20
 
 
-def make_article(i: int, rng: random.Random) -> Article:
+def make_article(i: int, rng: random.Random, *, common: bool | None = None) -> Article:
     body = " ".join(rng.choice(WORDS) for _ in range(300))
+    tags = rng.sample(TAGS, 3)
+    if common if common is not None else rng.random() < COMMON_SHARE:
+        tags.append(COMMON)
     return Article(
         slug=f"article-{i}",
         title=f"Article {i}: {rng.choice(WORDS)} {rng.choice(WORDS)}",
@@ -64,7 +75,7 @@ def make_article(i: int, rng: random.Random) -> Article:
         excerpt=body[:150],
         word_count=300,
         reading_minutes=2,
-        editor_tags=rng.sample(TAGS, 3),
+        editor_tags=tags,
         source_key=f"incoming/article-{i}.md",
         content_hash=f"h{i}",
     )
@@ -101,6 +112,29 @@ class World:
         return [article.slug, *related]
 
 
+def listing_page(key: str) -> bool:
+    """A page of the home list, a tag or an author (front or archive)."""
+    return key == "index.html" or (
+        key.startswith(("page/", "tags/", "authors/"))
+        and key.endswith("index.html")
+        and key != "tags/index.html"
+    )
+
+
+def build_index(publisher: SitePublisher, articles: list[Article]) -> None:
+    """The site index as a full publish leaves it, without rendering a page."""
+    index = publisher.index
+    for article in articles:
+        entry = entry_for(article, None)
+        index.put_record(SiteRecord(entry=entry, listings=listings_for(article), revision=article.revision))
+        for listing in listings_for(article):
+            index.add_entry(listing, entry)
+        for shard, words in search.shards(entry).items():
+            index.search_put(shard, entry.slug, search.posting(entry, words))
+    for listing, entries in index.listings.items():
+        index.set_pages(listing, cut(sorted(entries), publisher.page_size))
+
+
 def measure(size: int, seed: int = 11) -> dict[str, float]:
     rng = random.Random(seed)
     world = World()
@@ -111,12 +145,10 @@ def measure(size: int, seed: int = 11) -> dict[str, float]:
     publisher = SitePublisher(
         world, world.related, index, renderer, now=lambda: START + timedelta(hours=size)
     )
-    started = time.perf_counter()
-    full = publisher.publish_all(world.articles.values())
-    full_seconds = time.perf_counter() - started
-    objects, paths, seconds, shards, shard_bytes = [], [], [], [], []
+    build_index(publisher, list(world.articles.values()))
+    objects, kb, paths, seconds, shards, shard_kb, pages = [], [], [], [], [], [], []
     for i in range(size, size + NEW_ARTICLES):
-        article = make_article(i, rng)
+        article = make_article(i, rng, common=True)
         changed_lists = world.add(article, rng)
         publisher.now = lambda i=i: START + timedelta(hours=i)
         started = time.perf_counter()
@@ -124,20 +156,29 @@ def measure(size: int, seed: int = 11) -> dict[str, float]:
         own = publisher.publish([article.slug])
         lists = publisher.publish([], changed_lists)
         seconds.append(time.perf_counter() - started)
-        objects.append(len(own.puts) + len(own.deletes) + len(lists.puts) + len(lists.deletes))
+        written = [*own.puts.items(), *lists.puts.items()]
+        objects.append(len(written) + len(own.deletes) + len(lists.deletes))
+        kb.append(sum(len(o.body) for _, o in written) / 1024)
         paths.append(len(own.invalidation_paths) + len(lists.invalidation_paths))
         shards.append(sum(k.startswith("search/") for k in [*own.puts, *own.deletes]))
-        shard_bytes.append(sum(len(o.body) for k, o in own.puts.items() if k.startswith("search/")))
+        shard_kb.append(sum(len(o.body) for k, o in own.puts.items() if k.startswith("search/")) / 1024)
+        pages.append(sum(listing_page(k) for k, _ in written))
+    # an article of the first week, in the common tag, withdrawn: every list it was in loses it
+    old = next(a for a in world.articles.values() if COMMON in a.editor_tags)
+    del world.articles[old.slug]
+    withdrawn = publisher.publish([old.slug])
     return {
         "size": size,
+        "common": index.count("tag/common"),
         "objects": sum(objects) / len(objects),
         "max_objects": max(objects),
+        "kb": sum(kb) / len(kb),
         "paths": sum(paths) / len(paths),
         "search": sum(shards) / len(shards),
-        "search_kb": sum(shard_bytes) / len(shard_bytes) / 1024,
+        "search_kb": sum(shard_kb) / len(shard_kb),
+        "pages": sum(pages) / len(pages),
+        "withdrawn": len(withdrawn.puts) + len(withdrawn.deletes),
         "ms": 1000 * sum(seconds) / len(seconds),
-        "full_objects": len(full.puts),
-        "full_seconds": full_seconds,
     }
 
 
@@ -194,19 +235,22 @@ def main() -> None:
     if args.full:
         full_publish_on_moto(args.full)
         return
-    sizes = [200] if args.smoke else (args.sizes or [500, 2000, 10000])
-    print(f"per new article: mean of {NEW_ARTICLES} new articles (its own event + its related-list event)")
+    sizes = [200] if args.smoke else (args.sizes or [1000, 10000, 50000])
     print(
-        "| articles | objects written (mean / max) | of which search shards (KB) | invalidation paths | render ms "
-        "| full publish: objects, s |"
+        f"per new article (in the {COMMON_SHARE:.0%} tag): mean of {NEW_ARTICLES} new articles, its own event + its "
+        "related-list event; then one old article of that tag withdrawn"
     )
-    print("|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| articles | in the 30% tag | objects written (mean / max) | KB written | of which search: objects (KB) "
+        "| listing pages | invalidation paths | withdrawing an old article: objects | render ms |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         r = measure(size)
         print(
-            f"| {r['size']:,} | {r['objects']:.1f} / {r['max_objects']} | {r['search']:.1f} ({r['search_kb']:,.0f} KB) | {r['paths']:.1f} "
-            f"| {r['ms']:.0f} "
-            f"| {r['full_objects']:,}, {r['full_seconds']:.1f} s |",
+            f"| {r['size']:,} | {r['common']:,} | {r['objects']:.1f} / {r['max_objects']} | {r['kb']:,.0f} "
+            f"| {r['search']:.1f} ({r['search_kb']:,.0f}) | {r['pages']:.1f} | {r['paths']:.1f} | {r['withdrawn']} "
+            f"| {r['ms']:.0f} |",
             flush=True,
         )
 

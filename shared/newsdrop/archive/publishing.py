@@ -12,7 +12,7 @@ from typing import Any
 from newsdrop.models import Article, is_public
 from newsdrop.site import search
 from newsdrop.site.entries import InMemorySiteIndex, SiteRecord, entry_for, listings_for, with_site_labels
-from newsdrop.site.layout import ALL, ListingChange, article_api_key, article_key, url_path
+from newsdrop.site.layout import ALL, article_api_key, article_key, url_path
 from newsdrop.site.publish import SiteChanges
 from newsdrop.site.render import HTML, JSON
 from newsdrop.site.store import site_items
@@ -73,8 +73,7 @@ class ShardPublisher:
     def listings(self, names: Iterable[str]) -> int:
         out = SiteChanges()
         for listing in names:
-            total = self.publisher.index.count(listing)
-            self.publisher._write_listing(listing, ListingChange(0, total, 0, total), out)
+            self.publisher.write_listing(listing, out)
         return self.runtime.bucket.apply(out)
 
     def site(self, gone: Iterable[str], search_shards: Iterable[str]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Protocol
@@ -72,6 +73,16 @@ class SiteRecord:
         return cls(**{**data, "entry": Entry._from_dict(data["entry"])})
 
 
+@dataclass(frozen=True)
+class PageStart:
+    """Where a page of a listing starts (a sort key; "" for page 1) and its number (0: the front page).
+    ``by``: the sort key of the article whose arrival sealed the page (a replayed event writes it again)."""
+
+    start: str
+    number: int
+    by: str | None = None
+
+
 def display_tags(article: Article) -> list[Tag]:
     """Editor tags then automatic ones, once each (by key), in their display form."""
     seen: dict[str, Tag] = {}
@@ -131,16 +142,27 @@ class SiteIndex(Protocol):
     def remove_entry(self, listing: str, entry: Entry) -> bool: ...
     def replace_entry(self, listing: str, entry: Entry) -> None: ...
     def count(self, listing: str) -> int: ...
-    def newer_than(self, listing: str, sort_key: str) -> int: ...
     def newest(self, listing: str, n: int) -> list[Entry]: ...  # newest first
     def between(self, listing: str, low: str, high: str) -> list[Entry]: ...  # sort keys, oldest first
     def months(self) -> list[str]: ...  # months (YYYY-MM) holding published articles
+    def month_counts(self) -> dict[str, int]: ...  # those months -> their published articles
     def claim_labels(self, tags: list[Tag]) -> dict[str, str]: ...  # key -> the label the site uses
     def all_labels(self) -> dict[str, str]: ...
     # the search index (newsdrop.site.search): one document per (shard, article)
     def search_put(self, shard: str, slug: str, doc: dict) -> None: ...
     def search_remove(self, shard: str, slug: str) -> None: ...
     def search_docs(self, shard: str) -> list[dict]: ...  # by slug
+    # where each page of a listing starts (newsdrop.site.layout): at most ``n``, from ``key`` on
+    def pages_before(
+        self, listing: str, key: str, n: int
+    ) -> list[PageStart]: ...  # start <= key, newest first
+    def pages_after(
+        self, listing: str, key: str, n: int | None
+    ) -> list[PageStart]: ...  # start > key, oldest first
+    def set_pages(self, listing: str, starts: dict[str, int]) -> None: ...  # a listing cut afresh
+    def seal_page(
+        self, listing: str, sealed: PageStart, front: str
+    ) -> None: ...  # the front's oldest -> archive
 
 
 class InMemorySiteIndex:
@@ -151,6 +173,8 @@ class InMemorySiteIndex:
         self.listings: dict[str, dict[str, Entry]] = {}
         self.labels: dict[str, str] = {}
         self.search: dict[str, dict[str, dict]] = {}
+        self.pages: dict[str, dict[str, PageStart]] = {}
+        self._order: dict[str, list[str]] = {}  # a listing's sort keys, sorted when first read after a change
 
     def get_record(self, slug: str) -> SiteRecord | None:
         return self.records.get(slug)
@@ -168,32 +192,41 @@ class InMemorySiteIndex:
         entries = self.listings.setdefault(listing, {})
         added = entry.sort_key not in entries
         entries[entry.sort_key] = entry
+        if added:
+            self._order.pop(listing, None)
         return added
 
     def remove_entry(self, listing: str, entry: Entry) -> bool:
+        self._order.pop(listing, None)
         return self.listings.get(listing, {}).pop(entry.sort_key, None) is not None
 
     def replace_entry(self, listing: str, entry: Entry) -> None:
         self.listings.setdefault(listing, {})[entry.sort_key] = entry
 
-    def _sorted(self, listing: str) -> list[Entry]:
-        entries = self.listings.get(listing, {})
-        return [entries[k] for k in sorted(entries)]
+    def _keys(self, listing: str) -> list[str]:
+        if listing not in self._order:
+            self._order[listing] = sorted(self.listings.get(listing, {}))
+        return self._order[listing]
 
     def count(self, listing: str) -> int:
         return len(self.listings.get(listing, {}))
 
-    def newer_than(self, listing: str, sort_key: str) -> int:
-        return sum(1 for k in self.listings.get(listing, {}) if k > sort_key)
-
     def newest(self, listing: str, n: int) -> list[Entry]:
-        return self._sorted(listing)[::-1][:n]
+        entries, keys = self.listings.get(listing, {}), self._keys(listing)
+        return [entries[k] for k in reversed(keys[-n:])] if n > 0 else []
 
     def between(self, listing: str, low: str, high: str) -> list[Entry]:
-        return [e for e in self._sorted(listing) if low <= e.sort_key < high]
+        entries, keys = self.listings.get(listing, {}), self._keys(listing)
+        return [entries[k] for k in keys[bisect_left(keys, low) : bisect_left(keys, high)]]
 
     def months(self) -> list[str]:
-        return sorted({e.month for e in self.listings.get(ALL, {}).values()})
+        return sorted(self.month_counts())
+
+    def month_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for entry in self.listings.get(ALL, {}).values():
+            counts[entry.month] = counts.get(entry.month, 0) + 1
+        return dict(sorted(counts.items()))
 
     def claim_labels(self, tags: list[Tag]) -> dict[str, str]:
         return {t.key: self.labels.setdefault(t.key, t.label) for t in tags}
@@ -210,6 +243,24 @@ class InMemorySiteIndex:
     def search_docs(self, shard: str) -> list[dict]:
         docs = self.search.get(shard, {})
         return [docs[s] for s in sorted(docs)]
+
+    def pages_before(self, listing: str, key: str, n: int) -> list[PageStart]:
+        pages = self.pages.get(listing, {})
+        return [pages[s] for s in sorted(pages, reverse=True) if s <= key][:n]
+
+    def pages_after(self, listing: str, key: str, n: int | None) -> list[PageStart]:
+        pages = self.pages.get(listing, {})
+        return [pages[s] for s in sorted(pages) if s > key][:n]
+
+    def set_pages(self, listing: str, starts: dict[str, int]) -> None:
+        self.pages[listing] = {start: PageStart(start, number) for start, number in starts.items()}
+        if not starts:
+            del self.pages[listing]
+
+    def seal_page(self, listing: str, sealed: PageStart, front: str) -> None:
+        pages = self.pages.setdefault(listing, {})
+        pages[sealed.start] = sealed
+        pages[front] = PageStart(front, 0)
 
 
 def with_site_labels(article: Article, index: SiteIndex) -> Article:

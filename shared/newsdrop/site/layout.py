@@ -4,12 +4,15 @@ Object keys in the site bucket are the paths readers ask for: ``/<slug>/`` is ``
 Lists (the home page, a tag, an author) are *listings*, ordered oldest first. Pages are numbered from the
 OLDEST (``/page/1/`` holds the first ``PAGE_SIZE`` articles ever published), and the front page (``/``,
 ``/tags/<tag>/``) shows the newest ones, so a new article changes the front page and, once every
-``PAGE_SIZE`` articles, moves one full page to the archive; older pages never change because of it.
+``PAGE_SIZE`` articles, seals one full page into the archive. A sealed page is a range of sort keys (it
+starts where its first article did, ``newsdrop.site.entries.PageStart``), so it keeps its articles for
+good: a withdrawn article leaves its page one shorter, a back-dated one makes its page one longer, and
+no other page moves. Only a full publish cuts the pages afresh (``cut``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 PAGE_SIZE = 20
@@ -52,15 +55,31 @@ def feed_keys(listing: str) -> tuple[str, str]:
     return f"{prefix}feed.xml", f"{prefix}feed.json"
 
 
-def listing_api_key(listing: str) -> str | None:
+def listing_api_key(listing: str, number: int | None = None) -> str | None:
+    """The JSON twin of a listing's page (``number`` None: the front page); authors have none."""
     if listing == ALL:
-        return "api/latest.json"
+        return "api/latest.json" if number is None else f"api/page/{number}.json"
     kind, _, key = listing.partition("/")
-    return f"api/tags/{key}.json" if kind == "tag" else None
+    if kind != "tag":
+        return None
+    return f"api/tags/{key}.json" if number is None else f"api/tags/{key}/page/{number}.json"
 
 
-def month_sitemap_key(month: str) -> str:
-    return f"sitemaps/{month}.xml"
+def month_sitemap_key(month: str, part: int = 1) -> str:
+    """A month's sitemap; a month holding more URLs than one sitemap may is cut into parts, oldest first
+    (``2025-03.xml``, ``2025-03-2.xml``, ...), so a new article only ever changes the month's last part."""
+    return f"sitemaps/{month}.xml" if part == 1 else f"sitemaps/{month}-{part}.xml"
+
+
+# sitemaps.org: a sitemap (and a sitemap index) holds at most 50,000 URLs and 50 MB (52,428,800 bytes)
+# uncompressed.
+SITEMAP_MAX_URLS = 50_000
+SITEMAP_MAX_BYTES = 52_428_800
+
+
+def sitemap_parts(count: int, per_part: int) -> int:
+    """How many sitemaps a month of ``count`` articles takes at ``per_part`` URLs each."""
+    return -(-count // per_part)
 
 
 SITEMAP_INDEX_KEY = "sitemap.xml"
@@ -127,28 +146,19 @@ def layout(total: int, size: int = PAGE_SIZE) -> dict[int | None, PageSpec]:
 
 @dataclass
 class ListingChange:
-    """What one publisher invocation did to a listing: entry counts before and after, and the first
-    position whose entry changed or moved (everything after an insertion or a removal moves)."""
+    """What one publisher invocation did to a listing: entry counts before and after, and the sort keys of
+    the entries it added, removed or rewrote (the pages holding them are the pages to write)."""
 
     before: int
     after: int
-    dirty_from: int
-    dirty_to: int  # exclusive
-
-    def widen(self, start: int, stop: int, after: int) -> None:
-        self.dirty_from = min(self.dirty_from, start)
-        self.dirty_to = max(self.dirty_to, stop)
-        self.after = after
+    keys: set[str] = field(default_factory=set)
 
 
-def pages_to_change(change: ListingChange, size: int = PAGE_SIZE) -> tuple[list[PageSpec], list[int]]:
-    """(pages to write, archive page numbers to delete) after ``change``: pages holding a changed
-    position, pages whose bounds or links moved, and pages that no longer exist."""
-    before, after = layout(change.before, size), layout(change.after, size)
-    write = [
-        spec
-        for number, spec in after.items()
-        if before.get(number) != spec or (spec.first < change.dirty_to and change.dirty_from < spec.stop)
-    ]
-    delete = [number for number in before if number is not None and number not in after]
-    return write, delete
+def cut(sort_keys: list[str], size: int = PAGE_SIZE) -> dict[str, int]:
+    """A listing cut afresh (``sort_keys`` oldest first): where each page starts -> its number (0: the
+    front page). Page 1 starts at "" (before everything), page n at its first article; the front page shows
+    the last two chunks of ``size`` (``layout``)."""
+    return {
+        ("" if spec.first == 0 else sort_keys[spec.first]): spec.number or 0
+        for spec in layout(len(sort_keys), size).values()
+    }

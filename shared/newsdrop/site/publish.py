@@ -9,6 +9,7 @@ event). Everything is rendered from the stored state, so a replayed event writes
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from newsdrop.models import Article, RelatedEntry, is_public
 from newsdrop.site import search
 from newsdrop.site.entries import (
     Entry,
+    PageStart,
     SiteIndex,
     SiteRecord,
     author_key,
@@ -31,23 +33,37 @@ from newsdrop.site.layout import (
     NEWS_SITEMAP_KEY,
     PAGE_SIZE,
     SITEMAP_INDEX_KEY,
+    SITEMAP_MAX_BYTES,
+    SITEMAP_MAX_URLS,
     TAGS_INDEX_KEY,
     ListingChange,
     PageSpec,
     article_api_key,
     article_key,
+    cut,
     feed_keys,
     invalidation_path,
+    layout,
     listing_api_key,
     month_sitemap_key,
     page_key,
-    pages_to_change,
+    sitemap_parts,
     tag_listing,
     url_path,
 )
 from newsdrop.site.render import HTML, JSON, JSON_FEED, RSS, XML, Renderer
 
 NEWS_WINDOW = timedelta(hours=48)
+NEWS_MAX_URLS = 1_000
+
+
+@dataclass
+class MonthChange:
+    """What one invocation did to a month's sitemaps: the sort keys added, removed or rewritten (the first
+    part holding one of them is the first to change), and how many entries left (parts may go)."""
+
+    keys: set[str] = field(default_factory=set)
+    removed: int = 0
 
 
 class ArticleReader(Protocol):
@@ -110,6 +126,8 @@ class SitePublisher:
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         page_size: int = PAGE_SIZE,
+        sitemap_urls: int = SITEMAP_MAX_URLS,
+        sitemap_bytes: int = SITEMAP_MAX_BYTES,
     ):
         self.articles = articles
         self.related = related
@@ -117,12 +135,15 @@ class SitePublisher:
         self.renderer = renderer
         self.now = now
         self.page_size = page_size
+        # URLs per sitemap: the sitemaps.org count, or fewer if that many of the longest URL an article can
+        # have would pass the byte limit (a fixed number, so the cut points only depend on the month's order)
+        self.sitemap_urls = min(sitemap_urls, renderer.sitemap_capacity(sitemap_bytes))
 
     # -- one invocation ------------------------------------------------------------------------------
     def publish(self, changed_articles: Iterable[str], changed_related: Iterable[str] = ()) -> SiteChanges:
         out = SiteChanges()
         listings: dict[str, ListingChange] = {}
-        months: set[str] = set()
+        months: dict[str, MonthChange] = {}
         searched: set[str] = set()
         rendered: set[str] = set()
         for slug in dict.fromkeys(changed_articles):
@@ -138,7 +159,7 @@ class SitePublisher:
         for listing, change in listings.items():
             self._write_listing(listing, change, out)
         if months:
-            self._write_sitemaps(months, out)
+            self._write_sitemaps(months, out, months)
         self._write_search(searched, out)
         if any(c.before == 0 or c.after == 0 for n, c in listings.items() if n.startswith("tag/")):
             self._write_tags_index(out)  # a tag appeared or went: the list of topics changed
@@ -155,7 +176,7 @@ class SitePublisher:
         slug: str,
         out: SiteChanges,
         listings: dict[str, ListingChange],
-        months: set[str],
+        months: dict[str, MonthChange],
         searched: set[str],
     ) -> None:
         article = self._article(slug)
@@ -170,7 +191,7 @@ class SitePublisher:
                 for listing in record.listings:
                     self._removed_again(listing, record.entry, listings)
             if record is not None:
-                months.add(record.entry.month)
+                self._month_changed(months, record.entry, removed=True)
                 self._unindex(record.entry, searched, out)
             out.delete(article_key(slug))
             out.delete(article_api_key(slug))
@@ -195,7 +216,9 @@ class SitePublisher:
                 listing, entry, listings, replace=live is not None and live.entry != entry, replay=replay
             )
         if live is None or live.entry != entry or replay:
-            months.update({entry.month, live.entry.month} if live else {entry.month})
+            if live is not None:
+                self._month_changed(months, live.entry, removed=live.entry.sort_key != entry.sort_key)
+            self._month_changed(months, entry)
             if live is not None:
                 self._unindex(live.entry, searched, out, keep=search.shards(entry))
             self._index(entry, searched, out)
@@ -203,45 +226,42 @@ class SitePublisher:
         self.index.put_record(new_record)
         self._write_article(article, new_record, out)
 
-    def _position(self, listing: str, entry: Entry, total: int) -> int:
-        return total - 1 - self.index.newer_than(listing, entry.sort_key)
+    @staticmethod
+    def _month_changed(months: dict[str, MonthChange], entry: Entry, *, removed: bool = False) -> None:
+        change = months.setdefault(entry.month, MonthChange())
+        change.keys.add(entry.sort_key)
+        change.removed += removed
 
     def _remove(self, listing: str, entry: Entry, listings: dict[str, ListingChange]) -> None:
         before = self.index.count(listing)
-        position = self._position(listing, entry, before)
         if self.index.remove_entry(listing, entry):
-            self._track(listings, listing, before, before - 1, position, before)
+            self._track(listings, listing, before, before - 1, entry)
         else:
             self._removed_again(listing, entry, listings)
 
     def _removed_again(self, listing: str, entry: Entry, listings: dict[str, ListingChange]) -> None:
         after = self.index.count(listing)
-        position = after - self.index.newer_than(listing, entry.sort_key)  # where it was
-        self._track(listings, listing, after + 1, after, position, after + 1)
+        self._track(listings, listing, after + 1, after, entry)
 
     def _add(
         self, listing: str, entry: Entry, listings: dict[str, ListingChange], *, replace: bool, replay: bool
     ) -> None:
         before = self.index.count(listing)
         if self.index.add_entry(listing, entry):
-            position = self._position(listing, entry, before + 1)
-            self._track(listings, listing, before, before + 1, position, before + 1)
+            self._track(listings, listing, before, before + 1, entry)
         elif replace:  # same place, new title/excerpt/tags
             self.index.replace_entry(listing, entry)
-            position = self._position(listing, entry, before)
-            self._track(listings, listing, before, before, position, position + 1)
+            self._track(listings, listing, before, before, entry)
         elif replay:  # written as if it had just been added, which is what the first delivery did
-            position = self._position(listing, entry, before)
-            self._track(listings, listing, before - 1, before, position, before)
+            self._track(listings, listing, before - 1, before, entry)
 
     @staticmethod
     def _track(
-        listings: dict[str, ListingChange], listing: str, before: int, after: int, start: int, stop: int
+        listings: dict[str, ListingChange], listing: str, before: int, after: int, entry: Entry
     ) -> None:
-        if listing in listings:
-            listings[listing].widen(start, stop, after)
-        else:
-            listings[listing] = ListingChange(before, after, start, stop)
+        change = listings.setdefault(listing, ListingChange(before, after))
+        change.after = after
+        change.keys.add(entry.sort_key)
 
     def _index(self, entry: Entry, searched: set[str], out: SiteChanges) -> None:
         for shard, words in search.shards(entry).items():
@@ -283,48 +303,139 @@ class SitePublisher:
         out.put(article_key(article.slug), self.renderer.article_page(article, related, updated), HTML)
         out.put(article_api_key(article.slug), self.renderer.api_article(article, related, updated), JSON)
 
+    def write_listing(self, listing: str, out: SiteChanges) -> None:
+        """Every page, feed and API document of ``listing``, its pages cut afresh (a full publish)."""
+        self._write_listing(listing, ListingChange(0, self.index.count(listing)), out)
+
     def _write_listing(self, listing: str, change: ListingChange, out: SiteChanges) -> None:
-        write, delete = pages_to_change(change, self.page_size)
-        for number in delete:
-            out.delete(page_key(listing, number))
         total = change.after
+        latest = self.index.newest(listing, FEED_SIZE)
+        title = listing_title(listing, latest, self.renderer.settings.name)
         if total == 0 and listing != ALL:  # the last article of a tag or author left: its pages go
-            out.delete(page_key(listing, None))
-            for key in [*feed_keys(listing), listing_api_key(listing)]:
-                if key:
-                    out.delete(key)
+            for page in [
+                *self.index.pages_before(listing, "", 1),
+                *self.index.pages_after(listing, "", None),
+            ]:
+                self._delete_page(listing, page.number, out)
+            self.index.set_pages(listing, {})
+            self._delete_page(listing, 0, out)
+            for key in feed_keys(listing):
+                out.delete(key)
             return
-        first = min((spec.first for spec in write), default=total)
-        tail = list(reversed(self.index.newest(listing, total - first))) if total > first else []
-        title = listing_title(listing, tail, self.renderer.settings.name)
-        for spec in write:
-            entries = tail[spec.first - first : spec.stop - first]
-            out.put(page_key(listing, spec.number), self._page(listing, title, spec, entries), HTML)
-        if change.dirty_to > total - FEED_SIZE or change.before != change.after:
-            latest = self.index.newest(listing, FEED_SIZE)
-            title = listing_title(listing, latest, self.renderer.settings.name)
+        front = self.index.pages_before(listing, "\uffff", 2)
+        if change.before == 0 or not front:  # a new listing, a full publish, or one stored before pages were
+            self._cut(listing, title, out)
+        else:
+            self._write_pages(listing, title, change, front, out)
+        # the feeds show the latest FEED_SIZE: an old article withdrawn or back-dated leaves them as they are
+        in_feed = len(latest) < FEED_SIZE or any(key >= latest[-1].sort_key for key in change.keys)
+        if change.before == 0 or in_feed:
             rss_key, json_key = feed_keys(listing)
             out.put(rss_key, self.renderer.rss(title, listing, latest), RSS)
             out.put(json_key, self.renderer.json_feed(title, listing, latest), JSON_FEED)
-            api_key = listing_api_key(listing)
-            if api_key:
-                out.put(api_key, self.renderer.api_listing(listing, title, latest), JSON)
+
+    def _cut(self, listing: str, title: str, out: SiteChanges) -> None:
+        entries = self.index.between(listing, "", "\uffff")
+        starts = cut([e.sort_key for e in entries], self.page_size)
+        self.index.set_pages(listing, starts)
+        for spec in layout(len(entries), self.page_size).values():
+            self._put_page(listing, title, spec, entries[spec.first : spec.stop], out)
+
+    def _write_pages(
+        self, listing: str, title: str, change: ListingChange, stored: list[PageStart], out: SiteChanges
+    ) -> None:
+        """The pages holding the changed entries, and the front page's oldest sealed into an archive page
+        when it holds more than two pages' worth: a bounded number of pages, whatever the listing's size."""
+        front, newest = stored[0].start, stored[1] if len(stored) > 1 else None
+        starts: set[str] = set()
+        for key in change.keys:
+            starts.add(front if key >= front else self.index.pages_before(listing, key, 1)[0].start)
+        if newest is not None and newest.by in change.keys:  # a replay of the event that sealed it
+            starts |= {
+                newest.start,
+                *(p.start for p in self.index.pages_before(listing, newest.start, 2)[1:]),
+            }
+        entries = self.index.between(listing, front, "\uffff")
+        size = self.page_size
+        while len(entries) > 2 * size:
+            number = newest.number + 1 if newest is not None else 1
+            if newest is not None:
+                starts.add(newest.start)  # its "newer" link now names the sealed page
+            newest = PageStart(front, number, max(change.keys))
+            self.index.seal_page(listing, newest, entries[size].sort_key)
+            starts.add(front)
+            front, entries = entries[size].sort_key, entries[size:]
+            starts.add(front)
+        for start in sorted(starts):
+            self._write_page(listing, title, start, out)
+
+    def _write_page(self, listing: str, title: str, start: str, out: SiteChanges) -> None:
+        """One page from the stored state: its entries are those from its start to the next page's."""
+        this, *older = self.index.pages_before(listing, start, 2)
+        newer = self.index.pages_after(listing, start, 1)
+        high = newer[0].start if newer else "\uffff"
+        low = this.start if older else ""  # the oldest page holds everything before it too
+        entries = [e for e in self.index.between(listing, low, high) if e.sort_key < high]
+        spec = PageSpec(
+            this.number or None,
+            0,
+            len(entries),
+            older[0].number if older else None,
+            newer[0].number or None if newer else None,
+        )
+        self._put_page(listing, title, spec, entries, out)
+
+    def _put_page(
+        self, listing: str, title: str, spec: PageSpec, entries: list[Entry], out: SiteChanges
+    ) -> None:
+        out.put(page_key(listing, spec.number), self._page(listing, title, spec, entries), HTML)
+        api_key = listing_api_key(listing, spec.number)
+        if api_key:  # the page's JSON twin: the same articles, the same stable numbering
+            out.put(api_key, self.renderer.api_listing(listing, title, entries, spec), JSON)
+
+    @staticmethod
+    def _delete_page(listing: str, number: int, out: SiteChanges) -> None:
+        out.delete(page_key(listing, number or None))
+        api_key = listing_api_key(listing, number or None)
+        if api_key:
+            out.delete(api_key)
 
     def _page(self, listing: str, title: str, spec: PageSpec, entries: list[Entry]) -> bytes:
         return self.renderer.listing_page(listing, title, spec, entries)
 
-    def _write_sitemaps(self, months: set[str], out: SiteChanges) -> None:
+    def _write_sitemaps(
+        self, months: Iterable[str], out: SiteChanges, changes: dict[str, MonthChange] | None = None
+    ) -> None:
+        """The sitemaps of ``months`` (each month cut into parts of ``sitemap_urls``, oldest first), the
+        index and the news sitemap. With ``changes`` (an incremental publish) only the parts from the first
+        changed article on are written, and parts left empty by removals are deleted."""
+        per = self.sitemap_urls
         for month in sorted(months):
             entries = self.index.between(ALL, month, month + "\uffff")
-            if entries:
-                out.put(month_sitemap_key(month), self.renderer.month_sitemap(entries), XML)
-            else:
-                out.delete(month_sitemap_key(month))
-        out.put(SITEMAP_INDEX_KEY, self.renderer.sitemap_index(self.index.months()), XML)
+            parts = sitemap_parts(len(entries), per)
+            change = (changes or {}).get(month)
+            first = 0
+            if change is not None and change.keys:
+                sort_keys = [e.sort_key for e in entries]
+                first = min(bisect_left(sort_keys, key) for key in change.keys) // per
+            for part in range(first, parts):
+                chunk = entries[part * per : (part + 1) * per]
+                out.put(month_sitemap_key(month, part + 1), self.renderer.month_sitemap(chunk), XML)
+            gone = sitemap_parts(len(entries) + change.removed, per) if change is not None else parts
+            for part in range(parts, gone):
+                out.delete(month_sitemap_key(month, part + 1))
+        counts = self.index.month_counts()
+        sitemaps = [
+            month_sitemap_key(month, part + 1)
+            for month in sorted(counts)
+            for part in range(sitemap_parts(counts[month], per))
+        ]
+        out.put(SITEMAP_INDEX_KEY, self.renderer.sitemap_index(sitemaps), XML)
         since = (self.now() - NEWS_WINDOW).isoformat()
-        recent = self.index.between(ALL, since, "\uffff")
+        # Google News reads at most 1,000 URLs of the last two days: the newest of them
+        recent = list(reversed(self.index.between(ALL, since, "\uffff")))[:NEWS_MAX_URLS]
         if recent:
-            out.put(NEWS_SITEMAP_KEY, self.renderer.news_sitemap(list(reversed(recent))), XML)
+            out.put(NEWS_SITEMAP_KEY, self.renderer.news_sitemap(recent), XML)
         else:  # the sitemaps.org schema wants at least one <url>
             out.delete(NEWS_SITEMAP_KEY)
 
@@ -351,8 +462,7 @@ class SitePublisher:
                 progress(done)
         listing_names = {name for a in public for name in listings_for(a)} | {ALL}
         for listing in sorted(listing_names):
-            total = self.index.count(listing)
-            self._write_listing(listing, ListingChange(0, total, 0, total), out)
+            self.write_listing(listing, out)
         self._write_sitemaps({e.month for e in self.index.between(ALL, "", "\uffff")}, out)
         searched: set[str] = set()
         for article in public:

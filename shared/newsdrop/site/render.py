@@ -14,7 +14,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from newsdrop.ingest.text import make_excerpt, xml_safe
+from newsdrop.ingest.text import SLUG_MAX, make_excerpt, xml_safe
 from newsdrop.models import Article, RelatedEntry
 from newsdrop.site import search
 from newsdrop.site.entries import Entry, author_key, author_names, byline, display_tags
@@ -26,8 +26,8 @@ from newsdrop.site.layout import (
     SEARCH_KEY,
     PageSpec,
     article_key,
+    listing_api_key,
     listing_prefix,
-    month_sitemap_key,
     page_key,
     url_path,
 )
@@ -240,6 +240,7 @@ class Renderer:
             feed=url_path(f"{prefix}feed.xml"),
             json_feed=url_path(f"{prefix}feed.json"),
             is_home=listing == ALL and spec.number is None,
+            archived=spec.number is not None,
         )
 
     def bookmarks_page(self) -> bytes:
@@ -328,13 +329,24 @@ class Renderer:
         ]
         return self._html("sitemap.xml", urls=urls)
 
-    def sitemap_index(self, months: list[str]) -> bytes:
-        home = [(self.settings.absolute("/"), None)]
-        return self._html(
-            "sitemap_index.xml",
-            sitemaps=[self.settings.absolute("/" + month_sitemap_key(m)) for m in months],
-            home=home,
+    def sitemap_capacity(self, max_bytes: int) -> int:
+        """How many URLs a sitemap can always hold within ``max_bytes``: as many as fit when every one is
+        the longest an article can have (the longest slug, a collision suffix, both dates at their
+        longest)."""
+        longest = Entry(
+            slug="x" * (SLUG_MAX + 12),
+            title="",
+            excerpt="",
+            published="2000-12-31T23:59:59.999999+00:00",
+            updated="2000-12-31T23:59:59.999999+00:00",
         )
+        empty = len(self.month_sitemap([]))
+        per_url = len(self.month_sitemap([longest])) - empty
+        return max((max_bytes - empty) // per_url, 1)
+
+    def sitemap_index(self, sitemaps: list[str]) -> bytes:
+        """The index of the sitemaps whose object keys are ``sitemaps``."""
+        return self._html("sitemap_index.xml", sitemaps=[self.settings.absolute("/" + k) for k in sitemaps])
 
     def news_sitemap(self, entries: list[Entry]) -> bytes:
         return self._html("news_sitemap.xml", entries=entries)
@@ -374,12 +386,21 @@ class Renderer:
             return None
         return {**self._image_url(lead), "alt": lead.alt, "caption": lead.caption, "credit": lead.credit}
 
-    def api_listing(self, listing: str, title: str, entries: list[Entry]) -> bytes:
+    def api_listing(self, listing: str, title: str, entries: list[Entry], spec: PageSpec) -> bytes:
+        """The JSON twin of one page of a listing (``entries`` oldest first, as the page's): its articles
+        newest first, and the API addresses of the newer and older pages (null at either end)."""
+
+        def api_page(number: int | None) -> str | None:
+            key = listing_api_key(listing, number)
+            return url_path(key) if key else None
+
         return _json_bytes(
             {
-                "title": title,
-                "url": self.settings.absolute(url_path(page_key(listing, None))),
-                "articles": [self._api_entry(e) for e in entries],
+                "title": title if spec.number is None else f"{title}: page {spec.number}",
+                "url": self.settings.absolute(url_path(page_key(listing, spec.number))),
+                "articles": [self._api_entry(e) for e in reversed(entries)],
+                "newer": api_page(spec.newer) if spec.number is not None else None,
+                "older": api_page(spec.older) if spec.older is not None else None,
             }
         )
 

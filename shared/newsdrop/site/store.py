@@ -11,6 +11,7 @@ Site table, ``pk``/``sk``, on demand, no index:
 | MONTHS           | <YYYY-MM>                  | ``n``: published articles of the month (sitemap index)    |
 | LABELS           | <tag key>                  | ``label``: the tag's one label on the site (first wins)   |
 | SEARCH#<shard>   | <slug>                     | ``d``: the article's search document in that shard (JSON) |
+| PAGES#<listing>  | S#<sort key where it starts>| ``n``: the page's number (0: front page); ``by``: sealer  |
 
 An entry and its counts change in one transaction whose condition is the entry's presence, so a replayed
 stream record changes no count.
@@ -29,7 +30,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from newsdrop.models import Tag, compact_json
-from newsdrop.site.entries import Entry, InMemorySiteIndex, SiteRecord
+from newsdrop.site.entries import Entry, InMemorySiteIndex, PageStart, SiteRecord
 from newsdrop.site.layout import ALL
 from newsdrop.site.publish import SiteChanges
 
@@ -156,10 +157,6 @@ class DynamoDBSiteIndex:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def newer_than(self, listing: str, sort_key: str) -> int:
-        condition = Key("pk").eq(f"LIST#{listing}") & Key("sk").gt(f"E#{sort_key}")
-        return sum(page["Count"] for page in self._query(condition, Select="COUNT"))
-
     def newest(self, listing: str, n: int) -> list[Entry]:
         if n <= 0:
             return []
@@ -175,8 +172,12 @@ class DynamoDBSiteIndex:
         return [Entry.from_json(i["e"]) for page in self._query(condition) for i in page["Items"]]
 
     def months(self) -> list[str]:
+        return list(self.month_counts())
+
+    def month_counts(self) -> dict[str, int]:
         pages = self._query(Key("pk").eq("MONTHS"))
-        return [i["sk"] for page in pages for i in page["Items"] if int(i.get("n", 0)) > 0]
+        counts = {i["sk"]: int(i.get("n", 0)) for page in pages for i in page["Items"]}
+        return {month: n for month, n in counts.items() if n > 0}
 
     # -- tag labels ----------------------------------------------------------------------------------
     def claim_labels(self, tags: list[Tag]) -> dict[str, str]:
@@ -228,6 +229,43 @@ class DynamoDBSiteIndex:
     def search_docs(self, shard: str) -> list[dict]:
         pages = self._query(Key("pk").eq(f"SEARCH#{shard}"))
         return [json.loads(i["d"]) for page in pages for i in page["Items"]]
+
+    # -- where pages start -------------------------------------------------------------------------
+    @staticmethod
+    def _page(item: dict[str, Any]) -> PageStart:
+        return PageStart(item["sk"].removeprefix("S#"), int(item["n"]), item.get("by"))
+
+    def _page_item(self, listing: str, page: PageStart) -> dict[str, Any]:
+        item = {"pk": f"PAGES#{listing}", "sk": f"S#{page.start}", "n": page.number}
+        return item | ({"by": page.by} if page.by else {})
+
+    def pages_before(self, listing: str, key: str, n: int) -> list[PageStart]:
+        condition = Key("pk").eq(f"PAGES#{listing}") & Key("sk").lte(f"S#{key}")
+        pages = self._query(condition, newest_first=True, limit=n)
+        return [self._page(i) for page in pages for i in page["Items"]][:n]
+
+    def pages_after(self, listing: str, key: str, n: int | None) -> list[PageStart]:
+        condition = Key("pk").eq(f"PAGES#{listing}") & Key("sk").gt(f"S#{key}")
+        return [self._page(i) for page in self._query(condition, limit=n) for i in page["Items"]][:n]
+
+    def set_pages(self, listing: str, starts: dict[str, int]) -> None:
+        stale = {p.start for p in self.pages_after(listing, "", None) if p.start not in starts}
+        if "" not in starts and self.pages_before(listing, "", 1):
+            stale.add("")
+        with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+            for start, number in starts.items():
+                batch.put_item(Item=self._page_item(listing, PageStart(start, number)))
+            for start in stale:
+                batch.delete_item(Key={"pk": f"PAGES#{listing}", "sk": f"S#{start}"})
+
+    def seal_page(self, listing: str, sealed: PageStart, front: str) -> None:
+        # one transaction: the listing always has exactly one front page
+        self._client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": self.table_name, "Item": self._page_item(listing, p)}}
+                for p in (sealed, PageStart(front, 0))
+            ]
+        )
 
     # -- a full publish ------------------------------------------------------------------------------
     def corrections(self) -> dict[str, str]:
@@ -287,6 +325,11 @@ def site_items(built: InMemorySiteIndex) -> dict[tuple[str, str], dict[str, Any]
         items[("MONTHS", month)] = {"n": n}
     for key, label in built.labels.items():
         items[("LABELS", key)] = {"label": label}
+    for listing, pages in built.pages.items():
+        for page in pages.values():
+            items[(f"PAGES#{listing}", f"S#{page.start}")] = {"n": page.number} | (
+                {"by": page.by} if page.by else {}
+            )
     for shard, docs in built.search.items():
         for slug, doc in docs.items():
             items[(f"SEARCH#{shard}", slug)] = {"d": compact_json(doc)}
