@@ -29,6 +29,7 @@ from newsdrop.ingest.ingestor import DroppedObject, Ingestor
 from newsdrop.related.engine import InMemoryRelatedIndex, order_key, update_for_article
 from newsdrop.related.shards import put_if_different, sweep_segment
 from newsdrop.related.store import DynamoDBRelatedIndex, canonical_items
+from newsdrop.related.windows import WARMUP, WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,9 @@ def plan_reindex(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     chunks = 0
     for chunks, chunk in enumerate(batched(ordered, ARTICLE_CHUNK), 1):
         area.put_blob(f"articles-{chunks - 1:06d}.pkl", list(chunk))
-    return {
+    options = event.get("input") or {}  # the execution's input: window, warmup, shards (tests and large runs)
+    window = int(options.get("window") or WINDOW)
+    state = {
         "task": "replay",
         "run": run,
         "started": event.get("started") or _now(),
@@ -193,10 +196,16 @@ def plan_reindex(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
         "done": chunks == 0,
         "generation": generation,
         "work_bucket": ctx.work_bucket,
-        "shards": int(event.get("shards") or TABLE_SHARDS),
+        "shards": int(event.get("shards") or options.get("shards") or TABLE_SHARDS),
         "step_chunks": int(event.get("step_chunks") or 0),  # 0: as many as the invocation's time allows
         "manifest": area.key("related-items.json"),  # written by the last replay step
+        "mode": "replay",
     }
+    if len(ordered) <= window:  # one window: the exact sequential replay, in checkpointed steps
+        return state
+    # beyond: windows replayed at once (newsdrop.related.windows), the lists measured against the exact ones
+    warmup = int(options.get("warmup") or WARMUP)
+    return state | _windows.plan(area, state, [a.slug for a in ordered], window, warmup)
 
 
 def replay(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
@@ -368,6 +377,9 @@ TASKS: dict[str, Callable[[Context, dict[str, Any]], dict[str, Any]]] = {
     "finish_publish": finish_publish,
     "report": report,
 }
+from newsdrop.archive import windows as _windows  # noqa: E402 (its tasks use this module's helpers)
+
+TASKS |= _windows.TASKS
 
 
 @cache
