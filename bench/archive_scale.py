@@ -8,8 +8,9 @@ the sharded writes, the sharded publish); every DynamoDB item read and written b
 counted (bench/common.DynamoDBCounter), and the CPU of this process is measured (moto's included).
 
 ``--in-memory`` (for sizes moto is too slow for): the same code without DynamoDB. The articles are built
-by the ingest's parser and tagger, replayed in order through the related engine into an in-memory index
-(the sequential step), and the site table's state planned; the items the archive path writes are then
+by the ingest's parser and tagger, replayed as the reindex state machine replays them (one exact replay up
+to ``newsdrop.related.windows.WINDOW`` articles, windows beyond: each article replayed about twice), and
+the site table's state planned; the items the archive path writes are then
 counted exactly (``canonical_items``, ``site_items``), and the reads it makes are derived from them with
 the per-access constants of the tasks (each written item is first read by a BatchGetItem and later seen
 by the sweep's scan; the plans scan the articles table, 4 items an article; a page reads 3 items and its
@@ -92,7 +93,7 @@ def in_memory(n: int) -> tuple[float, float, float]:
 
     from newsdrop.archive.publishing import ShardPublisher
     from newsdrop.ingest.tagging import normalize_tags
-    from newsdrop.related.engine import InMemoryRelatedIndex, order_key, update_for_article
+    from newsdrop.related import windows
     from newsdrop.related.store import canonical_items
     from newsdrop.site.render import Renderer, SiteSettings
 
@@ -107,12 +108,13 @@ def in_memory(n: int) -> tuple[float, float, float]:
         )
         for i, row in enumerate(synthetic_rows(n))
     ]
-    ordered = sorted(articles, key=lambda a: order_key(a.published.isoformat(), a.slug))
-    index = InMemoryRelatedIndex()
-    for i, article in enumerate(ordered, 1):
-        update_for_article(index, article)
-        if i % 5000 == 0:
-            print(f"  replayed {i:,} ({cpu_seconds() - started:.0f} s CPU)", file=sys.stderr, flush=True)
+    # what the reindex state machine computes: one exact replay up to a window, windows beyond
+    source = windows.in_memory_source(articles)
+    results = []
+    for window in windows.plan_windows(n):
+        results.append(windows.replay_window(source, window))
+        print(f"  window {window} ({cpu_seconds() - started:.0f} s CPU)", file=sys.stderr, flush=True)
+    index = windows.merge(results)
     related_items = len(canonical_items(index))
 
     class NoCorrections:

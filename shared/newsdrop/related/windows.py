@@ -106,9 +106,13 @@ def article_terms(article: Article) -> list[str]:
 
 
 def count_terms(articles: Iterable[Article]) -> dict[str, int]:
+    return count_of(article_terms(a) for a in articles)
+
+
+def count_of(term_lists: Iterable[Sequence[str]]) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for article in articles:
-        for term in article_terms(article):
+    for terms in term_lists:
+        for term in terms:
             counts[term] = counts.get(term, 0) + 1
     return counts
 
@@ -334,12 +338,14 @@ def in_memory_source(articles: Iterable[Article]) -> Source:
     """A Source over articles in memory (tests and benches; the state machine reads S3 chunks)."""
     ordered = sorted(articles, key=lambda a: order_key(a.published.isoformat(), a.slug))
     terms = [article_terms(a) for a in ordered]
+    step = 1000
+    prefix: list[dict[str, int]] = [{}]  # the counts of the first step * k articles, built as needed
 
     def df_at(x: int) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for t in terms[:x]:
-            add_counts(counts, dict.fromkeys(t, 1))
-        return counts
+        while len(prefix) <= x // step:
+            k = len(prefix)
+            prefix.append(add_counts(dict(prefix[-1]), count_of(terms[(k - 1) * step : k * step])))
+        return add_counts(dict(prefix[x // step]), count_of(terms[x // step * step : x]))
 
     return Source(lambda a, b: ordered[a:b], [a.slug for a in ordered], df_at)
 
