@@ -2,7 +2,8 @@
 
 After the plan has written the articles in order (chunks of ``tasks.ARTICLE_CHUNK``):
 
-1. **Terms** (a map, one item a chunk): each chunk's document-frequency counts.
+1. **Terms** (a map, one item a chunk): each chunk's document-frequency counts, and its articles'
+   sentence embeddings (the model runs once an article, at the map's concurrency).
 2. **Prefix** (sequential, in bounded steps with a checkpoint): the running sum of those counts, kept at
    the chunks where a window's seed starts (``windows.seed_positions``). This is the only order-dependent
    work left, and it touches compact counts, not articles.
@@ -63,6 +64,8 @@ def chunk_terms(ctx: tasks.Context, event: dict[str, Any]) -> dict[str, Any]:
     area = ctx.area(event["run"])
     chunk = area.get_blob(f"articles-{int(event['chunk']):06d}.pkl")
     area.put_blob(f"terms-{int(event['chunk']):06d}.pkl", windows.count_terms(chunk))
+    # the sentence embeddings too, once an article (a window would embed its warm-up again)
+    area.put_blob(f"embeddings-{int(event['chunk']):06d}.pkl", windows.embeddings(chunk))
     return tasks._record(ctx, event, {"articles": len(chunk)})
 
 
@@ -115,6 +118,8 @@ class _S3Source(windows.Source):
 def replay_window(ctx: tasks.Context, event: dict[str, Any]) -> dict[str, Any]:
     area = ctx.area(event["run"])
     window = windows.Window(int(event["number"]), int(event["start"]), int(event["own"]), int(event["end"]))
+    for c in range(window.start // tasks.ARTICLE_CHUNK, -(-window.end // tasks.ARTICLE_CHUNK)):
+        windows.remember(area.get_blob(f"embeddings-{c:06d}.pkl"))
     result = windows.replay_window(_S3Source(area), window)
     shards = int(event["shards"])
     for part, piece in enumerate(windows.split(result, shards, tasks.shard_of)):

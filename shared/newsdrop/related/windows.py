@@ -105,6 +105,22 @@ def article_terms(article: Article) -> list[str]:
     return doc_from_article(article, TermStats(), embed=False).terms
 
 
+def embeddings(articles: Iterable[Article]) -> dict[str, str]:
+    """Each article's packed sentence embedding by its document fingerprint (empty without the semantic
+    signal). Computed once an article, before the windows: a window's replay finds them remembered
+    (``remember``) instead of running the model again for its warm-up."""
+    if not engine.SEMANTIC_WEIGHT:
+        return {}
+    docs = (doc_from_article(a, TermStats()) for a in articles)
+    return {d.fingerprint: d.emb for d in docs if d.emb}
+
+
+def remember(vectors: Mapping[str, str]) -> None:
+    from newsdrop.related import semantic
+
+    semantic.remember(DocRecord("", "", "", "", [], {}, [], f, emb=e) for f, e in vectors.items())
+
+
 def count_terms(articles: Iterable[Article]) -> dict[str, int]:
     return count_of(article_terms(a) for a in articles)
 
@@ -355,5 +371,8 @@ def windowed_reindex(
 ) -> InMemoryRelatedIndex:
     """The whole computation in one process: what the state machine's windows compute, merged."""
     source = in_memory_source(articles)
-    windows = plan_windows(len(source.slugs), size, warmup)
-    return merge(replay_window(source, w) for w in windows)
+    results = []
+    for window in plan_windows(len(source.slugs), size, warmup):
+        remember(embeddings(source.articles(window.own, window.end)))  # the warm-up's: remembered before
+        results.append(replay_window(source, window))
+    return merge(results)
