@@ -56,16 +56,17 @@ def cpu() -> float:
 
 
 def rows(n: int, seed: int = 7) -> list[dict]:
-    """bench/related_cost.py's topical synthetic text (60 topics, Zipf words, 30% topic words), drawn with
-    cumulative weights so that 100,000 articles take seconds."""
+    """Topical synthetic text of the shape of bench/related_cost.py's (60 topics of 400 words over 3,000
+    background words, both Zipf-distributed, 30% topic words), drawn with cumulative weights so that
+    100,000 articles take seconds. Words are three-syllable spellings of their number: all distinct."""
     rng = random.Random(seed)
-    syll = ["ka", "lo", "mi", "ter", "son", "vel", "dra", "po", "ni", "gus", "ber", "tan", "ra", "quo", "fen"]
+    syllables = ["ba", "de", "fi", "go", "ku", "la", "me", "no", "pi", "ru", "sa", "te", "vo", "zu", "xi"]
 
-    def word() -> str:
-        return "".join(rng.choice(syll) for _ in range(rng.randint(2, 4)))
+    def spelled(i: int) -> str:
+        return "".join(syllables[i // 15**k % 15] for k in range(3)) + syllables[i // 3375]
 
-    background = [word() for _ in range(3000)]
-    topics = [[word() for _ in range(400)] for _ in range(60)]
+    background = [spelled(i) for i in range(3000)]
+    topics = [[spelled(3000 + 400 * t + j) for j in range(400)] for t in range(60)]
     bg_cum = np.cumsum([1 / (i + 1) for i in range(3000)]).tolist()
     tp_cum = np.cumsum([1 / (i + 1) ** 0.8 for i in range(400)]).tolist()
     out = []
