@@ -174,23 +174,31 @@ def record_failure(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
 
 # --- related: the sequential replay, then the sharded write ------------------------------------------
 def plan_reindex(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
-    """The public articles in canonical order, written in chunks for the replay."""
+    """The public articles in canonical order, written in chunks for the replay (up to one window; beyond,
+    their slugs, and the windowed branch's Terms map reads each chunk's articles: the plan then holds
+    two short strings an article, not the articles)."""
     run = run_id(event)
     area = ctx.area(run)
-    generation, _ = ctx.related.rebuild_state()  # before the read: see engine.rebuild
-    ordered = sorted(
-        ctx.articles.iter_public_articles(), key=lambda a: order_key(a.published.isoformat(), a.slug)
-    )
-    chunks = 0
-    for chunks, chunk in enumerate(batched(ordered, ARTICLE_CHUNK), 1):
-        area.put_blob(f"articles-{chunks - 1:06d}.pkl", list(chunk))
     options = event.get("input") or {}  # the execution's input: window, warmup, shards (tests and large runs)
     window = int(options.get("window") or WINDOW)
+    generation, _ = ctx.related.rebuild_state()  # before the read: see engine.rebuild
+    kept: list[Any] = []
+    keys: list[tuple[str, str]] = []
+    for article in ctx.articles.iter_public_articles():
+        keys.append((order_key(article.published.isoformat(), article.slug), article.slug))
+        if len(keys) <= window:
+            kept.append(article)
+        elif kept:
+            kept = []  # beyond one window: the Terms map reads them
+    ordered = sorted(kept, key=lambda a: order_key(a.published.isoformat(), a.slug))
+    chunks = -(-len(keys) // ARTICLE_CHUNK)
+    for number, chunk in enumerate(batched(ordered, ARTICLE_CHUNK)):
+        area.put_blob(f"articles-{number:06d}.pkl", list(chunk))
     state = {
         "task": "replay",
         "run": run,
         "started": event.get("started") or _now(),
-        "articles": len(ordered),
+        "articles": len(keys),
         "chunks": chunks,
         "position": 0,
         "done": chunks == 0,
@@ -201,11 +209,11 @@ def plan_reindex(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
         "manifest": area.key("related-items.json"),  # written by the last replay step
         "mode": "replay",
     }
-    if len(ordered) <= window:  # one window: the exact sequential replay, in checkpointed steps
+    if len(keys) <= window:  # one window: the exact sequential replay, in checkpointed steps
         return state
     # beyond: windows replayed at once (newsdrop.related.windows), the lists measured against the exact ones
     warmup = int(options.get("warmup") or WARMUP)
-    return state | _windows.plan(area, state, [a.slug for a in ordered], window, warmup)
+    return state | _windows.plan(area, state, [slug for _, slug in sorted(keys)], window, warmup)
 
 
 def replay(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 After the plan has written the articles in order (chunks of ``tasks.ARTICLE_CHUNK``):
 
-1. **Terms** (a map, one item a chunk): each chunk's document-frequency counts, and its articles'
-   sentence embeddings (the model runs once an article, at the map's concurrency).
+1. **Terms** (a map, one item a chunk): the chunk's articles read by slug (the plan kept only the
+   slugs), written for the windows; their document-frequency counts; their sentence embeddings (the
+   model runs once an article, at the map's concurrency).
 2. **Prefix** (sequential, in bounded steps with a checkpoint): the running sum of those counts, kept at
    the chunks where a window's seed starts (``windows.seed_positions``). This is the only order-dependent
    work left, and it touches compact counts, not articles.
@@ -34,6 +35,8 @@ def plan(area: WorkArea, state: dict[str, Any], slugs: list[str], size: int, war
     chunks = int(state["chunks"])
     planned = windows.plan_windows(n, size, warmup)
     area.put_blob("slugs.pkl", slugs)
+    for c, chunk in enumerate(tasks.batched(slugs, tasks.ARTICLE_CHUNK)):
+        area.put_blob(f"slugs-{c:06d}.pkl", list(chunk))
     needed = sorted({x // tasks.ARTICLE_CHUNK for w in planned for x in windows.seed_positions(n, w.start)})
     terms = [
         {"task": "chunk_terms", "run": run, "item": f"terms-{c:06d}", "size": tasks.ARTICLE_CHUNK, "chunk": c}
@@ -62,7 +65,14 @@ def plan(area: WorkArea, state: dict[str, Any], slugs: list[str], size: int, war
 
 def chunk_terms(ctx: tasks.Context, event: dict[str, Any]) -> dict[str, Any]:
     area = ctx.area(event["run"])
-    chunk = area.get_blob(f"articles-{int(event['chunk']):06d}.pkl")
+    c = int(event["chunk"])
+    chunk = []
+    for slug in area.get_blob(f"slugs-{c:06d}.pkl"):
+        article = ctx.articles.get_article(slug)
+        if article is None:  # the positions of every later article would shift: no partial result
+            raise RuntimeError(f"{slug} was deleted during the reindex: start the reindex again")
+        chunk.append(article)
+    area.put_blob(f"articles-{c:06d}.pkl", chunk)
     area.put_blob(f"terms-{int(event['chunk']):06d}.pkl", windows.count_terms(chunk))
     # the sentence embeddings too, once an article (a window would embed its warm-up again)
     area.put_blob(f"embeddings-{int(event['chunk']):06d}.pkl", windows.embeddings(chunk))
