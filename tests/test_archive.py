@@ -245,7 +245,6 @@ def test_an_archive_larger_than_a_window_is_replayed_in_windows_with_exact_stati
     assert exact_part(windowed) == exact_part(exact)
     docs = [k for k in exact if k[1] == "DOC"]
     assert len(docs) == ARCHIVE_SIZE and all(windowed[k]["tf"] == exact[k]["tf"] for k in docs)
-    assert sum(windowed.get(k) == v for k, v in exact.items() if k[1] == "RELATED") > ARCHIVE_SIZE // 2
 
     execute(stack, "reindex", {"step_chunks": 0})  # the exact lists back, for the tests after this one
     assert related_items(stack) == exact
