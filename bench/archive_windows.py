@@ -55,8 +55,12 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=500)
     parser.add_argument("--warmup", type=int, default=500)
     parser.add_argument("--smoke", action="store_true", help="120 articles, windows of 50 + 30")
+    parser.add_argument(
+        "--stand-in", action="store_true", help="bench/related_scale.py's stand-in vectors, not the model's"
+    )
     args = parser.parse_args()
     n, size, warmup = (120, 50, 30) if args.smoke else (args.articles, args.window, args.warmup)
+    args.stand_in = args.stand_in or args.smoke  # CI has no vectors cached
     rows = bbc_rows()
     random.Random(1).shuffle(rows)
     start = datetime(2005, 1, 1, tzinfo=UTC)
@@ -66,7 +70,14 @@ def main() -> None:
         )
         for i, r in enumerate(rows[:n])
     ]
-    use_cached_embeddings(articles, "bbc")  # the model's vectors, computed once (bench/common.py's cache)
+    if args.stand_in:
+        from related_scale import StandIn
+
+        from newsdrop.related import semantic
+
+        semantic.vector_source = StandIn()
+    else:
+        use_cached_embeddings(articles, "bbc")  # the model's vectors, computed once (bench/common.py's cache)
     print(f"{n:,} BBC articles: exact replay against windows of {size:,} + {warmup:,} warm-up", flush=True)
     started = cpu()
     exact = InMemoryRelatedIndex()
