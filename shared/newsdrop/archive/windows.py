@@ -84,6 +84,8 @@ def prefix_terms(ctx: tasks.Context, event: dict[str, Any]) -> dict[str, Any]:
     every chunk before it); checkpointed between steps, like the replay."""
     area = ctx.area(event["run"])
     position, chunks = int(event.get("prefix_position") or 0), int(event["chunks"])
+    if not position:
+        _fail_if_any(ctx, area, ("terms-",))
     needed = set(event["needed"])
     total: dict[str, int] = area.get_blob("prefix-checkpoint.pkl") if position else {}
     while position <= chunks:
@@ -155,13 +157,7 @@ def windows_merged(ctx: tasks.Context, event: dict[str, Any]) -> dict[str, Any]:
     """Every window and merge done (else the execution fails here, before any write); the wanted keys and
     the write map's manifest."""
     area = ctx.area(event["run"])
-    failed = [
-        f["item"] for f in _failures(ctx, area) if f["item"].startswith(("terms-", "window-", "merge-"))
-    ]
-    if failed:
-        raise RuntimeError(
-            f"{len(failed)} windowed reindex items failed ({failed[:5]}): start the reindex again"
-        )
+    _fail_if_any(ctx, area, ("window-", "merge-"))
     shards = int(event["shards"])
     parts = [area.get_blob(f"related-keys-{part:04d}.pkl") for part in range(shards)]
     area.put_blob("related-keys.pkl", set().union(*parts))
@@ -177,8 +173,13 @@ def windows_merged(ctx: tasks.Context, event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _failures(ctx: tasks.Context, area: WorkArea) -> list[dict[str, Any]]:
-    return list(tasks._read_all(ctx, area, "failures/"))
+def _fail_if_any(ctx: tasks.Context, area: WorkArea, kinds: tuple[str, ...]) -> None:
+    """Fails the execution, before anything is written, if an item of these kinds spent its retries."""
+    failed = [f["item"] for f in tasks._read_all(ctx, area, "failures/") if f["item"].startswith(kinds)]
+    if failed:
+        raise RuntimeError(
+            f"{len(failed)} windowed reindex items failed ({failed[:5]}): start the reindex again"
+        )
 
 
 TASKS = {
