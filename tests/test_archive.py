@@ -250,6 +250,25 @@ def test_an_archive_larger_than_a_window_is_replayed_in_windows_with_exact_stati
     assert related_items(stack) == exact
 
 
+def test_a_window_that_always_fails_fails_the_reindex_before_any_write(imported, monkeypatch):
+    from newsdrop.archive import tasks
+    from newsdrop.archive.executions import ExecutionFailed
+
+    stack, _, _ = imported
+    before = related_items(stack)
+    real = tasks.TASKS["replay_window"]
+
+    def broken(ctx, event):
+        if event["item"] == "window-000001":
+            raise ConnectionError("injected: this window always fails")
+        return real(ctx, event)
+
+    monkeypatch.setitem(tasks.TASKS, "replay_window", broken)
+    with pytest.raises(ExecutionFailed, match="window-000001"):
+        execute(stack, "reindex", {"step_chunks": 0, "window": 70, "warmup": 50})
+    assert related_items(stack) == before  # nothing written: the lists a page reads are the last good ones
+
+
 def test_publish_all_by_shards_writes_what_the_one_process_publish_writes(imported):
     from newsdrop.site.export import publish_local_stack
 
