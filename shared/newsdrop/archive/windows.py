@@ -176,6 +176,8 @@ def windows_merged(ctx: tasks.Context, event: dict[str, Any]) -> dict[str, Any]:
 def _fail_if_any(ctx: tasks.Context, area: WorkArea, kinds: tuple[str, ...]) -> None:
     """Fails the execution, before anything is written, if an item of these kinds spent its retries."""
     failed = [f["item"] for f in tasks._read_all(ctx, area, "failures/") if f["item"].startswith(kinds)]
+    # the cause first: a window that failed fails every merge after it
+    failed.sort(key=lambda item: (next(i for i, k in enumerate(kinds) if item.startswith(k)), item))
     if failed:
         raise RuntimeError(
             f"{len(failed)} windowed reindex items failed ({failed[:5]}): start the reindex again"
