@@ -22,17 +22,28 @@ def add_engine_settings(parser) -> None:
 
 
 def apply_engine_settings(parser, items: list[str]) -> None:
+    """Set each constant in every part of the related engine that holds it (``engine`` re-exports the
+    constants of ``text``, ``records`` and ``topics``; each part reads its own)."""
+    import importlib
+
     from newsdrop.related import engine
 
+    parts = [engine] + [
+        importlib.import_module(f"newsdrop.related.{name}")
+        for name in ("text", "records", "topics", "semantic")
+    ]
     for item in items:
         name, _, value = item.partition("=")
-        current = getattr(engine, name, None)
+        current = getattr(engine, name, getattr(parts[-1], name, None))
         if not (name.isupper() and isinstance(current, int | float)):
-            parser.error(f"--set {item}: {name} is not a numeric constant of newsdrop.related.engine")
+            parser.error(f"--set {item}: {name} is not a numeric constant of newsdrop.related")
         try:
-            setattr(engine, name, type(current)(value))
+            typed = type(current)(value)
         except ValueError:
             parser.error(f"--set {item}: {value!r} is not a {type(current).__name__}")
+        for part in parts:
+            if hasattr(part, name):
+                setattr(part, name, typed)
     if items:
         print("engine constants changed:", " ".join(items), flush=True)
 

@@ -4,7 +4,7 @@ peers computed on the same articles in the same run.
 
     .venv/bin/python bench/related_quality.py [--corpus PATH] [--order file|shuffle] [--seed N]
                                               [--in-memory] [--limit N] [--smoke]
-                                              [--set NAME=VALUE ...] [--no-peers]
+                                              [--set NAME=VALUE ...] [--no-peers] [--recall]
 
 ``--corpus`` defaults to ../shared/data/bbc-news.jsonl (read in place: third-party text, never copied into
 the repo); ``../shared/data/20news-train.jsonl`` is the second visible corpus. ``--order shuffle --seed N``
@@ -33,6 +33,10 @@ neutral. The last line printed is ``P@5 <value>`` for Newsdrop (incremental, tag
 
 Tuning: ``--set CANDIDATES=60`` (repeatable) runs the engine with a constant changed, and ``--no-peers``
 skips the peers, so one change is measured in minutes with the same articles and path as the table.
+
+``--recall`` (in memory) also prints the semantic index's recall: of each article's 5 nearest neighbours by
+the engine's centred cosine among all the indexed articles (brute force, at the end of the run), how many
+its probed buckets hand it as candidates.
 
 Diagnosis: ``--hindsight-topics`` (in memory) first runs the articles without topics, fits the topic model
 on all of them with the engine's code, and then runs them again with every fit returning that model: the
@@ -186,6 +190,43 @@ def run_in_memory(
     for a in articles:
         related.update_for_article(index, a, use_tags=use_tags)
     return dict(index.lists), time.perf_counter() - t0, index
+
+
+def semantic_recall(index: related.InMemoryRelatedIndex, limit: int = 1000) -> None:
+    """How many of each article's 5 nearest neighbours by the engine's centred cosine (brute force over
+    every indexed article) the semantic index hands it (``SEMANTIC_CANDIDATES`` from its probed buckets),
+    at the end of the run, for the first ``limit`` articles; and the bucket items each article reads and
+    writes."""
+    import numpy as np
+
+    from newsdrop.related import semantic
+
+    stats = related.current_stats(index)
+    docs = [d for d in index.docs.values() if d.emb]
+    if len(docs) < 6:
+        return
+    slugs = [d.slug for d in docs]
+    vectors = np.stack([semantic.unpack(d.emb) for d in docs])
+    centre = semantic._centre(stats)
+    if centre is not None:
+        vectors = vectors - centre
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    found = 0
+    queries = docs[:limit]
+    for i, doc in enumerate(queries):
+        sims = vectors @ vectors[i]
+        sims[i] = -np.inf
+        truth = {slugs[j] for j in np.argpartition(-sims, 5)[:5]}
+        probes = semantic.probes(doc.emb)
+        plists = {t: index.postings.get(t, []) for t in probes}
+        got = semantic.bucket_neighbours(plists, probes, doc.slug, set(), related.SEMANTIC_CANDIDATES)
+        found += len(truth & set(got))
+    print(
+        f"semantic index: recall@5 {found / (5 * len(queries)):.3f} of the centred-cosine 5 nearest among "
+        f"{len(docs)} articles ({len(queries)} queries, {related.SEMANTIC_CANDIDATES} candidates from "
+        f"{len(semantic.probes(docs[0].emb))} buckets read, {len(semantic.buckets(docs[0].emb))} written per article)",
+        flush=True,
+    )
 
 
 def hindsight_topics(articles: list[Article]) -> None:
@@ -367,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_engine_settings(ap)
     ap.add_argument("--no-peers", action="store_true", help="skip the peers (tuning)")
+    ap.add_argument("--recall", action="store_true", help="the semantic index's recall against brute force")
     ap.add_argument(
         "--hindsight-topics",
         action="store_true",
@@ -413,6 +455,8 @@ def main(argv: list[str] | None = None) -> int:
     lists, seconds, index = run_in_memory(articles)
     cost = f"  items/article read={index.reads / n:.1f} written={index.writes / n:.1f}"
     p5 = report("Newsdrop in-memory", lists, category, seconds, cost)
+    if args.recall and related.SEMANTIC_WEIGHT:
+        semantic_recall(index)
     if not args.in_memory:
         moto_lists, moto_category, moto_seconds = through_handlers(rows, args.with_notifications)
         p5 = report("Newsdrop handlers on moto", moto_lists, moto_category, moto_seconds)

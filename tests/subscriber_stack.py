@@ -13,6 +13,7 @@ from typing import Any
 from newsdrop.local.audience import prepare_mail
 from newsdrop.local.dispatch import Dispatcher
 from newsdrop.local.stack import LocalStack
+from newsdrop.notify.origin import API_ORIGIN_ID
 
 FUNCTIONS = {
     "subscribe": "SubscribeFunction",
@@ -49,7 +50,12 @@ class SubscriberStack:
             item = {"pk": {"S": f"LIST#{tag_listing(key)}"}, "sk": {"S": "COUNT"}, "n": {"N": "1"}}
             ddb.put_item(TableName=table, Item=item)
 
-    def invoke(self, name: str, event: dict[str, Any], *, drive: bool = True) -> Any:
+    def invoke(self, name: str, event: dict[str, Any], *, drive: bool = True, direct: bool = False) -> Any:
+        """Invoke a function; an API request arrives through the distribution, with the headers it adds on
+        the way to the API (its secret), unless ``direct`` (a client that went to the API's own URL)."""
+        if name == "subscribe" and not direct:
+            added = {k.lower(): v for k, v in self.stack.origin_headers(API_ORIGIN_ID).items()}
+            event = {**event, "headers": {**(event.get("headers") or {}), **added}}
         response = self.stack.functions[FUNCTIONS[name]].invoke(event)
         if drive:
             self.dispatcher.pump()

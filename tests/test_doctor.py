@@ -47,6 +47,7 @@ def test_a_ready_stack_passes_every_check(ready, capsys):
         "signing secret",
         "receipt rule set",
         "distribution",
+        "origin secret",
         "site certificate",
         "alarm topic",
         "dead-letter queues",
@@ -78,6 +79,10 @@ def test_each_broken_part_fails_with_what_to_do(ready, capsys):
     stack.client("ssm").delete_parameter(Name=f"/{stack.parameters['SigningSecretParameter']}")
     stack.client("sqs").send_message(QueueUrl=stack.resource("RelatedDeadLetterQueue"), MessageBody="{}")
     stack.client("scheduler").delete_schedule_group(Name=stack.resource("LifecycleScheduleGroup"))
+    # the secret changed by hand, not by its rotation (which writes it into the distribution first)
+    stack.client("secretsmanager").put_secret_value(
+        SecretId=stack.resource("OriginVerifySecret"), SecretString="x" * 48
+    )
     target = _target(stack)
     # a minute ago: CloudWatch (and moto) answer for whole seconds before EndTime, never this second
     target.client("cloudwatch").put_metric_data(
@@ -101,7 +106,10 @@ def test_each_broken_part_fails_with_what_to_do(ready, capsys):
         "schedule group",
         "stream lag: Notify",
         "SES sending",
+        "origin secret",
     }
+    assert "refuses every sign-up" in checks["origin secret"].found
+    assert checks["origin secret"].fix.startswith("aws secretsmanager rotate-secret --secret-id ")
     assert "active: corporate-mail" in checks["receipt rule set"].found
     assert "this replaces corporate-mail" in checks["receipt rule set"].fix
     assert checks["signing secret"].fix.startswith(

@@ -152,7 +152,9 @@ def test_a_chunked_body_is_read_as_the_same_body_sent_whole(site):
     assert chunked.split(b"\r\n\r\n", 1)[1] == whole.split(b"\r\n\r\n", 1)[1]
 
 
-def test_the_api_sees_the_viewer_address_from_the_connection_never_from_the_client(site, monkeypatch):
+def test_the_api_sees_the_viewer_address_and_the_origin_secret_from_the_edge_never_from_the_client(
+    site, monkeypatch
+):
     seen = []
     route = next(r for r in site.server.routes.values() if r.path == "/confirm")
     function = site.stack.functions[route.function]
@@ -160,11 +162,15 @@ def test_the_api_sees_the_viewer_address_from_the_connection_never_from_the_clie
     monkeypatch.setattr(function, "invoke", lambda event, *a, **k: seen.append(event) or real_invoke(event))
     raw(
         site,
-        b"GET /confirm?token=x HTTP/1.1\r\nHost: x\r\nCloudFront-Viewer-Address: 203.0.113.9:443\r\n\r\n",
+        b"GET /confirm?token=x HTTP/1.1\r\nHost: x\r\nCloudFront-Viewer-Address: 203.0.113.9:443\r\n"
+        b"X-Origin-Verify: forged\r\n\r\n",
     )
     address = seen[-1]["headers"]["cloudfront-viewer-address"]
     ip, _, port = address.rpartition(":")
     assert ip == "127.0.0.1" and port.isdigit()
+    # and the distribution's secret header, in place of the client's
+    secret = site.stack.origin_headers("subscriptions")["X-Origin-Verify"]
+    assert seen[-1]["headers"]["x-origin-verify"] == secret != "forged"
 
 
 def test_api_docs_show_the_committed_openapi_document_offline(site):

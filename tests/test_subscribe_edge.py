@@ -285,6 +285,7 @@ def test_snapstart_hooks_reseed_and_forget_clients(world):
     world.runtime()  # a warm container: clients, the signing secret
     with world.env_of("subscribe"):
         wiring.subscription_runtime()
+        wiring.origin_guard()
     assert wiring.subscription_runtime.cache_info().currsize == 1
     random.seed(7)
     snapshot_draw = random.random()
@@ -292,6 +293,7 @@ def test_snapstart_hooks_reseed_and_forget_clients(world):
     snapstart.after_restore()
     assert random.random() != snapshot_draw  # two copies of one snapshot draw different numbers
     assert wiring.subscription_runtime.cache_info().currsize == 0
+    assert wiring.origin_guard.cache_info().currsize == 0  # the origin secret may have rotated since
     assert aws.client.cache_info().currsize == 0 and aws.resource.cache_info().currsize == 0
     assert not base.DEFAULT_PROVIDERS
     assert sign_up(world, "after-restore@example.org") == 202  # and the function works on

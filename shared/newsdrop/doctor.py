@@ -306,6 +306,43 @@ def check_distribution(t: Target) -> Iterable[Check]:
         )
 
 
+def check_origin_secret(t: Target) -> Iterable[Check]:
+    """The subscription API refuses what comes without the distribution's secret header: the two must
+    agree, or every sign-up gets 403."""
+    from newsdrop.notify.origin import API_ORIGIN_ID, HEADER, stage_value
+
+    secret_id = t.name("OriginVerifySecretArn", "OriginVerifySecret")
+    config = t.client("cloudfront").get_distribution_config(
+        Id=t.name("SiteDistributionId", "SiteDistribution")
+    )
+    origins = config["DistributionConfig"]["Origins"]["Items"]
+    headers = next(
+        ((o.get("CustomHeaders") or {}).get("Items") or [] for o in origins if o["Id"] == API_ORIGIN_ID), []
+    )
+    sent = next((h["HeaderValue"] for h in headers if h["HeaderName"].lower() == HEADER), None)
+    secrets = t.client("secretsmanager")
+    rotate = f"aws secretsmanager rotate-secret --secret-id {secret_id} (the rotation writes it into the distribution)"
+    stages = {stage: stage_value(secrets, secret_id, stage) for stage in ("AWSCURRENT", "AWSPENDING")}
+    if sent is not None and sent == stages.get("AWSCURRENT"):
+        rotation = secrets.describe_secret(SecretId=secret_id).get("RotationEnabled", False)
+        yield Check(
+            "origin secret",
+            OK if rotation else WARN,
+            "the distribution sends the current value"
+            + ("; rotated every 30 days" if rotation else "; no rotation"),
+            "" if rotation else "deploy the stack again (sam deploy): its rotation schedule is part of it",
+        )
+    elif sent is not None and sent == stages.get("AWSPENDING"):
+        yield Check("origin secret", WARN, "a rotation is under way (the API accepts both values)", "")
+    else:
+        yield Check(
+            "origin secret",
+            FAIL,
+            "the distribution does not send the secret: the API refuses every sign-up (403)",
+            rotate,
+        )
+
+
 def check_alarm_topic(t: Target) -> Iterable[Check]:
     topic = t.outputs["OperatorsTopicArn"]
     pages = t.client("sns").get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic)
@@ -411,6 +448,7 @@ CHECKS = [
     check_signing_secret,
     check_receipt_rule_set,
     check_distribution,
+    check_origin_secret,
     check_alarm_topic,
     check_dead_letters,
     check_iterator_ages,

@@ -71,13 +71,18 @@ def apply_response_headers(policy: list[ResponseHeader], headers: Any) -> None:
             headers[header.name] = header.value  # replaces every earlier value of that name
 
 
-def viewer_headers(headers: dict[str, str], *, client_ip: str, client_port: int) -> dict[str, str]:
+def viewer_headers(
+    headers: dict[str, str], *, client_ip: str, client_port: int, origin_headers: dict[str, str] | None = None
+) -> dict[str, str]:
     """The viewer's request headers as the API origin receives them: with `CloudFront-Viewer-Address` (the
-    origin request policy forwards it) set from the connection, never from what the client claimed."""
-    kept = {name: value for name, value in headers.items() if name.lower() != VIEWER_ADDRESS}
+    origin request policy forwards it) set from the connection, never from what the client claimed, and
+    the origin's custom headers (the secret that tells the API a request came through the distribution),
+    which replace any a client sent under those names."""
+    ours = {VIEWER_ADDRESS} | {name.lower() for name in origin_headers or {}}
+    kept = {name: value for name, value in headers.items() if name.lower() not in ours}
     # "198.51.100.10:46532"; an IPv6 address is written as is, so a reader splits at the last colon
     kept["CloudFront-Viewer-Address"] = f"{client_ip}:{client_port}"
-    return kept
+    return kept | (origin_headers or {})
 
 
 def _true(value: Any) -> bool:

@@ -12,6 +12,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import sys
 import uuid
 import warnings
@@ -201,6 +202,7 @@ class LocalStack:
         self.cfn = translate(self.template, self.region, f"s3://{CODE_BUCKET}/code.zip", self.root)
         deployable = self._split_wiring(self.cfn)
         _aliases_as_functions(deployable)
+        self._create_secrets(deployable)
         self._stand_in_for_cloudfront(deployable)
         machines, machine_outputs = sfn.take_state_machines(deployable)
         # their roles' policies name them: by the ARN each will have
@@ -237,6 +239,40 @@ class LocalStack:
         self._create_receipt_rule_sets()
         return self
 
+    def _create_secrets(self, deployable: dict[str, Any]) -> None:
+        """moto's CloudFormation has no Secrets Manager types, but its Secrets Manager API keeps secrets and
+        their version stages: each generated secret is created there with a value made as
+        GenerateSecretString would, rotation schedules are left out (nothing fires them here: a test
+        calls the rotation function's steps), and references to the secret become its ARN."""
+        resources = deployable["Resources"]
+        values: dict[tuple[str, str | None], str] = {}
+        for logical_id, res in list(resources.items()):
+            if res["Type"] == "AWS::SecretsManager::Secret":
+                spec = res["Properties"].get("GenerateSecretString", {})
+                value = self.client("secretsmanager").get_random_password(
+                    PasswordLength=int(spec.get("PasswordLength", 32)),
+                    ExcludePunctuation=bool(spec.get("ExcludePunctuation", False)),
+                )["RandomPassword"]
+                arn = self.client("secretsmanager").create_secret(
+                    Name=f"{self.stack_name}-{logical_id}", SecretString=value
+                )["ARN"]
+                values[(logical_id, None)] = self.physical[logical_id] = arn
+            elif res["Type"] != "AWS::SecretsManager::RotationSchedule":
+                continue
+            del resources[logical_id]
+        if values:
+            deployable["Resources"] = _substitute(resources, values)
+            deployable["Outputs"] = _substitute(deployable.get("Outputs", {}), values)
+
+    def resolve_dynamic(self, text: str) -> str:
+        """``text`` with its ``{{resolve:secretsmanager:ID}}`` references read from the local secrets, as
+        CloudFormation resolves them at deploy time."""
+
+        def read(match: re.Match[str]) -> str:
+            return self.client("secretsmanager").get_secret_value(SecretId=match[1])["SecretString"]
+
+        return re.sub(r"\{\{resolve:secretsmanager:([^}]+?)\}\}", read, text)
+
     def _stand_in_for_cloudfront(self, deployable: dict[str, Any]) -> None:
         """moto's CloudFormation cannot create CloudFront resources, but its CloudFront API records
         distributions and invalidations: each distribution is created there (a stand-in with one origin),
@@ -248,21 +284,20 @@ class LocalStack:
             if not res["Type"].startswith("AWS::CloudFront::"):
                 continue
             if res["Type"] == "AWS::CloudFront::Distribution":
+                origins = [
+                    {
+                        "Id": "site",
+                        "DomainName": "site.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    },
+                    *self._custom_origins(res),
+                ]
                 dist = self.client("cloudfront").create_distribution(
                     DistributionConfig={
                         "CallerReference": f"{self.stack_name}-{logical_id}",
                         "Comment": logical_id,
                         "Enabled": True,
-                        "Origins": {
-                            "Quantity": 1,
-                            "Items": [
-                                {
-                                    "Id": "site",
-                                    "DomainName": "site.s3.amazonaws.com",
-                                    "S3OriginConfig": {"OriginAccessIdentity": ""},
-                                }
-                            ],
-                        },
+                        "Origins": {"Quantity": len(origins), "Items": origins},
                         "DefaultCacheBehavior": {
                             "TargetOriginId": "site",
                             "ViewerProtocolPolicy": "redirect-to-https",
@@ -278,6 +313,47 @@ class LocalStack:
         if values:
             deployable["Resources"] = _substitute(resources, values)
             deployable["Outputs"] = _substitute(deployable.get("Outputs", {}), values)
+
+    def _custom_origins(self, distribution: dict[str, Any]) -> list[dict[str, Any]]:
+        """The distribution's custom origins (the API), with the headers CloudFront adds on the way to
+        them: what the local origin sends and the rotation function rewrites."""
+        origins = []
+        for origin in distribution["Properties"]["DistributionConfig"].get("Origins", []):
+            if "CustomOriginConfig" not in origin:
+                continue
+            headers = [
+                {
+                    "HeaderName": h["HeaderName"],
+                    "HeaderValue": self.resolve_dynamic(_sub_text(h["HeaderValue"])),
+                }
+                for h in origin.get("OriginCustomHeaders", [])
+            ]
+            origins.append(
+                {
+                    "Id": origin["Id"],
+                    "DomainName": f"{origin['Id']}.execute-api.{self.region}.amazonaws.com",
+                    "CustomHeaders": {"Quantity": len(headers), "Items": headers},
+                    "CustomOriginConfig": {
+                        "HTTPPort": 80,
+                        "HTTPSPort": 443,
+                        "OriginProtocolPolicy": "https-only",
+                    },
+                }
+            )
+        return origins
+
+    def origin_headers(self, origin_id: str) -> dict[str, str]:
+        """The headers the distribution adds to requests for ``origin_id``, as it is configured now."""
+        cloudfront = self.client("cloudfront")
+        for logical_id, res in self.template.get("Resources", {}).items():
+            if res.get("Type") != "AWS::CloudFront::Distribution" or logical_id not in self.physical:
+                continue
+            config = cloudfront.get_distribution_config(Id=self.physical[logical_id])["DistributionConfig"]
+            for origin in config["Origins"]["Items"]:
+                if origin["Id"] == origin_id:
+                    items = (origin.get("CustomHeaders") or {}).get("Items") or []
+                    return {h["HeaderName"]: h["HeaderValue"] for h in items}
+        return {}
 
     def _create_schedule_groups(self) -> None:
         """moto's CloudFormation skips EventBridge Scheduler groups; its Scheduler API keeps schedules
@@ -533,6 +609,11 @@ def _substitute(value: Any, values: dict[tuple[str, str | None], str]) -> Any:
             text = text.replace("${" + logical_id + ("." + attr if attr else "") + "}", resolved)
         return {"Fn::Sub": text}
     return {k: _substitute(v, values) for k, v in value.items()}
+
+
+def _sub_text(value: Any) -> str:
+    """A string, or the text of a Fn::Sub whose references were already substituted."""
+    return value["Fn::Sub"] if isinstance(value, dict) else str(value)
 
 
 def _ref_target(value: Any) -> str:

@@ -38,6 +38,7 @@ from newsdrop.local.edge import (
     viewer_headers,
 )
 from newsdrop.local.stack import LocalStack
+from newsdrop.notify.origin import API_ORIGIN_ID
 
 log = logging.getLogger("newsdrop.web")
 SITE_BUCKET = "SiteBucket"  # the template's logical id
@@ -205,6 +206,7 @@ class SiteServer:
                     dict(request.headers.items()),
                     client_ip=request.remote_addr or "127.0.0.1",
                     client_port=int(request.environ.get("REMOTE_PORT") or 0),
+                    origin_headers=self.stack.origin_headers(API_ORIGIN_ID),
                 ),
                 body=body,
                 host=request.host,

@@ -99,7 +99,7 @@ def _cross_site(headers: dict[str, str], own: set[str]) -> bool:
     return _origin(sent) not in own
 
 
-def _problem(status: int, error: str, message: str) -> dict[str, Any]:
+def problem(status: int, error: str, message: str) -> dict[str, Any]:
     return {
         "statusCode": status,
         "headers": {"Content-Type": JSON, **PAGE_HEADERS},
@@ -125,7 +125,7 @@ def edge_refusal(event: dict[str, Any], own_origins: set[str]) -> dict[str, Any]
     except Exception:  # noqa: BLE001 (a decoded_body that raised anything is still a bad request)
         raw = None
     if raw is None:
-        return _problem(400, "bad_request", "the body is not readable text")
+        return problem(400, "bad_request", "the body is not readable text")
     if method != "POST" or path not in MAIL_ROUTES:
         return None
     kind = headers.get("content-type", "").split(";")[0].strip().lower()
@@ -133,14 +133,14 @@ def edge_refusal(event: dict[str, Any], own_origins: set[str]) -> dict[str, Any]
         try:  # what Powertools' own parse would silently mangle (bad percent-escapes) is refused here
             parse_qs(raw, keep_blank_values=True, errors="strict", max_num_fields=4 * MAX_TOPICS)
         except (ValueError, UnicodeDecodeError):
-            return _problem(400, "bad_request", "the form is not readable")
+            return problem(400, "bad_request", "the form is not readable")
         if _cross_site(headers, own_origins):
-            return _problem(403, "cross_site", "sign up on the site itself")
+            return problem(403, "cross_site", "sign up on the site itself")
         return None
     if kind != JSON:
-        return _problem(415, "unsupported_media_type", "send JSON as application/json, or the site's form")
+        return problem(415, "unsupported_media_type", "send JSON as application/json, or the site's form")
     if raw.strip() and not _depth_ok(raw):
-        return _problem(400, "bad_request", "send a JSON object or a form")
+        return problem(400, "bad_request", "send a JSON object or a form")
     return None
 
 

@@ -35,6 +35,7 @@ def after_restore() -> None:
     aws.client.cache_clear()  # connections and the credentials they hold belong to the snapshot's host
     aws.resource.cache_clear()
     wiring.subscription_runtime.cache_clear()  # holds those clients and the signing secret
+    wiring.origin_guard.cache_clear()  # the origin secret, as read before the snapshot (it may have rotated)
     parameters.clear_caches()  # the signing secret as read before the snapshot, and the SSM client
 
 

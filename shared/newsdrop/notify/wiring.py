@@ -183,6 +183,16 @@ def own_origins(event: dict[str, Any]) -> set[str]:
 
 
 @cache
+def origin_guard():
+    """The check that a request came through the distribution (ORIGIN_SECRET_ARN: the secret whose value
+    CloudFront adds as a header); None where no secret is configured, as in a test of the API alone."""
+    from newsdrop.notify.origin import OriginGuard
+
+    secret = os.environ.get("ORIGIN_SECRET_ARN")
+    return OriginGuard(secret, client=lambda: _client("secretsmanager")) if secret else None
+
+
+@cache
 def confirmations_runtime() -> SubscriptionRuntime:
     """The confirmations function (the mail request queue): cooldowns, mailbox limits, SES."""
     return _subscription_runtime(with_queue=False)

@@ -1,7 +1,10 @@
 """Related posts: features, scoring and the incremental update, written against a small storage protocol.
 
-Pure domain logic (no boto3). The DynamoDB implementation of :class:`RelatedIndex` is in
-``newsdrop.related.store``; :class:`InMemoryRelatedIndex` here counts items like DynamoDB would bill them.
+Pure domain logic (no boto3), here the scoring and the incremental update; its parts are
+``newsdrop.related.text`` (the words compared), ``records`` (the records and the storage protocol),
+``topics`` (the topic model), ``memory`` (the protocol in dicts, counting items like DynamoDB would bill
+them), ``semantic`` (sentence embeddings). The DynamoDB implementation is ``newsdrop.related.store``.
+Everything is re-exported here.
 
 How it works, per new or changed article ``x`` (all work bounded by constants, never by corpus size):
 
@@ -52,21 +55,48 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
-import random
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from operator import mul
 from typing import Protocol
 
 from newsdrop.models import Article, RelatedEntry
 
+# The engine's parts, re-exported (``X as X``): callers import them all from here.
+from newsdrop.related.memory import InMemoryRelatedIndex as InMemoryRelatedIndex
+from newsdrop.related.records import IDF_POWER as IDF_POWER
+from newsdrop.related.records import SCORE_DIGITS as SCORE_DIGITS
+from newsdrop.related.records import TF_K1 as TF_K1
+from newsdrop.related.records import VECTOR_CACHE as VECTOR_CACHE
+from newsdrop.related.records import Delta as Delta
+from newsdrop.related.records import DocRecord as DocRecord
+from newsdrop.related.records import RelatedIndex as RelatedIndex
+from newsdrop.related.records import StatsHead as StatsHead
+from newsdrop.related.records import TermStats as TermStats
+from newsdrop.related.records import _round as _round
+from newsdrop.related.records import saturate as saturate
+from newsdrop.related.records import weigh as weigh
+from newsdrop.related.text import BIGRAM_WEIGHT as BIGRAM_WEIGHT
+from newsdrop.related.text import EXCERPT_CHARS as EXCERPT_CHARS
+from newsdrop.related.text import FORUM_STOP as FORUM_STOP
+from newsdrop.related.text import STOP_WORDS as STOP_WORDS
+from newsdrop.related.text import TITLE_WEIGHT as TITLE_WEIGHT
+from newsdrop.related.text import article_text as article_text
+from newsdrop.related.text import excerpt_of as excerpt_of
+from newsdrop.related.text import stem as stem
+from newsdrop.related.text import term_frequencies as term_frequencies
+from newsdrop.related.text import tokens as tokens
+from newsdrop.related.topics import TOPIC_ITERATIONS as TOPIC_ITERATIONS
+from newsdrop.related.topics import TOPIC_TERMS as TOPIC_TERMS
+from newsdrop.related.topics import TOPICS as TOPICS
+from newsdrop.related.topics import _project as _project
+from newsdrop.related.topics import _unigram_vector as _unigram_vector
+from newsdrop.related.topics import fit_topics as fit_topics
+
 # --- tunables (measured with bench/related_quality.py) -------------------------------------------
 LIST_SIZE = 5
 MIN_SCORE = 0.05  # below this a pair is not "related": short list or none, never filler
-TITLE_WEIGHT = 2.0
-BIGRAM_WEIGHT = 0.5
 MAX_TERMS = 250  # raw term frequencies kept per document (its strongest terms at indexing time)
 QUERY_TERMS = 20  # strongest terms used to query postings, and under which a document is posted
 POSTINGS_CAP = 100  # heaviest documents kept per term
@@ -76,8 +106,6 @@ EXPAND_NEIGHBOURS = 10  # pseudo-relevance feedback: nearest candidates averaged
 EXPAND_BETA = 4.0  # the neighbours' mean against the document (4 beat 2 and 3 on both corpora)
 EXPAND_MIX = 0.25  # weight of the expanded cosine in the ranking score
 EXPAND_TERMS = 80  # terms kept in a document's stored expanded vector
-IDF_POWER = 0.3
-TF_K1 = 0.0  # BM25 saturation constant (0: square root)
 EXPAND_TRUST = 0.15  # the expanded cosine counts in full only from this plain cosine up (0: always)
 TAG_WEIGHT = 0.1  # bonus * cosine of the tag-key sets
 TITLE_BONUS = 0.15  # bonus * how far the titles' IDF-weighted cosine exceeds TITLE_MIN (a thread)
@@ -87,388 +115,25 @@ RECENCY_DAYS = 60.0
 FOLD_MIN = 1
 FOLD_FRACTION = 0.125
 FOLD_BATCH = 90  # deltas folded per commit (one DynamoDB transaction of <= 100 items with the snapshot)
-SCORE_DIGITS = 6
-VECTOR_CACHE = 4000  # weighted document vectors remembered per statistics snapshot
 # Topics (latent semantic analysis, fitted in pure Python when a fold crosses a size threshold, see
 # ``fit_topics``): two articles about the same subject in different words score closer.
-TOPICS = 15  # dimensions of the topic space
 TOPIC_WEIGHT = 0.8  # bonus * cosine of the two articles' topic vectors (ranks only, like expansion)
 TOPIC_FIRST_FIT = 100  # articles before the first fit (fewer cannot define subjects)
 TOPIC_REFIT = 2.0  # refit when the corpus has grown this many times since the last fit
 TOPIC_FIT_DOCS = 3000  # the most recently added articles the fit reads (bounds its time and reads)
-TOPIC_TERMS = 8000  # terms kept in the model: the most frequent in the fitted articles (df >= 2)
-TOPIC_ITERATIONS = 3  # power iterations of the randomized SVD
-EXCERPT_CHARS = 240
 # The semantic signal (newsdrop.related.semantic: all-MiniLM-L6-v2 vectors and their buckets).
 SEMANTIC_WEIGHT = 1.0  # bonus * cosine of the two articles' sentence embeddings (0: no model at all)
-# An embedding cosine from which a pair is related whatever words it shares. Lower fills more 20 Newsgroups
-# lists (0.3: +6 pt on a 500-post sample), but forum chatter ("Re:", "thanks, anyone know?") lifts posts on
-# different subjects to 0.47 (tests/test_related.py), and the gate must keep them out.
-SEMANTIC_MIN = 0.5
-SEMANTIC_CANDIDATES = 20  # candidates added from the embedding buckets (40: +3 pt on 20NG, 20 more reads)
-
-_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]|[a-z0-9]")
-_words = str.split  # word lists below, written as prose
-STOP_WORDS = frozenset(
-    _words(
-        """a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had has
-    have having he her here hers herself him himself his how i if in into is it its itself just let me more
-    most my myself no nor not now of off on once only or other our ours ourselves out over own same she
-    should so some such than that the their theirs them themselves then there these they this those through
-    to too under until up very was we were what when where which while who whom why will with would you
-    your yours yourself yourselves said says say mr mrs ms one two three four five new year years told
-    people last first time make made many much well get got going go like since still may might must us
-    back even way take however yet around another per cent week day month monday tuesday wednesday thursday
-    friday saturday sunday"""
-    )
-)
-# Words of discussion threads that say nothing of the subject ("Re: ...", "thanks, anyone know?").
-FORUM_STOP = frozenset(
-    _words(
-        """re fw fwd writes wrote article articles post posted posting thanks thank anyone anybody know
-    think thing things want need really something anything nothing someone everyone everything good
-    use used using also could would should ask asked question questions answer please hi hello dear
-    sure seem seems though although without within whether either neither every whole else often
-    quite rather almost already always never sometimes together us put see seen look looks looking
-    find found give given done point right actually probably maybe perhaps etc ie eg"""
-    )
-)
-STOP_WORDS = STOP_WORDS | FORUM_STOP
-_SUFFIXES = (
-    ("ational", "ate"),
-    ("ization", "ize"),
-    ("iveness", "ive"),
-    ("fulness", "ful"),
-    ("ousness", "ous"),
-    ("sses", "ss"),
-    ("ies", "y"),
-    ("ing", ""),
-    ("edly", ""),
-    ("ed", ""),
-    ("ly", ""),
-    ("es", ""),
-    ("s", ""),
-)
-
-
-def stem(word: str) -> str:
-    """A tiny suffix stripper: enough to join plural/tense variants, not a linguistic stemmer."""
-    if len(word) <= 3:
-        return word
-    for suffix, repl in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
-            word = word[: -len(suffix)] + repl
-            if suffix in ("ing", "ed") and word[-1] == word[-2] and word[-1] not in "lsz":
-                word = word[:-1]
-            return word
-    return word
-
-
-def tokens(text: str) -> list[str]:
-    out = []
-    for raw in _WORD.findall(text.lower().replace("\u2019", "'")):
-        word = raw.strip("'-")
-        if word.endswith("'s"):
-            word = word[:-2]
-        if len(word) < 2 or word in STOP_WORDS or word.isdigit():
-            continue
-        out.append(stem(word))
-    return out
-
-
-def term_frequencies(title: str, text: str) -> dict[str, float]:
-    """Raw (title-boosted) frequencies of unigrams and adjacent bigrams (joined with '_')."""
-    tf: dict[str, float] = {}
-    for toks, weight in ((tokens(text), 1.0), (tokens(title), TITLE_WEIGHT)):
-        for tok in toks:
-            tf[tok] = tf.get(tok, 0.0) + weight
-        for a, b in zip(toks, toks[1:], strict=False):
-            if a != b:
-                key = f"{a}_{b}"
-                tf[key] = tf.get(key, 0.0) + weight * BIGRAM_WEIGHT
-    return tf
-
-
-# --- records ---------------------------------------------------------------------------------------
-@dataclass
-class TermStats:
-    """A snapshot of document frequencies of unigrams (bigrams are not counted, see ``idf``)."""
-
-    version: int = 0
-    n_docs: int = 0
-    df: dict[str, int] = field(default_factory=dict)
-    # The topic model (see ``fit_topics``), carried from snapshot to snapshot until a refit:
-    topics: dict[str, list[int]] = field(default_factory=dict)  # term -> IDF x its coordinates, x 1e5
-    topics_fit: int = 0  # n_docs when the topics were fitted (0: never)
-    topics_id: str = ""  # digest of ``topics``: names the model in the projection cache
-    recent: list[str] = field(default_factory=list)  # slugs of the last TOPIC_FIT_DOCS articles folded in
-    # A snapshot never changes, so each term's IDF and each document's weighted vector are computed once
-    # per snapshot (the vectors bounded: a warm Lambda keeps its snapshot for many updates).
-    _idf: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
-    _vectors: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict, repr=False, compare=False)
-
-    def idf(self, term: str) -> float:
-        value = self._idf.get(term)
-        if value is None:
-            value = self._idf[term] = self._compute_idf(term)
-        return value
-
-    def _compute_idf(self, term: str) -> float:
-        if "_" in term:  # a bigram is as specific as its rarer half, and then some
-            a, _, b = term.partition("_")
-            return max(self.idf(a), self.idf(b)) * 1.1
-        return self.full_idf(term) ** IDF_POWER
-
-    def vector(self, doc: DocRecord) -> dict[str, float]:
-        """``weigh(doc.tf, self)``, remembered per (slug, fingerprint) for this snapshot."""
-        key = (doc.slug, doc.fingerprint)
-        vec = self._vectors.get(key)
-        if vec is None:
-            if len(self._vectors) >= VECTOR_CACHE:
-                self._vectors.clear()
-            vec = self._vectors[key] = weigh(doc.tf, self)
-        return vec
-
-    def full_idf(self, term: str) -> float:
-        """BM25's IDF; the cosine's weights use it damped (``IDF_POWER``), the topic model in full."""
-        df = self.df.get(term, 0)
-        return math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
-
-    def topic_vector(self, doc: DocRecord) -> list[float]:
-        """The document's unit vector in the topic space (empty without a model or shared terms): its
-        sqrt(tf) unigram vector projected on the terms' IDF-scaled coordinates (the IDF of the fit, so
-        a projection holds as long as the model: remembered per model, document and fingerprint)."""
-        if not self.topics:
-            return []
-        key = (self.topics_id, doc.slug, doc.fingerprint)
-        vec = _TOPIC_VECTORS.get(key)
-        if vec is None:
-            if len(_TOPIC_VECTORS) >= VECTOR_CACHE:
-                _TOPIC_VECTORS.clear()
-            vec = _TOPIC_VECTORS[key] = _project(doc.tf, self.topics)
-        return vec
-
-
-_TOPIC_VECTORS: dict[tuple[str, str, str], list[float]] = {}
-
-
-@dataclass
-class StatsHead:
-    version: int = 0
-    pending: int = 0  # deltas written since the snapshot (approximate: a replay may count twice)
-
-
-@dataclass
-class Delta:
-    key: str
-    sign: int  # +1 article added, -1 removed
-    terms: list[str]
-
-
-@dataclass
-class DocRecord:
-    """What the index keeps per article: enough to score it and to show it in someone's list."""
-
-    slug: str
-    title: str
-    excerpt: str
-    published: str  # ISO 8601
-    tags: list[str]
-    tf: dict[str, float]  # raw frequencies of its strongest terms
-    terms: list[str]  # distinct unigrams counted into the DF (for the removal delta)
-    fingerprint: str  # of everything above: unchanged -> nothing to do (idempotent replays)
-    posted: list[str] = field(default_factory=list)  # the terms whose postings list it
-    ex: dict[str, float] = field(default_factory=dict)  # expanded unit vector (see _expanded)
-    emb: str = ""  # packed sentence embedding (semantic.pack), "" without the semantic signal
-
-
-def _round(x: float, digits: int = SCORE_DIGITS) -> float:
-    return float(f"{x:.{digits}f}")
-
-
-# --- the storage protocol ----------------------------------------------------------------------------
-class RelatedIndex(Protocol):
-    """The few batch-friendly operations the algorithm needs. Missing keys are simply absent from the
-    returned mappings. Putting an empty list deletes the item."""
-
-    def get_docs(self, slugs: Iterable[str]) -> dict[str, DocRecord]: ...
-    def put_doc(self, doc: DocRecord) -> None: ...
-    def delete_doc(self, slug: str) -> None: ...
-
-    def get_postings(self, terms: Iterable[str]) -> dict[str, list[tuple[str, float]]]: ...
-    def put_postings(self, postings: Mapping[str, list[tuple[str, float]]]) -> None: ...
-
-    def get_lists(self, slugs: Iterable[str]) -> dict[str, list[RelatedEntry]]: ...
-    def put_lists(self, lists: Mapping[str, list[RelatedEntry]]) -> None: ...
-
-    def get_holders(self, slug: str) -> set[str]: ...
-    def change_holders(self, added: Mapping[str, set[str]], removed: Mapping[str, set[str]]) -> None: ...
-
-    def begin_update(self, key: str) -> bool: ...
-    def mark_dirty(self) -> None: ...
-
-    def get_stats_head(self) -> StatsHead: ...
-    def get_stats(self, version: int) -> TermStats: ...
-    def put_delta(self, delta: Delta) -> None: ...
-    def list_deltas(self, limit: int | None = None) -> list[Delta]: ...
-    def commit_stats(self, stats: TermStats, consumed: Sequence[str], expected_version: int) -> bool: ...
-
-    def clear(self) -> None: ...
-
-
-# --- in-memory index ---------------------------------------------------------------------------------
-class InMemoryRelatedIndex:
-    """The protocol in dicts, counting items read/written as DynamoDB would (one per item, a Query
-    counting the items it returns, a snapshot counting its shards)."""
-
-    SNAPSHOT_ITEM_BYTES = 350_000
-
-    def __init__(self) -> None:
-        self.docs: dict[str, DocRecord] = {}
-        self.postings: dict[str, list[tuple[str, float]]] = {}
-        self.lists: dict[str, list[RelatedEntry]] = {}
-        self.holders: dict[str, set[str]] = {}
-        self.head = StatsHead()
-        self.stats: dict[int, TermStats] = {0: TermStats()}
-        self.deltas: dict[str, Delta] = {}
-        self.newest = ""  # order_key of the newest article applied in canonical order
-        self.generation = 0  # updates begun
-        self.dirty = False
-        self.reads = 0
-        self.writes = 0
-        self._cached_stats: TermStats | None = None
-
-    def get_docs(self, slugs: Iterable[str]) -> dict[str, DocRecord]:
-        out = {s: self.docs[s] for s in dict.fromkeys(slugs) if s in self.docs}
-        self.reads += max(1, len(out))
-        return out
-
-    def put_doc(self, doc: DocRecord) -> None:
-        self.writes += 1
-        self.docs[doc.slug] = doc
-
-    def delete_doc(self, slug: str) -> None:
-        self.writes += 1
-        self.docs.pop(slug, None)
-
-    def get_postings(self, terms: Iterable[str]) -> dict[str, list[tuple[str, float]]]:
-        terms = list(dict.fromkeys(terms))
-        self.reads += len(terms)
-        return {t: list(self.postings[t]) for t in terms if t in self.postings}
-
-    def put_postings(self, postings: Mapping[str, list[tuple[str, float]]]) -> None:
-        for term, plist in postings.items():
-            self.writes += 1
-            if plist:
-                self.postings[term] = list(plist)
-            else:
-                self.postings.pop(term, None)
-
-    def get_lists(self, slugs: Iterable[str]) -> dict[str, list[RelatedEntry]]:
-        slugs = list(dict.fromkeys(slugs))
-        self.reads += len(slugs)
-        return {s: list(self.lists[s]) for s in slugs if s in self.lists}
-
-    def put_lists(self, lists: Mapping[str, list[RelatedEntry]]) -> None:
-        for slug, entries in lists.items():
-            self.writes += 1
-            if entries:
-                self.lists[slug] = list(entries)
-            else:
-                self.lists.pop(slug, None)
-
-    def get_holders(self, slug: str) -> set[str]:
-        self.reads += 1
-        return set(self.holders.get(slug, ()))
-
-    def change_holders(self, added: Mapping[str, set[str]], removed: Mapping[str, set[str]]) -> None:
-        for slug in set(added) | set(removed):
-            self.writes += 1
-            current = self.holders.setdefault(slug, set())
-            current |= added.get(slug, set())
-            current -= removed.get(slug, set()) - added.get(slug, set())
-            if not current:
-                del self.holders[slug]
-
-    def begin_update(self, key: str) -> bool:
-        self.writes += 1
-        self.generation += 1
-        if key > self.newest:
-            self.newest = key
-            return True
-        return False
-
-    def mark_dirty(self) -> None:
-        self.writes += 1
-        self.dirty = True
-
-    def get_stats_head(self) -> StatsHead:
-        self.reads += 1
-        return StatsHead(self.head.version, self.head.pending)
-
-    def get_stats(self, version: int) -> TermStats:
-        stats = self.stats[version]
-        if self._cached_stats is not stats:  # a warm Lambda keeps the snapshot of the current version
-            self.reads += self._snapshot_items(stats)
-            self._cached_stats = stats
-        return stats
-
-    def _snapshot_items(self, stats: TermStats) -> int:
-        size = sum(len(t) + 4 for t in stats.df) // 3  # compressed, roughly
-        size += (
-            sum(len(t) + 6 * TOPICS for t in stats.topics) // 2 + sum(len(s) + 3 for s in stats.recent) // 3
-        )
-        return max(1, math.ceil(size / self.SNAPSHOT_ITEM_BYTES))
-
-    def put_delta(self, delta: Delta) -> None:
-        self.writes += 2  # the delta item and the head's pending counter
-        self.deltas[delta.key] = delta
-        self.head.pending += 1
-
-    def list_deltas(self, limit: int | None = None) -> list[Delta]:
-        keys = sorted(self.deltas)[:limit]
-        self.reads += max(1, len(keys))
-        return [self.deltas[k] for k in keys]
-
-    def commit_stats(self, stats: TermStats, consumed: Sequence[str], expected_version: int) -> bool:
-        if self.head.version != expected_version:
-            return False
-        self.writes += self._snapshot_items(stats) + 1 + len(consumed)
-        self.stats = {stats.version: stats}
-        for key in consumed:
-            self.deltas.pop(key, None)
-        self.head = StatsHead(stats.version, max(0, self.head.pending - len(consumed)))
-        return True
-
-    def clear(self) -> None:
-        reads, writes = self.reads, self.writes
-        self.__init__()
-        self.reads, self.writes = reads, writes
+# The embedding cosine from which a pair is related whatever words it shares: centred on the corpus's mean
+# (``semantic.cosines``), where unrelated texts stay low even when they share forum chatter ("Re:", "thanks,
+# anyone know?", tests/test_related.py). A lower gate fills the lists the words leave short (docs/related.md).
+SEMANTIC_MIN = 0.1
+# Before the corpus has a centre (``semantic.CENTRE_MIN`` articles) the cosine is the raw one, where that
+# chatter reaches 0.47 between posts on different subjects: only close paraphrases pass.
+SEMANTIC_MIN_RAW = 0.5
+SEMANTIC_CANDIDATES = 20  # taken from the embedding buckets (40: +0.6 pt on 20NG-500, 18 more items)
 
 
 # --- features ----------------------------------------------------------------------------------------
-def excerpt_of(article: Article) -> str:
-    text = (article.excerpt or "").strip()
-    if len(text) > EXCERPT_CHARS:
-        text = text[: EXCERPT_CHARS - 1].rsplit(" ", 1)[0] + "\u2026"
-    return text
-
-
-def article_text(article: Article) -> str:
-    """The article's plain text, from the reader's HTML stored at ingest (standard library only: this
-    function does not carry ingest's Markdown and HTML libraries)."""
-    from newsdrop.ingest.text import html_text
-
-    if article.body_html:
-        return html_text(article.body_html)
-    if article.body_format == "text":  # stored before body_html existed
-        return article.body
-    return html_text(re.sub(r"[#*_`>\[\]()]", " ", article.body))
-
-
 def doc_from_article(
     article: Article, stats: TermStats, *, use_tags: bool = True, embed: bool = True
 ) -> DocRecord:
@@ -495,19 +160,6 @@ def _semantic():
     from newsdrop.related import semantic
 
     return semantic
-
-
-def saturate(tf: float) -> float:
-    """BM25-style saturation of a raw term frequency: the 10th mention adds little to the 9th."""
-    if TF_K1 <= 0:
-        return math.sqrt(tf)
-    return tf * (TF_K1 + 1.0) / (tf + TF_K1)
-
-
-def weigh(tf: Mapping[str, float], stats: TermStats) -> dict[str, float]:
-    w = {t: saturate(c) * stats.idf(t) for t, c in tf.items()}
-    norm = math.sqrt(sum(v * v for v in w.values())) or 1.0
-    return {t: v / norm for t, v in w.items() if v > 0}
 
 
 def _dot(a: Mapping[str, float], b: Mapping[str, float]) -> float:
@@ -610,6 +262,9 @@ def _folded_stats(index: RelatedIndex) -> tuple[TermStats, set[str]]:
         for term in delta.terms:
             df[term] = df.get(term, 0) + delta.sign
     df = {t: c for t, c in df.items() if c > 0}
+    centre_sum, centre_n = stats.centre_sum, stats.centre_n
+    if any(d.emb for d in deltas):
+        centre_sum, centre_n = _semantic().fold_centre(centre_sum, centre_n, deltas)
     added = sorted({_delta_slug(d) for d in deltas if d.sign > 0})
     gone = {_delta_slug(d) for d in deltas if d.sign < 0} | set(added)
     recent = [s for s in stats.recent if s not in gone] + added
@@ -621,6 +276,8 @@ def _folded_stats(index: RelatedIndex) -> tuple[TermStats, set[str]]:
         topics_fit=stats.topics_fit,
         topics_id=stats.topics_id,
         recent=recent[-TOPIC_FIT_DOCS:],
+        centre_sum=centre_sum,
+        centre_n=centre_n,
     )
     refreshed: set[str] = set()
     if TOPIC_WEIGHT and new.n_docs >= max(TOPIC_FIRST_FIT, TOPIC_REFIT * stats.topics_fit):
@@ -683,132 +340,6 @@ def _delta_slug(delta: Delta) -> str:
     return delta.key.split("#", 1)[0]
 
 
-# --- topics: latent semantic analysis in pure Python (the function carries no numpy) ----------------
-def _unigram_vector(tf: Mapping[str, float], stats: TermStats) -> dict[str, float]:
-    """sqrt(tf) * full IDF over the unigrams, L2-normalised: what the topic model is fitted on."""
-    w = {t: math.sqrt(c) * stats.full_idf(t) for t, c in tf.items() if "_" not in t}
-    norm = math.sqrt(sum(v * v for v in w.values())) or 1.0
-    return {t: v / norm for t, v in w.items() if v > 0}
-
-
-def _project(tf: Mapping[str, float], topics: Mapping[str, Sequence[int]]) -> list[float]:
-    acc = [0.0] * TOPICS
-    for t, c in tf.items():
-        coords = topics.get(t)
-        if coords is not None:
-            w = math.sqrt(c)
-            acc = [a + w * x for a, x in zip(acc, coords, strict=True)]
-    norm = math.sqrt(sum(a * a for a in acc))
-    return [a / norm for a in acc] if norm > 0 else []
-
-
-def _gather_times(
-    index: Sequence[Sequence[int]], values: Sequence[Sequence[float]], cols: Sequence[Sequence[float]]
-) -> list[list[float]]:
-    """S @ D for a sparse S (per row: column indices and values) and a dense D given by its columns;
-    the result by columns. Every inner loop runs in C (map/sum): this is the fit's hot path."""
-    return [
-        [sum(map(mul, vals, map(col.__getitem__, idx))) for idx, vals in zip(index, values, strict=True)]
-        for col in cols
-    ]
-
-
-def _orthonormal(cols: list[list[float]]) -> list[list[float]]:
-    """An orthonormal basis of the given columns (modified Gram-Schmidt; a dependent column becomes 0)."""
-    out: list[list[float]] = []
-    for col in cols:
-        for prev in out:
-            d = sum(map(mul, col, prev))
-            col = [a - d * b for a, b in zip(col, prev, strict=True)]
-        norm = math.sqrt(sum(map(mul, col, col)))
-        out.append([a / norm for a in col] if norm > 1e-12 else [0.0] * len(col))
-    return out
-
-
-def _symmetric_eigen(a: list[list[float]], sweeps: int = 30) -> tuple[list[float], list[list[float]]]:
-    """Eigenvalues and eigenvectors (columns of the returned matrix) of a small symmetric matrix, by
-    cyclic Jacobi rotations."""
-    n = len(a)
-    a = [list(r) for r in a]
-    v = [[float(i == j) for j in range(n)] for i in range(n)]
-    for _ in range(sweeps):
-        off = sum(a[i][j] ** 2 for i in range(n) for j in range(i + 1, n))
-        if off < 1e-22:
-            break
-        for p in range(n - 1):
-            for q in range(p + 1, n):
-                if abs(a[p][q]) < 1e-30:
-                    continue
-                theta = (a[q][q] - a[p][p]) / (2.0 * a[p][q])
-                t = math.copysign(1.0, theta) / (abs(theta) + math.sqrt(theta * theta + 1.0))
-                c = 1.0 / math.sqrt(t * t + 1.0)
-                s = t * c
-                for k in range(n):
-                    akp, akq = a[k][p], a[k][q]
-                    a[k][p], a[k][q] = c * akp - s * akq, s * akp + c * akq
-                for k in range(n):
-                    apk, aqk = a[p][k], a[q][k]
-                    a[p][k], a[q][k] = c * apk - s * aqk, s * apk + c * aqk
-                for k in range(n):
-                    vkp, vkq = v[k][p], v[k][q]
-                    v[k][p], v[k][q] = c * vkp - s * vkq, s * vkp + c * vkq
-    return [a[i][i] for i in range(n)], v
-
-
-def fit_topics(vectors: Sequence[Mapping[str, float]]) -> dict[str, list[float]]:
-    """Latent semantic analysis of the given document vectors: each term's coordinates on the
-    ``TOPICS`` leading right singular vectors (a randomized SVD, seeded: the same input gives the same
-    model). The fold stores them times the term's IDF, scaled by 1e5 and rounded (a store round trip
-    changes nothing).
-
-    Only terms in at least two of the documents, the ``TOPIC_TERMS`` most frequent, get coordinates; a
-    document is projected on them by ``TermStats.topic_vector``."""
-    count: dict[str, int] = {}
-    for vec in vectors:
-        for t in vec:
-            count[t] = count.get(t, 0) + 1
-    vocab = sorted((t for t, c in count.items() if c >= 2), key=lambda t: (-count[t], t))[:TOPIC_TERMS]
-    column = {t: j for j, t in enumerate(vocab)}
-    rows = [[(column[t], w) for t, w in sorted(vec.items()) if t in column] for vec in vectors]
-    rows = [r for r in rows if r]
-    width = TOPICS + 10  # oversampling
-    if len(rows) < width or len(vocab) < width:
-        return {}
-    # the documents by row and, transposed, the terms by row
-    d_idx = [[j for j, _ in r] for r in rows]
-    d_val = [[w for _, w in r] for r in rows]
-    t_idx: list[list[int]] = [[] for _ in vocab]
-    t_val: list[list[float]] = [[] for _ in vocab]
-    for i, r in enumerate(rows):
-        for j, w in r:
-            t_idx[j].append(i)
-            t_val[j].append(w)
-    rng = random.Random(0)
-    omega = [[rng.gauss(0.0, 1.0) for _ in vocab] for _ in range(width)]
-    q = _orthonormal(_gather_times(d_idx, d_val, omega))  # range of X (documents x width)
-    for _ in range(TOPIC_ITERATIONS):
-        z = _orthonormal(_gather_times(t_idx, t_val, q))
-        q = _orthonormal(_gather_times(d_idx, d_val, z))
-    bt = _gather_times(t_idx, t_val, q)  # (Q.T @ X).T by columns: width columns over the vocabulary
-    gram = [[sum(map(mul, a, b)) for b in bt] for a in bt]
-    values, vecs = _symmetric_eigen(gram)
-    top = sorted(range(width), key=lambda i: -values[i])[:TOPICS]
-    top = [i for i in top if values[i] > 1e-12]
-    if len(top) < TOPICS:
-        return {}
-    # right singular vector i = bt @ w_i / sigma_i, by columns over the vocabulary
-    coords = []
-    for i in top:
-        scale = 1.0 / math.sqrt(values[i])
-        col = [0.0] * len(vocab)
-        for m in range(width):
-            f = vecs[m][i] * scale
-            if f:
-                col = [c + f * x for c, x in zip(col, bt[m], strict=True)]
-        coords.append(col)
-    return {t: list(r) for t, r in zip(vocab, zip(*coords, strict=True), strict=True)}
-
-
 def _candidates(
     index: RelatedIndex, query: Mapping[str, float], exclude: str, stats: TermStats, emb: str = ""
 ) -> tuple[dict[str, DocRecord], dict[str, list[tuple[str, float]]]]:
@@ -865,9 +396,10 @@ def _score_candidates(
     base = {slug: _dot(vx, v) for slug, v in vecs.items()}
     tags = {slug: _tag_bonus(x, docs[slug]) for slug in docs}
     titles = {slug: _title_bonus(x, docs[slug], stats) for slug in docs}
-    meaning = _semantic().cosines(x.emb, {s: d.emb for s, d in docs.items()}) if x.emb else {}
+    meaning = _semantic().cosines(x.emb, {s: d.emb for s, d in docs.items()}, stats) if x.emb else {}
     # a pair that says one thing in other words passes the gate on its meaning alone
-    gated = [s for s in docs if base[s] + tags[s] >= MIN_SCORE or meaning.get(s, 0.0) >= SEMANTIC_MIN]
+    gate = SEMANTIC_MIN if _semantic().centred(stats) else SEMANTIC_MIN_RAW
+    gated = [s for s in docs if base[s] + tags[s] >= MIN_SCORE or meaning.get(s, 0.0) >= gate]
     for slug in gated:
         titles[slug] += _topic_bonus(x, docs[slug], stats) + SEMANTIC_WEIGHT * meaning.get(slug, 0.0)
     if not x.ex:
@@ -939,7 +471,7 @@ def _purge(index: RelatedIndex, old: DocRecord) -> tuple[set[str], list[RelatedE
     removed = {e.slug: {old.slug} for e in own}
     removed.setdefault(old.slug, set()).update(holders)
     index.change_holders({}, removed)
-    index.put_delta(Delta(key=f"{old.slug}#{old.fingerprint}#del", sign=-1, terms=old.terms))
+    index.put_delta(Delta(key=f"{old.slug}#{old.fingerprint}#del", sign=-1, terms=old.terms, emb=old.emb))
     return set(changed), own
 
 
@@ -1005,7 +537,7 @@ def update_for_article(index: RelatedIndex, article: Article, *, use_tags: bool 
     if old is not None:
         emptied, old_own = _purge(index, old)
         changed |= emptied
-    index.put_delta(Delta(key=f"{doc.slug}#{doc.fingerprint}", sign=1, terms=doc.terms))
+    index.put_delta(Delta(key=f"{doc.slug}#{doc.fingerprint}", sign=1, terms=doc.terms, emb=doc.emb))
 
     vx = weigh(doc.tf, stats)
     cands, postings = _candidates(index, vx, doc.slug, stats, doc.emb)

@@ -101,6 +101,10 @@ def unpack(packed: str) -> np.ndarray:
 # the corpus size. Buckets are stored as
 # postings of pseudo-terms ("~<table>:<bits>", no real term starts with "~"), capped like every postings
 # list: a bucket keeps the POSTINGS_CAP articles farthest from its walls.
+# Vectors folded before the mean is taken out: the mean of a handful of articles is mostly theirs (two
+# articles centred on their own mean point in opposite directions, and three subjects centred on their mean
+# look alike to a fourth: tests/test_related.py's forum chatter). Below it, ``cosines`` is the raw cosine.
+CENTRE_MIN = 10
 BUCKET_TABLES = 4
 BUCKET_BITS = 5  # 32 buckets per table; 6 and 7 bits found fewer true neighbours (docs/related.md)
 _SEED = 20260101
@@ -164,9 +168,60 @@ def bucket_neighbours(
     return heapq.nsmallest(limit, shared, key=lambda s: (-shared[s], -weight[s], s))
 
 
-def cosines(packed: str, others: Mapping[str, str]) -> dict[str, float]:
-    """The cosine of one packed vector with each of ``others`` (absent: 0), rounded like every score."""
+# --- the centred cosine -----------------------------------------------------------------------------------
+# Every MiniLM vector shares a common direction (the model's, and the corpus's: forum posts all say "Re:",
+# "thanks", "anyone know"), which lifts the raw cosine of unrelated texts to 0.4-0.5. Taking the corpus's
+# mean vector out of both sides leaves what tells two articles apart (docs/related.md, "A centred cosine",
+# and bench/embedding_chunks.py's raw and centred columns). The mean is the statistics snapshot's: the sum of the folded articles' vectors (each
+# delta carries its article's), so a reindex replaying the same articles centres on the same mean.
+def fold_centre(total: Sequence[float], count: int, deltas: Iterable) -> tuple[list[float], int]:
+    """The centre's sum and count after the deltas (``records.Delta``: +1 added, -1 removed), rounded so
+    that a store round trip changes nothing."""
+    acc = np.asarray(total, dtype=np.float64) if count else np.zeros(0)
+    for delta in deltas:
+        if delta.emb:
+            v = unpack(delta.emb).astype(np.float64)
+            acc = acc + delta.sign * v if acc.size else delta.sign * v
+            count += delta.sign
+    if count <= 0 or not acc.size:
+        return [], 0
+    return [round(float(a), 6) for a in acc], count
+
+
+_centres: dict[tuple[int, int, float], np.ndarray] = {}
+
+
+def _centre(stats) -> np.ndarray | None:
+    if stats is None or stats.centre_n < CENTRE_MIN:
+        return None
+    key = (stats.version, stats.centre_n, stats.centre_sum[0])
+    c = _centres.get(key)
+    if c is None:
+        if len(_centres) > 8:
+            _centres.clear()
+        c = _centres[key] = np.asarray(stats.centre_sum, dtype=np.float32) / np.float32(stats.centre_n)
+    return c
+
+
+def centred(stats) -> bool:
+    """Whether ``cosines`` centres on this snapshot (it has folded ``CENTRE_MIN`` vectors)."""
+    return _centre(stats) is not None
+
+
+def cosines(packed: str, others: Mapping[str, str], stats=None) -> dict[str, float]:
+    """The centred cosine (above) of one packed vector with each of ``others`` (absent: 0), rounded like
+    every score. Both sides are centred on the same snapshot's mean, so it is symmetric."""
     if not packed:
         return {}
-    x = unpack(packed)
-    return {slug: round(float(unpack(p) @ x), 6) for slug, p in others.items() if p}
+    centre = _centre(stats)
+
+    def centred(p: str) -> np.ndarray:
+        v = unpack(p)
+        if centre is None:
+            return v
+        v = v - centre
+        norm = float(np.linalg.norm(v))
+        return v / norm if norm else v
+
+    x = centred(packed)
+    return {slug: round(float(centred(p) @ x), 6) for slug, p in others.items() if p}

@@ -100,7 +100,8 @@ def _postings_item(term: str, plist: Sequence[tuple[str, float]]) -> dict[str, A
 
 
 def _delta_item(delta: Delta) -> dict[str, Any]:
-    return {"pk": "STATS#DELTA", "sk": delta.key, "sign": delta.sign, "terms": " ".join(delta.terms)}
+    item = {"pk": "STATS#DELTA", "sk": delta.key, "sign": delta.sign, "terms": " ".join(delta.terms)}
+    return item | ({"emb": delta.emb} if delta.emb else {})
 
 
 def _snapshot_items(stats: TermStats) -> tuple[str, list[dict[str, Any]]]:
@@ -114,6 +115,8 @@ def _snapshot_items(stats: TermStats) -> tuple[str, list[dict[str, Any]]]:
             "id": stats.topics_id,
             "recent": stats.recent,
         }
+    if stats.centre_n:
+        data |= {"centre": stats.centre_sum, "centre_n": stats.centre_n}
     blob = zlib.compress(json.dumps(data, separators=(",", ":")).encode())
     chunks = [blob[i : i + SNAPSHOT_SHARD_BYTES] for i in range(0, len(blob), SNAPSHOT_SHARD_BYTES)]
     items = [
@@ -297,6 +300,8 @@ class DynamoDBRelatedIndex:
                     topics_fit=data.get("fit", 0),
                     topics_id=data.get("id", ""),
                     recent=data.get("recent", []),
+                    centre_sum=data.get("centre", []),
+                    centre_n=data.get("centre_n", 0),
                 )
                 self._snapshot, self._snapshot_digest = stats, self._digest
                 return stats
@@ -322,7 +327,9 @@ class DynamoDBRelatedIndex:
             resp = self.table.query(**kwargs)
             for item in resp.get("Items", []):
                 terms = item["terms"].split() if item.get("terms") else []
-                out.append(Delta(key=item["sk"], sign=int(item["sign"]), terms=terms))
+                out.append(
+                    Delta(key=item["sk"], sign=int(item["sign"]), terms=terms, emb=item.get("emb", ""))
+                )
                 if limit and len(out) >= limit:
                     return out
             if "LastEvaluatedKey" not in resp:
