@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from related_quality import to_article  # noqa: E402
 
 from newsdrop.ingest.tagging import normalize_tags  # noqa: E402
-from newsdrop.related import engine, semantic, windows  # noqa: E402
+from newsdrop.related import engine, records, semantic, windows  # noqa: E402
 from newsdrop.related.engine import InMemoryRelatedIndex, StatsHead, TermStats, order_key  # noqa: E402
 
 HOT_SHARE = 0.3
@@ -124,7 +124,7 @@ def variant(built: InMemoryRelatedIndex, with_hot: bool) -> InMemoryRelatedIndex
         for s, d in built.docs.items()
     }
     built.stats[built.head.version]._vectors.clear()
-    engine._TOPIC_VECTORS.clear()
+    records._TOPIC_VECTORS.clear()
     engine._TITLE_TERMS.clear()
     return index
 
