@@ -8,14 +8,17 @@ the sharded writes, the sharded publish); every DynamoDB item read and written b
 counted (bench/common.DynamoDBCounter), and the CPU of this process is measured (moto's included).
 
 ``--in-memory`` (for sizes moto is too slow for): the same code without DynamoDB. The articles are built
-by the ingest's parser and tagger, replayed in order through the related engine into an in-memory index
-(the sequential step), and the site table's state planned; the items the archive path writes are then
+by the ingest's parser and tagger, replayed as the reindex state machine replays them (one exact replay up
+to ``newsdrop.related.windows.WINDOW`` articles, windows beyond: each article replayed about twice), and
+the site table's state planned; the items the archive path writes are then
 counted exactly (``canonical_items``, ``site_items``), and the reads it makes are derived from them with
 the per-access constants of the tasks (each written item is first read by a BatchGetItem and later seen
 by the sweep's scan; the plans scan the articles table, 4 items an article; a page reads 3 items and its
 related entries' records): the model is printed next to the stack's measured figures at the same size
 by ``--articles 200`` without ``--in-memory``. CPU in memory is the replay, the plans and the rendering
-of every article page (listings, sitemaps and feeds on top are the same order: see docs/archive.md).
+of every article page (listings, sitemaps and feeds on top are the same order: see docs/archive.md),
+without the sentence embedding's inference (a stand-in from bench/related_scale.py: the model is 184 ms
+an article, bench/embedding_cost.py, computed once an article on the archive path).
 
 The last line is ``per article: <items> items, <ms> ms``."""
 
@@ -89,13 +92,17 @@ def in_memory(n: int) -> tuple[float, float, float]:
     """(items read, items written, CPU seconds) of the archive path's work for n articles, without
     DynamoDB (see the module's docstring for what is counted and how)."""
     from related_quality import auto_tagger, to_article
+    from related_scale import StandIn
 
     from newsdrop.archive.publishing import ShardPublisher
     from newsdrop.ingest.tagging import normalize_tags
-    from newsdrop.related.engine import InMemoryRelatedIndex, order_key, update_for_article
+    from newsdrop.related import semantic, windows
     from newsdrop.related.store import canonical_items
     from newsdrop.site.render import Renderer, SiteSettings
 
+    # the model's inference (184 ms an article, bench/embedding_cost.py; once an article on the archive
+    # path) is left out of the CPU here: a stand-in gives the buckets the same items and topical structure
+    semantic.vector_source = StandIn()
     tagger = auto_tagger()
     start = datetime(2005, 1, 1, tzinfo=UTC)
     started = cpu_seconds()
@@ -107,12 +114,13 @@ def in_memory(n: int) -> tuple[float, float, float]:
         )
         for i, row in enumerate(synthetic_rows(n))
     ]
-    ordered = sorted(articles, key=lambda a: order_key(a.published.isoformat(), a.slug))
-    index = InMemoryRelatedIndex()
-    for i, article in enumerate(ordered, 1):
-        update_for_article(index, article)
-        if i % 5000 == 0:
-            print(f"  replayed {i:,} ({cpu_seconds() - started:.0f} s CPU)", file=sys.stderr, flush=True)
+    # what the reindex state machine computes: one exact replay up to a window, windows beyond
+    source = windows.in_memory_source(articles)
+    results = []
+    for window in windows.plan_windows(n):
+        results.append(windows.replay_window(source, window))
+        print(f"  window {window} ({cpu_seconds() - started:.0f} s CPU)", file=sys.stderr, flush=True)
+    index = windows.merge(results)
     related_items = len(canonical_items(index))
 
     class NoCorrections:

@@ -29,6 +29,7 @@ from newsdrop.ingest.ingestor import DroppedObject, Ingestor
 from newsdrop.related.engine import InMemoryRelatedIndex, order_key, update_for_article
 from newsdrop.related.shards import put_if_different, sweep_segment
 from newsdrop.related.store import DynamoDBRelatedIndex, canonical_items
+from newsdrop.related.windows import WARMUP, WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -173,30 +174,46 @@ def record_failure(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
 
 # --- related: the sequential replay, then the sharded write ------------------------------------------
 def plan_reindex(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
-    """The public articles in canonical order, written in chunks for the replay."""
+    """The public articles in canonical order, written in chunks for the replay (up to one window; beyond,
+    their slugs, and the windowed branch's Terms map reads each chunk's articles: the plan then holds
+    two short strings an article, not the articles)."""
     run = run_id(event)
     area = ctx.area(run)
+    options = event.get("input") or {}  # the execution's input: window, warmup, shards (tests and large runs)
+    window = int(options.get("window") or WINDOW)
     generation, _ = ctx.related.rebuild_state()  # before the read: see engine.rebuild
-    ordered = sorted(
-        ctx.articles.iter_public_articles(), key=lambda a: order_key(a.published.isoformat(), a.slug)
-    )
-    chunks = 0
-    for chunks, chunk in enumerate(batched(ordered, ARTICLE_CHUNK), 1):
-        area.put_blob(f"articles-{chunks - 1:06d}.pkl", list(chunk))
-    return {
+    kept: list[Any] = []
+    keys: list[tuple[str, str]] = []
+    for article in ctx.articles.iter_public_articles():
+        keys.append((order_key(article.published.isoformat(), article.slug), article.slug))
+        if len(keys) <= window:
+            kept.append(article)
+        elif kept:
+            kept = []  # beyond one window: the Terms map reads them
+    ordered = sorted(kept, key=lambda a: order_key(a.published.isoformat(), a.slug))
+    chunks = -(-len(keys) // ARTICLE_CHUNK)
+    for number, chunk in enumerate(batched(ordered, ARTICLE_CHUNK)):
+        area.put_blob(f"articles-{number:06d}.pkl", list(chunk))
+    state = {
         "task": "replay",
         "run": run,
         "started": event.get("started") or _now(),
-        "articles": len(ordered),
+        "articles": len(keys),
         "chunks": chunks,
         "position": 0,
         "done": chunks == 0,
         "generation": generation,
         "work_bucket": ctx.work_bucket,
-        "shards": int(event.get("shards") or TABLE_SHARDS),
+        "shards": int(event.get("shards") or options.get("shards") or TABLE_SHARDS),
         "step_chunks": int(event.get("step_chunks") or 0),  # 0: as many as the invocation's time allows
         "manifest": area.key("related-items.json"),  # written by the last replay step
+        "mode": "replay",
     }
+    if len(keys) <= window:  # one window: the exact sequential replay, in checkpointed steps
+        return state
+    # beyond: windows replayed at once (newsdrop.related.windows), the lists measured against the exact ones
+    warmup = int(options.get("warmup") or WARMUP)
+    return state | _windows.plan(area, state, [slug for _, slug in sorted(keys)], window, warmup)
 
 
 def replay(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
@@ -368,6 +385,9 @@ TASKS: dict[str, Callable[[Context, dict[str, Any]], dict[str, Any]]] = {
     "finish_publish": finish_publish,
     "report": report,
 }
+from newsdrop.archive import windows as _windows  # noqa: E402 (its tasks use this module's helpers)
+
+TASKS |= _windows.TASKS
 
 
 @cache

@@ -134,7 +134,11 @@ SEMANTIC_CANDIDATES = 20  # taken from the embedding buckets (40: +0.6 pt on 20N
 
 
 # --- features ----------------------------------------------------------------------------------------
-def doc_from_article(article: Article, stats: TermStats, *, use_tags: bool = True) -> DocRecord:
+def doc_from_article(
+    article: Article, stats: TermStats, *, use_tags: bool = True, embed: bool = True
+) -> DocRecord:
+    """``embed=False``: without the sentence embedding, for a replay of the statistics alone
+    (newsdrop.related.windows), which needs the kept frequencies and never scores with the vector."""
     text = article_text(article)
     tf = term_frequencies(article.title, text)
     weights = {t: saturate(c) * stats.idf(t) for t, c in tf.items()}
@@ -147,7 +151,7 @@ def doc_from_article(article: Article, stats: TermStats, *, use_tags: bool = Tru
     fingerprint = hashlib.sha256(
         repr((article.title, excerpt, published, tags, sorted(tf.items()))).encode()
     ).hexdigest()[:16]
-    emb = _semantic().article_vector(article.title, text, fingerprint) if SEMANTIC_WEIGHT else ""
+    emb = _semantic().article_vector(article.title, text, fingerprint) if SEMANTIC_WEIGHT and embed else ""
     return DocRecord(article.slug, article.title, excerpt, published, tags, kept, terms, fingerprint, emb=emb)
 
 
