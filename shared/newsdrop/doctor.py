@@ -309,17 +309,13 @@ def check_distribution(t: Target) -> Iterable[Check]:
 def check_origin_secret(t: Target) -> Iterable[Check]:
     """The subscription API refuses what comes without the distribution's secret header: the two must
     agree, or every sign-up gets 403."""
-    from newsdrop.notify.origin import API_ORIGIN_ID, HEADER, stage_value
+    from newsdrop.notify.origin import sent_header, stage_value
 
     secret_id = t.name("OriginVerifySecretArn", "OriginVerifySecret")
     config = t.client("cloudfront").get_distribution_config(
         Id=t.name("SiteDistributionId", "SiteDistribution")
     )
-    origins = config["DistributionConfig"]["Origins"]["Items"]
-    headers = next(
-        ((o.get("CustomHeaders") or {}).get("Items") or [] for o in origins if o["Id"] == API_ORIGIN_ID), []
-    )
-    sent = next((h["HeaderValue"] for h in headers if h["HeaderName"].lower() == HEADER), None)
+    sent = sent_header(config["DistributionConfig"])
     secrets = t.client("secretsmanager")
     rotate = f"aws secretsmanager rotate-secret --secret-id {secret_id} (the rotation writes it into the distribution)"
     stages = {stage: stage_value(secrets, secret_id, stage) for stage in ("AWSCURRENT", "AWSPENDING")}

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -53,7 +53,6 @@ class OriginGuard:
     clock: Callable[[], float] = _now
     _values: tuple[str, ...] = ()
     _read_at: float | None = None
-    _stale: bool = field(default=False, repr=False)
 
     def through_cloudfront(self, headers: dict[str, str]) -> bool:
         presented = headers.get(HEADER, "")
@@ -68,10 +67,6 @@ class OriginGuard:
             self._read(now)
             return self._matches(presented)
         return False
-
-    def forget(self) -> None:
-        """Drop the cached values (SnapStart restore: a snapshot's cache may be days old)."""
-        self._values, self._read_at = (), None
 
     def _matches(self, presented: str) -> bool:
         # compare_digest on every stored value: no early exit that would time which one came close
@@ -143,7 +138,7 @@ def rotation_step(event: RotationEvent, *, secrets: Any, cloudfront: Any, distri
             )
     elif step == "testSecret":
         config = cloudfront.get_distribution_config(Id=distribution_id)["DistributionConfig"]
-        if _header(config) != _pending(secrets, secret_id, token):
+        if sent_header(config) != _pending(secrets, secret_id, token):
             raise RuntimeError(f"distribution {distribution_id} does not send the pending origin secret")
     else:  # finishSecret
         versions = secrets.describe_secret(SecretId=secret_id)["VersionIdsToStages"]
@@ -166,14 +161,16 @@ def _api_origin(config: dict[str, Any]) -> dict[str, Any]:
     raise LookupError(f"the distribution has no {API_ORIGIN_ID!r} origin")
 
 
-def _header(config: dict[str, Any]) -> str | None:
-    items = (_api_origin(config).get("CustomHeaders") or {}).get("Items") or []
+def sent_header(config: dict[str, Any]) -> str | None:
+    """The secret a distribution's configuration sends the API origin (None: it sends none)."""
+    origin = next((o for o in config["Origins"]["Items"] if o["Id"] == API_ORIGIN_ID), {})
+    items = (origin.get("CustomHeaders") or {}).get("Items") or []
     return next((h["HeaderValue"] for h in items if h["HeaderName"].lower() == HEADER), None)
 
 
 def _set_header(config: dict[str, Any], value: str) -> bool:
     """Write ``value`` into the API origin's header; False when it is already there."""
-    if _header(config) == value:
+    if sent_header(config) == value:
         return False
     origin = _api_origin(config)
     items = [
