@@ -136,10 +136,8 @@ def chunk_summary(
 
 
 def delta_embeddings(articles: Iterable[Article]) -> list[tuple[str, str]]:
-    """Each article's (delta key, packed embedding) in order: what its fold adds to the centre (the
-    vectors remembered or computed once, as ``embeddings``); no vector without the semantic signal."""
-    docs = (doc_from_article(a, TermStats(), embed=bool(engine.SEMANTIC_WEIGHT)) for a in articles)
-    return [(f"{d.slug}#{d.fingerprint}", d.emb) for d in docs]
+    """Each article's (delta key, packed embedding) in order: what its fold adds to the centre."""
+    return chunk_summary(articles)[2]
 
 
 @dataclass
