@@ -254,3 +254,62 @@ def test_shouting_and_first_names_alone_are_not_tags():
     )
     labels = {t.label for t in auto_tags("Memory for sale", text)}
     assert "Jim" not in labels and "SIPPs FOR SALE" not in labels
+
+
+# --- everyday words, headings and pieces of titles ------------------------------------------------------
+def test_an_everyday_word_capitalized_once_is_not_a_tag():
+    text = (
+        "Our defenceman Lars Vendberg took the Corner shot again last night, and Vendberg scored twice. "
+        "The Covenant of the league says nothing about it. Vendberg said he would keep doing it."
+    )
+    labels = {t.label for t in auto_tags("Corner shots", text)}
+    assert "Lars Vendberg" in labels
+    assert "Corner" not in labels and "Covenant" not in labels
+
+
+def test_an_everyday_word_the_text_keeps_capitalizing_is_a_name():
+    text = (
+        "The striker left Orchard for Kestrel last summer. Kestrel paid a record fee, and Orchard fans "
+        "were angry. Kestrel now lead the table, four points clear of Orchard."
+    )
+    labels = {t.label for t in auto_tags("Striker leaves Orchard", text)}
+    assert {"Orchard", "Kestrel"} <= labels
+
+
+def test_phrases_only_at_the_start_of_lines_are_headings_not_tags():
+    text = (
+        "Thanks to everyone who answered about the Zentrix modem.\n\n"
+        "Modem Setup Notes\n"
+        "The Zentrix modem works at 9600 baud once the Zentrix driver is installed from the disk.\n\n"
+        "Quillon Varga Phone\n"
+        "Quillon Varga Phone\n"
+    )
+    labels = {t.label for t in auto_tags("Zentrix modem works", text)}
+    assert "Zentrix" in labels
+    assert not [label for label in labels if "Setup" in label or "Quillon" in label], labels
+
+
+def test_a_name_at_the_start_of_a_wrapped_line_is_in_mid_sentence():
+    text = (
+        "I have been reading the reports from the committee for weeks now and I think that\n"
+        "Delmar Ostrowski was right about the budget, because the numbers he gave to the\n"
+        "Delmar Ostrowski hearing were the same as ours. Nobody else saw it.\n"
+    )
+    labels = {t.label for t in auto_tags("Budget numbers", text)}
+    assert "Delmar Ostrowski" in labels
+
+
+def test_a_piece_of_a_title_is_not_a_tag():
+    text = (
+        "The comedy Meet The Quimbleys topped the box office again. Meet The Quimbleys took $20m, and "
+        "director Ansel Pryce said Meet The Quimbleys would get a sequel. Pryce thanked the fans."
+    )
+    labels = {t.label for t in auto_tags("Quimbleys top box office", text)}
+    assert "Meet" not in labels
+    assert "Ansel Pryce" in labels
+
+
+def test_mac_and_macintosh_are_one_tag():
+    text = "The Macintosh turned 20. Its designer said the Mac was meant to be cheap; the Mac sold well."
+    keys = [t.key for t in auto_tags("Apple Mac designer dies", text)]
+    assert keys.count("macintosh") == 1 and "mac" not in keys

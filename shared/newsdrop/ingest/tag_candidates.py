@@ -20,6 +20,7 @@ from newsdrop.ingest.tag_lexicon import (
     NUMBER_WORDS,
     TITLES,
     TRAILING_GROUPS,
+    ordinary,
 )
 
 _COUNTRIES_BY_INITIAL: dict[str, list[str]] = {}
@@ -82,11 +83,13 @@ _CONTRACTION = re.compile(r"['\u2019](?:m|d|ll|ve|re|t)$|n['\u2019]t$", re.IGNOR
 _DOTTED = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]$")
 # Codes, not subjects: "S3", "486DX", "C650", "Grade B" (unless the gazetteer knows them: "G20").
 _CODE = re.compile(r"\d|(?:^|\s)[A-Za-z]$")
+# An everyday word is a name only when the text keeps capitalizing it in mid-sentence ("Apple", "Arsenal").
+ORDINARY_NAME_MENTIONS = 2
 _ACRONYM = re.compile(r"^[A-Z0-9&\-]{2,}s?$")
 
 
 class _Candidate:
-    __slots__ = ("label", "count", "initial_only", "first", "in_title")
+    __slots__ = ("label", "count", "initial_only", "first", "in_title", "mid")
 
     def __init__(self, label: str, first: int):
         self.label = label
@@ -94,6 +97,18 @@ class _Candidate:
         self.initial_only = True
         self.first = first
         self.in_title = False
+        self.mid = 0  # mentions in mid-sentence, where a capital is a choice
+
+
+_WRAP_WIDTH = 50
+
+
+def _wrapped(text: str, newline: int) -> bool:
+    """A newline inside a paragraph of a hard-wrapped post: the line before it is long and does not end a
+    sentence (that would have been seen first), and no blank line follows. The next line continues the
+    sentence, so a capital there is a name's, not a sentence's."""
+    line_start = text.rfind("\n", 0, newline) + 1
+    return newline - line_start >= _WRAP_WIDTH and text[newline + 1 : newline + 2] not in ("\n", "")
 
 
 def _runs(text: str) -> Iterable[tuple[list[str], bool, int, bool]]:
@@ -118,10 +133,13 @@ def _runs(text: str) -> Iterable[tuple[list[str], bool, int, bool]]:
             if word[0].isupper():
                 opens_sentence = word in NUMBER_WORDS and not run and sentence_start
                 if word in TITLES or word in BREAK or opens_sentence or _CONTRACTION.search(word):
+                    inside = not sentence_start and word in BREAK and word not in NOT_NAME_PARTS
                     if run:
-                        yield run, run_initial, run_start, run_fragment
+                        # "Meet The Fockers": a capitalized stop word in mid-sentence continues a title, so
+                        # the words before it are a piece of that title too.
+                        yield run, run_initial, run_start, run_fragment or (inside and not pending)
                     run, pending = [], []
-                    if not sentence_start and word in BREAK and word not in NOT_NAME_PARTS:
+                    if inside:
                         after_break = True
                         sentence_start = False
                         continue
@@ -150,7 +168,7 @@ def _runs(text: str) -> Iterable[tuple[list[str], bool, int, bool]]:
         if run:
             yield run, run_initial, run_start, run_fragment
         run, pending = [], []
-        if first in _SENTENCE_END:
+        if first in _SENTENCE_END and not (token == "\n" and _wrapped(text, m.start())):
             sentence_start = True
     if run:
         yield run, run_initial, run_start, run_fragment
@@ -161,6 +179,7 @@ def _merge(host: _Candidate, other: _Candidate) -> None:
     host.in_title = host.in_title or other.in_title
     host.first = min(host.first, other.first)
     host.initial_only = host.initial_only and other.initial_only
+    host.mid += other.mid
 
 
 def _lower_words(text: str) -> set[str]:
@@ -178,6 +197,7 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
             cand = candidates[label] = _Candidate(label, offset)
         cand.count += weight + (0.5 if offset < lead_end and cand.count == 0 else 0)
         cand.initial_only = cand.initial_only and initial
+        cand.mid += not initial
 
     for words, initial, offset, fragment in _runs(text):
         if fragment:
@@ -234,6 +254,7 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
             host.count += cand.count
             host.in_title = host.in_title or cand.in_title
             host.first = min(host.first, cand.first)
+            host.mid += cand.mid
             del candidates[label]
     # Other single words: names only if seen mid-sentence (or known), and not a common word.
     for label, cand in list(candidates.items()):
@@ -246,10 +267,15 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
             del candidates[label]  # a code or an acronym nobody has vouched for: not a subject we can name
             continue
         if " " in label:
+            if cand.mid == 0 and not cand.in_title:
+                # only ever at the start of a line or sentence: a heading, a list row, a sign-off
+                del candidates[label]
             continue
         common = label.lower() in lowercase or label in NEVER_ALONE or len(label) < 2
         if cand.initial_only or common or (len(label) > 5 and _VERBISH.search(label)):
             del candidates[label]
+        elif cand.mid < ORDINARY_NAME_MENTIONS and ordinary(label):
+            del candidates[label]  # "Corner", "Covenant": an everyday word, capitalized once or twice
     # One form per entity: a name that starts a longer one joins it ("Moscow Aviation" -> "Moscow
     # Aviation Institute"), and "Lib Dem" joins "Lib Dems".
     for label in sorted((c for c in candidates if " " in c), key=len):

@@ -5,6 +5,8 @@ tell a name from a capitalized word. Text, parsed once at import (< 1 ms)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 
 # --- gazetteer ----------------------------------------------------------------------------------------------
 # Country | other names | demonyms (adjectives / peoples). Kept as text: parsed once at import (< 1 ms).
@@ -312,6 +314,9 @@ EMI=EMI
 AOL=AOL
 MTV=MTV
 NASA=Nasa
+Apple=Apple
+Mac;Macintosh=Macintosh
+Windows;Microsoft Windows=Windows
 """
 # Adjectives and peoples that name a region or a faith: the tag is the subject, not the adjective.
 _SUBJECT_ADJECTIVES = """
@@ -520,3 +525,29 @@ DESCRIPTORS = set(
         Vice-President Vice-Chairman Ex-President Ex-Minister Former Veteran Rookie Midfielder Defender"""
     )
 )
+
+# --- ordinary English words -----------------------------------------------------------------------------
+# A word the language uses every day ("Corner", "Covenant", "Series", "Phone") is not a name on its own just
+# because a post capitalizes it in a heading. The list is wordfreq's English frequencies (CC BY-SA 4.0, see the
+# file's header): its Zipf scale is log10 of uses per billion words. wordfreq folds case, so famous names are
+# frequent too ("apple", "jordan"): frequency alone makes a word suspect, never wrong; the text or the gazetteer
+# has to vouch for it (``tag_candidates``).
+_COMMON_WORDS = Path(__file__).resolve().parents[1] / "data" / "common_words.txt"
+ORDINARY_ZIPF = 3.5  # about the 15,000 most used words: "covenant" 3.7, "pancreas" 3.1, "holyrood" 2.8
+
+
+@lru_cache(maxsize=1)
+def _zipf() -> dict[str, float]:
+    table: dict[str, float] = {}
+    with _COMMON_WORDS.open(encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#"):
+                continue
+            word, zipf = line.split()
+            table[word] = float(zipf)
+    return table
+
+
+def ordinary(word: str) -> bool:
+    """An everyday English word ("corner", "Series"; case ignored)."""
+    return _zipf().get(word.lower(), 0.0) >= ORDINARY_ZIPF
