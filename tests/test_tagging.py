@@ -313,3 +313,18 @@ def test_mac_and_macintosh_are_one_tag():
     text = "The Macintosh turned 20. Its designer said the Mac was meant to be cheap; the Mac sold well."
     keys = [t.key for t in auto_tags("Apple Mac designer dies", text)]
     assert keys.count("macintosh") == 1 and "mac" not in keys
+
+
+def test_national_teams_playing_each_other_are_not_world_news():
+    text = (
+        "Ireland beat England 19-13 in the Six Nations match in Dublin. Ireland led at half-time, and "
+        "England, who lost to France, are now fourth. France play Ireland next, and the England coach "
+        "praised his team and the fans."
+    )
+    labels = {t.label for t in auto_tags("Ireland beat England", text)}
+    assert "Sport" in labels and "World" not in labels
+    summit = (
+        "Ireland and England signed a treaty at the summit in Dublin. France and Wales sent diplomats, "
+        "and the foreign ministers of Scotland and Italy discussed refugees and the border conflict."
+    )
+    assert "World" in {t.label for t in auto_tags("Leaders sign treaty", summit)}
