@@ -328,3 +328,15 @@ def test_national_teams_playing_each_other_are_not_world_news():
         "and the foreign ministers of Scotland and Italy discussed refugees and the border conflict."
     )
     assert "World" in {t.label for t in auto_tags("Leaders sign treaty", summit)}
+
+
+def test_words_after_a_model_number_are_a_piece_of_the_product_name():
+    text = (
+        "Our Zorvex Server 286A Level II stopped booting after the move. The Zorvex support line said "
+        "the Zorvex Server 286A Level II needs its serial number entered again. Zorvex charges for it."
+    )
+    labels = {t.label for t in auto_tags("Zorvex server will not boot", text)}
+    assert "Zorvex" in labels or "Zorvex Server" in labels
+    assert "Level II" not in labels
+    years = "The Harlan Cup 1993 Winnipeg final was sold out. In 1993 Winnipeg won the Harlan Cup again."
+    assert "Winnipeg" in {t.label for t in auto_tags("Cup final", years)}

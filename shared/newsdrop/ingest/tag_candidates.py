@@ -101,6 +101,7 @@ class _Candidate:
 
 
 _WRAP_WIDTH = 50
+_YEAR = re.compile(r"^(?:1[89]|20)\d\d\W*$")
 
 
 def _wrapped(text: str, newline: int) -> bool:
@@ -167,6 +168,9 @@ def _runs(text: str) -> Iterable[tuple[list[str], bool, int, bool]]:
             continue
         if run:
             yield run, run_initial, run_start, run_fragment
+            # "Netware 286 Level II", "Centris 610 Video": after a model number, capitals go on naming the
+            # product, so what follows is only a piece of its name.
+            after_break = first.isdigit() and len(token) >= 3 and not _YEAR.match(token)
         run, pending = [], []
         if first in _SENTENCE_END and not (token == "\n" and _wrapped(text, m.start())):
             sentence_start = True
