@@ -340,3 +340,13 @@ def test_words_after_a_model_number_are_a_piece_of_the_product_name():
     assert "Level II" not in labels
     years = "The Harlan Cup 1993 Winnipeg final was sold out. In 1993 Winnipeg won the Harlan Cup again."
     assert "Winnipeg" in {t.label for t in auto_tags("Cup final", years)}
+
+
+def test_weekday_abbreviations_from_date_lines_are_not_tags():
+    text = (
+        "Mail to the Postmaster bounced. The Postmaster Thu reply said the Quarnet gateway was down.\n"
+        "The Quarnet gateway came back on Mon and the Quarnet staff said Tue would be quiet. Mon was busy."
+    )
+    labels = {t.label for t in auto_tags("Quarnet gateway down", text)}
+    assert "Quarnet" in labels
+    assert not labels & {"Mon", "Tue", "Thu", "Postmaster Thu"}

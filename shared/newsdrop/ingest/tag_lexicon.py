@@ -440,7 +440,7 @@ BREAK = set(
     Never Always Often Once Twice Well Let Do Does Did Is Are Was Were Be Been Has Have Had Can Could Will
     Would Should Might Must Shall Speaking Asked Writing Having Being Given Following Instead Overall
     Unless Whether Last Next Analysts Experts Officials Sources Critics Supporters Fans Police Reuters AFP
-    GMT BST EST CET Double Triple Single
+    GMT BST EST CET Double Triple Single Mon Tue Tues Wed Thu Thur Thurs Fri Sat
     Me Him Them Us Mine Yours Ours Theirs Myself Yourself Himself Herself Itself Ourselves Themselves
     Anyone Anybody Everyone Everybody Someone Somebody Nobody Anything Everything Something Nothing None
     Yeah Hi Hello Dear Ok OK Okay Sorry Note PS Re Fw Fwd Subject From Sender Organization Summary Lines
@@ -514,7 +514,8 @@ NOT_NAME_PARTS = NUMBER_WORDS | set(
     _words_of(
         """I It He She They We You His Her Their Our Your My Monday Tuesday Wednesday Thursday Friday
         Saturday Sunday January February March April May June July August September October November
-        December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec GMT BST EST CET Reuters AFP Police"""
+        December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec GMT BST EST CET Reuters AFP Police
+        Mon Tue Tues Wed Thu Thur Thurs Fri Sat"""
     )
 )
 # Party and position words that qualify a name without being part of it.
