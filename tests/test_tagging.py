@@ -350,3 +350,19 @@ def test_weekday_abbreviations_from_date_lines_are_not_tags():
     labels = {t.label for t in auto_tags("Quarnet gateway down", text)}
     assert "Quarnet" in labels
     assert not labels & {"Mon", "Tue", "Thu", "Postmaster Thu"}
+
+
+def test_contact_lines_and_postal_addresses_are_not_the_subject():
+    text = (
+        "The Velmont seminar on ocean graphics is open to all. Velmont papers are due in May, and the "
+        "Velmont committee will publish them.\n\n"
+        "Submit abstracts to:\n\n"
+        "     Orla Quimby\n"
+        "     Velmont Research Center, Code 2042\n"
+        "     Bethesda, Maryland  20084-5000\n\n"
+        "Fax one copy to Orla Quimby at (708) 491-5258, or\n"
+        "email one copy to Orla Quimby at oquimby@velmont.example.org\n"
+    )
+    labels = {t.label for t in auto_tags("Velmont seminar: call for papers", text)}
+    assert "Velmont" in labels
+    assert "Orla Quimby" not in labels and "Maryland" not in labels
