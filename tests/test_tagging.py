@@ -366,3 +366,25 @@ def test_contact_lines_and_postal_addresses_are_not_the_subject():
     labels = {t.label for t in auto_tags("Velmont seminar: call for papers", text)}
     assert "Velmont" in labels
     assert "Orla Quimby" not in labels and "Maryland" not in labels
+
+
+def test_swapped_letters_join_the_country_and_everyday_words_never_do():
+    text = "Isreal has a right to Jerusalem, I think. Isreal was attacked, and the Liberal view of Isreal is odd."
+    labels = {t.label for t in auto_tags("Isreal and Jerusalem", text)}
+    assert "Israel" in labels and "Isreal" not in labels
+    assert "Liberia" not in labels
+
+
+def test_a_language_is_not_its_country():
+    text = (
+        "The Greek word for hanging is used twice by Tolvane. In the Greek text Tolvane reads it as choking, "
+        "but the word means more in Greek. Tolvane's commentary on the Greek original is long."
+    )
+    labels = {t.label for t in auto_tags("Tolvane on the hanging of Judas", text)}
+    assert "Tolvane" in labels and "Greece" not in labels
+
+
+def test_credentials_and_clerical_abbreviations_are_not_tags():
+    text = "Fr Dunmore said Mass. Fr Dunmore has a PhD, and Fr Dunmore's PhD was in history. Fr Dunmore left."
+    labels = {t.label for t in auto_tags("A new parish priest", text)}
+    assert not labels & {"Fr", "PhD"}

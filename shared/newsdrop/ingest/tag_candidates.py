@@ -30,9 +30,18 @@ for _country in COUNTRIES:
 
 @lru_cache(maxsize=4096)
 def _misspelt_country(word: str) -> str | None:
-    """ "Azarbaijan", "Azerbadjan" -> "Azerbaijan": forum posts misspell countries, and a second spelling
-    would be a second tag. Long single words only, and only very close ones ("Indiana" is not "India")."""
-    if len(word) < 7 or " " in word or not word[0].isupper():
+    """ "Azarbaijan", "Azerbadjan", "Isreal" -> the country: forum posts misspell countries, and a second
+    spelling would be a second tag. Two swapped letters, or a long single word very close to the country
+    ("Indiana" is not "India")."""
+    if len(word) < 5 or " " in word or not word[0].isupper() or ordinary(word):
+        return None
+    for country in _COUNTRIES_BY_INITIAL.get(word[0], ()):
+        # two letters swapped, the commonest typing slip: "Isreal", "Iarq"
+        if len(country) == len(word) and sorted(country) == sorted(word):
+            diff = [i for i, (a, b) in enumerate(zip(word, country, strict=True)) if a != b]
+            if len(diff) == 2 and diff[1] == diff[0] + 1:
+                return country
+    if len(word) < 7:
         return None
     near = [c for c in _COUNTRIES_BY_INITIAL.get(word[0], ()) if abs(len(c) - len(word)) <= 2]
     close = difflib.get_close_matches(word, near, n=1, cutoff=0.85) if near else []
@@ -178,6 +187,23 @@ def _runs(text: str) -> Iterable[tuple[list[str], bool, int, bool]]:
         yield run, run_initial, run_start, run_fragment
 
 
+_LANGUAGE_AFTER = re.compile(
+    r"\s+(?:word|words|text|texts|translation|translations|language|term|terms|grammar|lexicon|original|"
+    r"spelling|phrase|verb|verbs|noun|nouns|manuscripts?)\b"
+)
+_LANGUAGE_BEFORE = re.compile(r"\b(?:in|into|from)\s+$")
+
+
+def _language(text: str, offset: int, word: str) -> bool:
+    after = text[offset + len(word) : offset + len(word) + 20]
+    if _LANGUAGE_AFTER.match(after):
+        return True
+    return (
+        bool(_LANGUAGE_BEFORE.search(text[max(0, offset - 6) : offset]))
+        and not after[:2].strip(" ").isalpha()
+    )
+
+
 def _merge(host: _Candidate, other: _Candidate) -> None:
     host.count += other.count
     host.in_title = host.in_title or other.in_title
@@ -208,6 +234,8 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
             continue
         for word in words:
             if word in DEMONYMS:
+                if len(words) == 1 and _language(text, offset, word):
+                    break  # "the Greek word", "in Hebrew.": a language, not the country or its people
                 add(DEMONYMS[word], 0.6, False, offset)
                 if len(words) == 1:
                     break

@@ -457,6 +457,7 @@ TITLES = set(
     Spokeswoman Spokesperson Leader Ambassador Commissioner Officer Founder CEO Striker Midfielder
     Defender Goalkeeper Batsman Bowler Skipper Actor Actress Singer Presenter Attorney Inspector
     Detective Superintendent Constable Sheikh Emir Boss Chief's Minister's President's MSP MEP MP AM
+    Fr Msgr
     """.split()  # noqa: SIM905
 )
 # Capitalized words that are not a subject on their own (but may be part of a name: "Home Office").
@@ -492,7 +493,7 @@ NEVER_ALONE |= set(
         Comment Warning Disclaimer Biblical Scripture Scriptures Amen Truth Love Faith Grace Sin Sins
         Security Tradition Law Laws Hall Port Data Register Timer Language Paid Factory Speaker Speakers
         Player Players Enable Start Stop Exp Reset Input Output Error Errors Default File Files Directory
-        Garage Assistant Neuron MHz GHz KHz Hz"""
+        Garage Assistant Neuron MHz GHz KHz Hz PhD PhDs MD BSc MSc MBA DPhil"""
     )
 )
 # First names alone name nobody in particular: a sign-off ("Jim"), or a person the text names in full.
