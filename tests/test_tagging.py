@@ -388,3 +388,16 @@ def test_credentials_and_clerical_abbreviations_are_not_tags():
     text = "Fr Dunmore said Mass. Fr Dunmore has a PhD, and Fr Dunmore's PhD was in history. Fr Dunmore left."
     labels = {t.label for t in auto_tags("A new parish priest", text)}
     assert not labels & {"Fr", "PhD"}
+
+
+def test_a_place_that_only_describes_someone_is_not_a_subject():
+    text = (
+        "US rap duo Velvex won three prizes at the Harlow Awards. Velvex thanked their fans, and "
+        "Swedish singer Anna Brekke won best newcomer. Velvex beat US band Moxie Tide and Swedish "
+        "group Larkspur, and Velvex will tour next year."
+    )
+    labels = {t.label for t in auto_tags("Velvex win three Harlow prizes", text)}
+    assert "Velvex" in labels
+    assert "United States" not in labels and "Sweden" not in labels
+    prices = "UK house prices rose again in March. Prices in the UK are now 10% higher than a year ago."
+    assert "United Kingdom" in {t.label for t in auto_tags("House prices rise", prices)}

@@ -18,6 +18,7 @@ from newsdrop.ingest.tag_lexicon import (
     NEVER_ALONE,
     NOT_NAME_PARTS,
     NUMBER_WORDS,
+    PLACES,
     TITLES,
     TRAILING_GROUPS,
     ordinary,
@@ -98,7 +99,7 @@ _ACRONYM = re.compile(r"^[A-Z0-9&\-]{2,}s?$")
 
 
 class _Candidate:
-    __slots__ = ("label", "count", "initial_only", "first", "in_title", "mid")
+    __slots__ = ("label", "count", "initial_only", "first", "in_title", "mid", "named")
 
     def __init__(self, label: str, first: int):
         self.label = label
@@ -107,6 +108,7 @@ class _Candidate:
         self.first = first
         self.in_title = False
         self.mid = 0  # mentions in mid-sentence, where a capital is a choice
+        self.named = False  # some mention names it as a noun, not as a modifier ("US rap duo")
 
 
 _WRAP_WIDTH = 50
@@ -204,12 +206,35 @@ def _language(text: str, offset: int, word: str) -> bool:
     )
 
 
+_DESCRIBED = re.compile(r"((?:\s+[a-z][a-z\-]*){0,3})\s+[A-Z]")
+# Lowercase words that may follow a place named as a subject ("the US said", "England and Wales").
+_FUNCTION_WORDS = set(
+    """
+    a an the and or but nor of in on at to for from with by as into than that which who whom whose
+    is are was were be been has have had will would can could may might must shall should do does did
+    said says say told added also still now then yet so if when while where after before since until
+    because although though over under against between among through during without within about
+    """.split()  # noqa: SIM905
+)
+
+
+def _describes(text: str, offset: int, last_word: str) -> bool:
+    """The place only describes the name that follows ("US rap duo OutKast", "England defender Ashley Cole",
+    "Swedish firm Electrolux"): a mention of someone else, not of the place as a subject."""
+    end = text.find(last_word, offset)
+    if end < 0:
+        return False
+    m = _DESCRIBED.match(text, end + len(last_word))
+    return m is not None and not set(m.group(1).split()) & _FUNCTION_WORDS
+
+
 def _merge(host: _Candidate, other: _Candidate) -> None:
     host.count += other.count
     host.in_title = host.in_title or other.in_title
     host.first = min(host.first, other.first)
     host.initial_only = host.initial_only and other.initial_only
     host.mid += other.mid
+    host.named = host.named or other.named
 
 
 def _lower_words(text: str) -> set[str]:
@@ -221,13 +246,14 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
     candidates: dict[str, _Candidate] = {}
     lead_end = min(len(text) // 2, 400)  # the lead of a five-line post is not its signature
 
-    def add(label: str, weight: float, initial: bool, offset: int) -> None:
+    def add(label: str, weight: float, initial: bool, offset: int, noun: bool = False) -> None:
         cand = candidates.get(label)
         if cand is None:
             cand = candidates[label] = _Candidate(label, offset)
         cand.count += weight + (0.5 if offset < lead_end and cand.count == 0 else 0)
         cand.initial_only = cand.initial_only and initial
         cand.mid += not initial
+        cand.named = cand.named or noun
 
     for words, initial, offset, fragment in _runs(text):
         if fragment:
@@ -236,7 +262,7 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
             if word in DEMONYMS:
                 if len(words) == 1 and _language(text, offset, word):
                     break  # "the Greek word", "in Hebrew.": a language, not the country or its people
-                add(DEMONYMS[word], 0.6, False, offset)
+                add(DEMONYMS[word], 0.6, False, offset, not _describes(text, offset, word))
                 if len(words) == 1:
                     break
         else:
@@ -258,7 +284,7 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
                 words = words[:-1]
             phrase = " ".join(words)
             if phrase in DEMONYMS:  # two-word demonyms: "South African"
-                add(DEMONYMS[phrase], 0.6, False, offset)
+                add(DEMONYMS[phrase], 0.6, False, offset, not _describes(text, offset, words[-1]))
                 continue
             if initial and len(words) > 1 and (words[0].lower() in lowercase or _VERBISH.search(words[0])):
                 words = words[1:]
@@ -267,7 +293,7 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
                 phrase = " ".join(words)
                 initial = False
             label = GAZETTEER.get(phrase) or _misspelt_country(phrase) or phrase
-            add(label, 1.0, initial and label == phrase, offset)
+            add(label, 1.0, initial and label == phrase, offset, not _describes(text, offset, words[-1]))
 
     title_l = title.lower()
     known = set(GAZETTEER.values())
@@ -325,6 +351,8 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
     scored: list[tuple[float, int, str]] = []
     for cand in candidates.values():
         score = cand.count + (2.0 if cand.in_title else 0.0)
+        if cand.label in PLACES and not cand.named and not cand.in_title:
+            continue  # only ever describing someone ("US rap duo OutKast", "British sprinter Kim Ward")
         if score >= 2.0 and not (cand.label.isupper() and len(cand.label) > 6) and not _shouted(cand.label):
             scored.append((score, cand.first, cand.label))
     scored.sort(key=lambda item: (-item[0], item[1]))
