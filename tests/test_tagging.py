@@ -289,16 +289,6 @@ def test_phrases_only_at_the_start_of_lines_are_headings_not_tags():
     assert not [label for label in labels if "Setup" in label or "Quillon" in label], labels
 
 
-def test_a_name_at_the_start_of_a_wrapped_line_is_in_mid_sentence():
-    text = (
-        "I have been reading the reports from the committee for weeks now and I think that\n"
-        "Delmar Ostrowski was right about the budget, because the numbers he gave to the\n"
-        "Delmar Ostrowski hearing were the same as ours. Nobody else saw it.\n"
-    )
-    labels = {t.label for t in auto_tags("Budget numbers", text)}
-    assert "Delmar Ostrowski" in labels
-
-
 def test_a_piece_of_a_title_is_not_a_tag():
     text = (
         "The comedy Meet The Quimbleys topped the box office again. Meet The Quimbleys took $20m, and "
@@ -363,9 +353,11 @@ def test_contact_lines_and_postal_addresses_are_not_the_subject():
         "Fax one copy to Orla Quimby at (708) 491-5258, or\n"
         "email one copy to Orla Quimby at oquimby@velmont.example.org\n"
     )
-    labels = {t.label for t in auto_tags("Velmont seminar: call for papers", text)}
-    assert "Velmont" in labels
-    assert "Orla Quimby" not in labels and "Maryland" not in labels
+    # as dropped, and as the reader's text of a plain-text drop gives it (a blank line after every line)
+    for body in (text, text.replace("\n", "\n\n")):
+        labels = {t.label for t in auto_tags("Velmont seminar: call for papers", body)}
+        assert "Velmont" in labels
+        assert "Orla Quimby" not in labels and "Maryland" not in labels
 
 
 def test_swapped_letters_join_the_country_and_everyday_words_never_do():

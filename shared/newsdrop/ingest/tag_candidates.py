@@ -111,16 +111,7 @@ class _Candidate:
         self.named = False  # some mention names it as a noun, not as a modifier ("US rap duo")
 
 
-_WRAP_WIDTH = 50
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d\W*$")
-
-
-def _wrapped(text: str, newline: int) -> bool:
-    """A newline inside a paragraph of a hard-wrapped post: the line before it is long and does not end a
-    sentence (that would have been seen first), and no blank line follows. The next line continues the
-    sentence, so a capital there is a name's, not a sentence's."""
-    line_start = text.rfind("\n", 0, newline) + 1
-    return newline - line_start >= _WRAP_WIDTH and text[newline + 1 : newline + 2] not in ("\n", "")
 
 
 def _runs(text: str) -> Iterable[tuple[list[str], bool, int, bool]]:
@@ -183,7 +174,7 @@ def _runs(text: str) -> Iterable[tuple[list[str], bool, int, bool]]:
             # product, so what follows is only a piece of its name.
             after_break = first.isdigit() and len(token) >= 3 and not _YEAR.match(token)
         run, pending = [], []
-        if first in _SENTENCE_END and not (token == "\n" and _wrapped(text, m.start())):
+        if first in _SENTENCE_END:
             sentence_start = True
     if run:
         yield run, run_initial, run_start, run_fragment

@@ -36,7 +36,8 @@ _PHONE = re.compile(r"(?:\(\d{3}\)\s?|\b\d{3}[ .-])\d{3}[ .-]\d{4}\b")
 # write to, not what the post is about.
 _CONTACT_LINE = 100
 # A postal address: a ZIP code after a state ("Bethesda, Maryland  20084-5000", "Tulsa, OK 74145"), a post
-# office box or a suite number. The short block of lines around it is an address, not prose.
+# office box or a suite number, on a short line. The short lines above it are the rest of the address.
+_ADDRESS_LINE = 70
 _POSTAL = re.compile(
     r"\b[A-Z][A-Za-z]+\.?,?\s+\d{5}(?:-\d{4})?\b|\bP\.?\s?O\.?\s?Box\b|\bSuite\s+\d+",
 )
@@ -89,24 +90,23 @@ def _signature_start(lines: list[str]) -> int:
 
 
 def _without_postal_addresses(lines: list[str]) -> list[str]:
-    """Blank out each short paragraph (at most 8 lines, none long) that holds a postal address."""
+    """Blank out each line of a postal address, and the short lines just above it that name whom to write to
+    (a name, an organization, a street), up to a line that ends a sentence or a label ("Submit to:"). Blank
+    lines are skipped: the reader's text of a plain-text drop has one after every line."""
     out = list(lines)
-    start = 0
-    while start < len(lines):
-        if not lines[start].strip():
-            start += 1
+    for i, line in enumerate(lines):
+        if len(line.strip()) >= _ADDRESS_LINE or not _POSTAL.search(line):
             continue
-        end = start
-        while end < len(lines) and lines[end].strip():
-            end += 1
-        block = lines[start:end]
-        if (
-            len(block) <= 8
-            and all(len(x.strip()) < 70 for x in block)
-            and any(_POSTAL.search(x) for x in block)
-        ):
-            out[start:end] = [""] * len(block)
-        start = end
+        out[i] = ""
+        j, above = i - 1, 0
+        while j >= 0 and above < 4:
+            prev = lines[j].strip()
+            if prev:
+                if len(prev) >= _ADDRESS_LINE or prev[-1] in ".:!?;":
+                    break
+                out[j] = ""
+                above += 1
+            j -= 1
     return out
 
 
