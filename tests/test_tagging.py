@@ -393,3 +393,12 @@ def test_a_place_that_only_describes_someone_is_not_a_subject():
     assert "United States" not in labels and "Sweden" not in labels
     prices = "UK house prices rose again in March. Prices in the UK are now 10% higher than a year ago."
     assert "United Kingdom" in {t.label for t in auto_tags("House prices rise", prices)}
+
+
+def test_a_sentence_opener_is_dropped_but_never_from_a_place_name():
+    text = (
+        "Search Turkish planes? Ankara said the Turkish inspectors would. New York City is home to the "
+        "Varnish Five, and the band thanked New York fans. Anthony Pell, M.D., said the M.D. title helped."
+    )
+    labels = {t.label for t in auto_tags("Planes searched", text)}
+    assert "Turkish" not in labels and "York City" not in labels and "M.D." not in labels

@@ -277,12 +277,20 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
             if phrase in DEMONYMS:  # two-word demonyms: "South African"
                 add(DEMONYMS[phrase], 0.6, False, offset, not _describes(text, offset, words[-1]))
                 continue
-            if initial and len(words) > 1 and (words[0].lower() in lowercase or _VERBISH.search(words[0])):
+            if (
+                initial
+                and len(words) > 1
+                and (words[0].lower() in lowercase or _VERBISH.search(words[0]))
+                and not any(" ".join(words[:k]) in GAZETTEER for k in range(2, len(words) + 1))
+            ):  # "Search Turkish planes?", but not "New York City is..."
                 words = words[1:]
                 while words and words[0] in _CONNECTORS:
                     words = words[1:]
                 phrase = " ".join(words)
                 initial = False
+                if phrase in DEMONYMS:
+                    add(DEMONYMS[phrase], 0.6, False, offset, not _describes(text, offset, words[-1]))
+                    continue
             label = GAZETTEER.get(phrase) or _misspelt_country(phrase) or phrase
             add(label, 1.0, initial and label == phrase, offset, not _describes(text, offset, words[-1]))
 
@@ -320,7 +328,7 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
                 # only ever at the start of a line or sentence: a heading, a list row, a sign-off
                 del candidates[label]
             continue
-        common = label.lower() in lowercase or label in NEVER_ALONE or len(label) < 2
+        common = label.lower() in lowercase or label.replace(".", "") in NEVER_ALONE or len(label) < 2
         if cand.initial_only or common or (len(label) > 5 and _VERBISH.search(label)):
             del candidates[label]
         elif cand.mid < ORDINARY_NAME_MENTIONS and ordinary(label):
