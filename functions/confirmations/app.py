@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from newsdrop.event_models import queue_record
+from newsdrop.notify import email as _renderer  # noqa: F401 (a first request renders a mail: paid at import, where the cold start is measured)
 from newsdrop.notify.messages import MailRequest
 from newsdrop.notify.subscribers import InvalidEmail, InvalidTopics
 from newsdrop.notify.wiring import confirmations_runtime

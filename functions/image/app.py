@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from newsdrop.event_models import queue_record
 from newsdrop.images.wiring import image_runtime
-from newsdrop.ingest.ingestor import DroppedObject
+from newsdrop.ingest.drops import DroppedObject
 from newsdrop.observability import BatchHandler, logger, metrics
 
 if TYPE_CHECKING:

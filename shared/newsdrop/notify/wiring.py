@@ -34,8 +34,8 @@ from newsdrop.notify.delivery import (
     snapshot_from_article,
     start_job,
 )
-from newsdrop.notify.email import Mailer, MailSettings, SesMailer
 from newsdrop.notify.limits import Bucket, LimitPolicy
+from newsdrop.notify.mailer import Mailer, MailSettings, SesMailer
 from newsdrop.notify.store import (
     DynamoDeliveryStore,
     DynamoLimits,
