@@ -92,6 +92,7 @@ def test_a_malformed_send_batch_is_reported_alone_and_the_good_one_is_handled(st
         ("ConfirmationsFunction", "confirmations-mail-request.json", '{"kind": "spam", "email": "a@b.org"}'),
         ("FeedbackFunction", "feedback-bounce.json", '{"mail": {}}'),
         ("FeedbackFunction", "feedback-bounce.json", "not json"),
+        ("ImageFunction", "image-drop.json", '{"bucket": "b", "key": 7}'),
     ],
 )
 def test_a_malformed_queue_message_fails_its_record_only(stack, function, name, body):
@@ -132,6 +133,8 @@ def test_a_malformed_rebuild_request_is_reported_and_the_batch_still_answered(st
     [
         ("RedriverFunction", "redriver-schedule.json", {"detail-type": "Object Created"}, "detail-type"),
         ("UnsubscribeMailFunction", "unsubscribe_mail-receipt.json", {"Records": [{"ses": {}}]}, "Records.0"),
+        ("ArchiveFunction", "archive-plan-import.json", {"task": "import_everything"}, "task"),
+        ("OriginSecretRotationFunction", "origin_secret-rotation.json", {"Step": "deleteSecret"}, "Step"),
     ],
 )
 def test_a_malformed_event_fails_naming_the_field(stack, function, name, change, named):
