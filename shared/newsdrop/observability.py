@@ -84,6 +84,21 @@ tracer = LazyTracer()
 metrics = Metrics()
 
 
+def initialised() -> None:
+    """The end of a handler module's imports: what they made is frozen out of the cyclic garbage
+    collector's reach (it lives as long as the container), and the collector, paused for them by
+    ``newsdrop/__init__.py`` on Lambda, runs again for the invocations. Each handler calls this on its
+    last line. Off Lambda, where nothing was paused, it does nothing."""
+    import gc
+
+    import newsdrop
+
+    if newsdrop.gc_paused_for_imports:
+        newsdrop.gc_paused_for_imports = False
+        gc.freeze()
+        gc.enable()
+
+
 def structured_domain_logs() -> None:
     """Domain modules log through plain `logging.getLogger(__name__)` (they know nothing of Lambda);
     give those loggers the Powertools JSON format, so their lines carry the correlation id too."""
