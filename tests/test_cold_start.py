@@ -171,3 +171,29 @@ def test_a_consumer_first_invocation_loads_neither_powertools_batch_nor_asyncio(
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == {"batch": False, "asyncio": False}
+
+
+GC_PROBE = """
+import gc, json
+import app
+print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count() > 0}))
+"""
+
+
+@pytest.mark.parametrize("with_lambda_env", [False, True], ids=["no-env", "lambda-env"])
+@pytest.mark.parametrize("name", ["ingest", "fanout"])
+def test_the_gc_runs_again_once_a_handler_is_imported_and_is_only_paused_on_lambda(name, with_lambda_env):
+    """On Lambda the cyclic GC is paused for a handler's imports (newsdrop/__init__.py), then what they made
+    is frozen and the GC runs again (observability.initialised): every invocation runs with it. Off Lambda
+    nothing is paused or frozen."""
+    env = base_env() | template_env()[name] | (lambda_env(name) if with_lambda_env else {})
+    out = subprocess.run(
+        [sys.executable, "-c", GC_PROBE],
+        env=env,
+        cwd=ROOT / "functions" / name,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"enabled": True, "frozen": with_lambda_env}

@@ -1,30 +1,29 @@
-"""Two forms every stage shares: a tag's key, and the compact JSON of what we store, queue or hash. Their
-own module so that the notification functions, which key topics and queue messages but read no article,
-do not import the stored records (``newsdrop.models``, which re-exports both) on a cold start."""
+"""DynamoDB key values built from text an editor or reader wrote (a word, a tag, a topic).
+
+DynamoDB refuses a partition key over 2,048 bytes and a sort key over 1,024 bytes (UTF-8), and a
+refused write fails the whole batch: one article with a 2,100-character "word" sent every related
+update after it to the dead-letter queue. moto checks none of these limits, so the code must. A value
+that fits is kept as it is (existing keys do not move); a longer one keeps a readable head and ends
+with the SHA-256 of the whole text, so two long values never share a key and the same text always
+finds its item again.
+"""
 
 from __future__ import annotations
 
-import json
-import re
-import unicodedata
-from typing import Any
+import hashlib
 
-_KEY_WORDS = re.compile(r"[^\W_]+")
-
-
-def tag_key(label: str) -> str:
-    """Identity of a tag: "Global News", "global  news", "#global-news" and "Global_News" -> "global-news".
-
-    Accents are folded (Café == Cafe); letters of other scripts are kept as they are. It lives here, not
-    with the tagger, because subscribers' topics are keyed the same way and the notification functions
-    should not import the tagger's gazetteer on a cold start.
-    """
-    folded = unicodedata.normalize("NFKD", label.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return "-".join(_KEY_WORDS.findall(folded))
+PARTITION_KEY_BYTES = 2048
+SORT_KEY_BYTES = 1024
+_DIGEST_CHARS = 64
+_HEAD_BYTES = 200  # what a person reading the table sees of a hashed value
 
 
-def compact_json(data: Any) -> str:
-    """The JSON of every record we store, queue or hash: no spaces, UTF-8 kept. It is the form pydantic
-    wrote (items, site documents, queue messages, content hashes), so earlier ones read and hash the same."""
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+def bounded(prefix: str, text: str, limit: int = PARTITION_KEY_BYTES) -> str:
+    """``prefix + text`` if it fits in ``limit`` UTF-8 bytes, else ``prefix + head + "~" + sha256(text)``."""
+    whole = f"{prefix}{text}"
+    if len(whole.encode()) <= limit:
+        return whole
+    head = text.encode()[: min(_HEAD_BYTES, limit - len(prefix.encode()) - _DIGEST_CHARS - 1)]
+    # A cut through a multi-byte character drops that character's bytes.
+    readable = head.decode("utf-8", "ignore")
+    return f"{prefix}{readable}~{hashlib.sha256(text.encode()).hexdigest()}"

@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from newsdrop.keys import compact_json, tag_key  # noqa: F401 (re-exported: the records' modules name them from here)
+from newsdrop.canonical import compact_json, tag_key  # noqa: F401 (re-exported: the records' modules name them from here)
 
 MAX_OBJECT_BYTES = 2 * 1024 * 1024  # news articles are small; anything bigger is a mistake or an attack
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from newsdrop.keys import compact_json
+from newsdrop.canonical import compact_json
 from newsdrop.notify.topics import MAX_TOPICS
 
 
