@@ -45,10 +45,11 @@ print(json.dumps({"clients": made, "network": attempts,
 FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
 
 
-def imported(name: str, with_lambda_env: bool) -> dict:
+def probed(name: str, code: str, with_lambda_env: bool) -> dict:
+    """The JSON the last line of ``code`` prints, run in the function's folder and environment."""
     env = base_env() | template_env()[name] | (lambda_env(name) if with_lambda_env else {})
     out = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", code],
         env=env,
         cwd=ROOT / "functions" / name,
         capture_output=True,
@@ -57,6 +58,10 @@ def imported(name: str, with_lambda_env: bool) -> dict:
     )
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def imported(name: str, with_lambda_env: bool) -> dict:
+    return probed(name, PROBE, with_lambda_env)
 
 
 @pytest.mark.parametrize("with_lambda_env", [False, True], ids=["no-env", "lambda-env"])
@@ -160,17 +165,7 @@ def test_a_consumer_first_invocation_loads_neither_powertools_batch_nor_asyncio(
     """The partial batch responses are ours (newsdrop.partial_batch): Powertools' batch utilities, with the
     event data classes and asyncio they import, cost 0.14x of `import boto3` on every consumer's first
     invocation (docs/benchmarks.md). A queue and a stream consumer, their first invocation built."""
-    env = base_env() | template_env()[name] | lambda_env(name)
-    out = subprocess.run(
-        [sys.executable, "-c", FIRST_BATCH_PROBE],
-        env=env,
-        cwd=ROOT / "functions" / name,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"batch": False, "asyncio": False}
+    assert probed(name, FIRST_BATCH_PROBE, with_lambda_env=True) == {"batch": False, "asyncio": False}
 
 
 GC_PROBE = """
@@ -186,14 +181,4 @@ def test_the_gc_runs_again_once_a_handler_is_imported_and_is_only_paused_on_lamb
     """On Lambda the cyclic GC is paused for a handler's imports (newsdrop/__init__.py), then what they made
     is frozen and the GC runs again (observability.initialised): every invocation runs with it. Off Lambda
     nothing is paused or frozen."""
-    env = base_env() | template_env()[name] | (lambda_env(name) if with_lambda_env else {})
-    out = subprocess.run(
-        [sys.executable, "-c", GC_PROBE],
-        env=env,
-        cwd=ROOT / "functions" / name,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"enabled": True, "frozen": with_lambda_env}
+    assert probed(name, GC_PROBE, with_lambda_env) == {"enabled": True, "frozen": with_lambda_env}
