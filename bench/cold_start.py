@@ -380,7 +380,7 @@ def instruction_counts(
         traced = None if no_xray else counted[name, "first+X-Ray"]
         label = f"{name} (own terms: {exempt[name]})" if name in exempt else name
         if name not in exempt and first / bare > LIMIT:
-            over.append(f"{name} ({first / bare:.2f}x)")
+            over.append(f"{name} ({first / bare:.3f}x)")
         counts = " / ".join(f"{n / 1e6:,.0f}" for n in (first, traced, bare) if n is not None)
         print(
             f"| {label} | **{first / bare:.2f}x** | {counts} |"
