@@ -103,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     sample = random.Random(args.seed).sample(pairs, min(args.tags, len(pairs)))
     print(
         f"# {args.corpus}: {len(rows)} articles, {len(pairs)} automatic tags "
-        f"({len(pairs) / max(len(rows), 1):.2f} per article, {cpu / max(len(rows), 1) * 1000:.2f} ms CPU each); "
+        f"({len(pairs) / max(len(rows), 1):.2f} per article, "
+        f"{sum(1 for _, _, tags in rows if not tags) / max(len(rows), 1):.1%} of articles with none, "
+        f"{cpu / max(len(rows), 1) * 1000:.2f} ms CPU each); "
         f"{len(sample)} drawn with seed {args.seed}"
     )
     for n, (row, text, tags, tag) in enumerate(sample, 1):

@@ -18,8 +18,10 @@ from newsdrop.ingest.tag_lexicon import (
     NEVER_ALONE,
     NOT_NAME_PARTS,
     NUMBER_WORDS,
+    PLACES,
     TITLES,
     TRAILING_GROUPS,
+    ordinary,
 )
 
 _COUNTRIES_BY_INITIAL: dict[str, list[str]] = {}
@@ -29,9 +31,18 @@ for _country in COUNTRIES:
 
 @lru_cache(maxsize=4096)
 def _misspelt_country(word: str) -> str | None:
-    """ "Azarbaijan", "Azerbadjan" -> "Azerbaijan": forum posts misspell countries, and a second spelling
-    would be a second tag. Long single words only, and only very close ones ("Indiana" is not "India")."""
-    if len(word) < 7 or " " in word or not word[0].isupper():
+    """ "Azarbaijan", "Azerbadjan", "Isreal" -> the country: forum posts misspell countries, and a second
+    spelling would be a second tag. Two swapped letters, or a long single word very close to the country
+    ("Indiana" is not "India")."""
+    if len(word) < 5 or " " in word or not word[0].isupper() or ordinary(word):
+        return None
+    for country in _COUNTRIES_BY_INITIAL.get(word[0], ()):
+        # two letters swapped, the commonest typing slip: "Isreal", "Iarq"
+        if len(country) == len(word) and sorted(country) == sorted(word):
+            diff = [i for i, (a, b) in enumerate(zip(word, country, strict=True)) if a != b]
+            if len(diff) == 2 and diff[1] == diff[0] + 1:
+                return country
+    if len(word) < 7:
         return None
     near = [c for c in _COUNTRIES_BY_INITIAL.get(word[0], ()) if abs(len(c) - len(word)) <= 2]
     close = difflib.get_close_matches(word, near, n=1, cutoff=0.85) if near else []
@@ -82,11 +93,13 @@ _CONTRACTION = re.compile(r"['\u2019](?:m|d|ll|ve|re|t)$|n['\u2019]t$", re.IGNOR
 _DOTTED = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]$")
 # Codes, not subjects: "S3", "486DX", "C650", "Grade B" (unless the gazetteer knows them: "G20").
 _CODE = re.compile(r"\d|(?:^|\s)[A-Za-z]$")
+# An everyday word is a name only when the text keeps capitalizing it in mid-sentence ("Apple", "Arsenal").
+ORDINARY_NAME_MENTIONS = 2
 _ACRONYM = re.compile(r"^[A-Z0-9&\-]{2,}s?$")
 
 
 class _Candidate:
-    __slots__ = ("label", "count", "initial_only", "first", "in_title")
+    __slots__ = ("label", "count", "initial_only", "first", "in_title", "mid", "named")
 
     def __init__(self, label: str, first: int):
         self.label = label
@@ -94,6 +107,11 @@ class _Candidate:
         self.initial_only = True
         self.first = first
         self.in_title = False
+        self.mid = 0  # mentions in mid-sentence, where a capital is a choice
+        self.named = False  # some mention names it as a noun, not as a modifier ("US rap duo")
+
+
+_YEAR = re.compile(r"^(?:1[89]|20)\d\d\W*$")
 
 
 def _runs(text: str) -> Iterable[tuple[list[str], bool, int, bool]]:
@@ -118,10 +136,13 @@ def _runs(text: str) -> Iterable[tuple[list[str], bool, int, bool]]:
             if word[0].isupper():
                 opens_sentence = word in NUMBER_WORDS and not run and sentence_start
                 if word in TITLES or word in BREAK or opens_sentence or _CONTRACTION.search(word):
+                    inside = not sentence_start and word in BREAK and word not in NOT_NAME_PARTS
                     if run:
-                        yield run, run_initial, run_start, run_fragment
+                        # "Meet The Fockers": a capitalized stop word in mid-sentence continues a title, so
+                        # the words before it are a piece of that title too.
+                        yield run, run_initial, run_start, run_fragment or (inside and not pending)
                     run, pending = [], []
-                    if not sentence_start and word in BREAK and word not in NOT_NAME_PARTS:
+                    if inside:
                         after_break = True
                         sentence_start = False
                         continue
@@ -149,6 +170,9 @@ def _runs(text: str) -> Iterable[tuple[list[str], bool, int, bool]]:
             continue
         if run:
             yield run, run_initial, run_start, run_fragment
+            # "Netware 286 Level II", "Centris 610 Video": after a model number, capitals go on naming the
+            # product, so what follows is only a piece of its name.
+            after_break = first.isdigit() and len(token) >= 3 and not _YEAR.match(token)
         run, pending = [], []
         if first in _SENTENCE_END:
             sentence_start = True
@@ -156,11 +180,52 @@ def _runs(text: str) -> Iterable[tuple[list[str], bool, int, bool]]:
         yield run, run_initial, run_start, run_fragment
 
 
+_LANGUAGE_AFTER = re.compile(
+    r"\s+(?:word|words|text|texts|translation|translations|language|term|terms|grammar|lexicon|original|"
+    r"spelling|phrase|verb|verbs|noun|nouns|manuscripts?)\b"
+)
+_LANGUAGE_BEFORE = re.compile(r"\b(?:in|into|from)\s+$")
+
+
+def _language(text: str, offset: int, word: str) -> bool:
+    after = text[offset + len(word) : offset + len(word) + 20]
+    if _LANGUAGE_AFTER.match(after):
+        return True
+    return (
+        bool(_LANGUAGE_BEFORE.search(text[max(0, offset - 6) : offset]))
+        and not after[:2].strip(" ").isalpha()
+    )
+
+
+_DESCRIBED = re.compile(r"((?:\s+[a-z][a-z\-]*){0,3})\s+[A-Z]")
+# Lowercase words that may follow a place named as a subject ("the US said", "England and Wales").
+_FUNCTION_WORDS = set(
+    """
+    a an the and or but nor of in on at to for from with by as into than that which who whom whose
+    is are was were be been has have had will would can could may might must shall should do does did
+    said says say told added also still now then yet so if when while where after before since until
+    because although though over under against between among through during without within about
+    """.split()  # noqa: SIM905
+)
+
+
+def _describes(text: str, offset: int, last_word: str) -> bool:
+    """The place only describes the name that follows ("US rap duo OutKast", "England defender Ashley Cole",
+    "Swedish firm Electrolux"): a mention of someone else, not of the place as a subject."""
+    end = text.find(last_word, offset)
+    if end < 0:
+        return False
+    m = _DESCRIBED.match(text, end + len(last_word))
+    return m is not None and not set(m.group(1).split()) & _FUNCTION_WORDS
+
+
 def _merge(host: _Candidate, other: _Candidate) -> None:
     host.count += other.count
     host.in_title = host.in_title or other.in_title
     host.first = min(host.first, other.first)
     host.initial_only = host.initial_only and other.initial_only
+    host.mid += other.mid
+    host.named = host.named or other.named
 
 
 def _lower_words(text: str) -> set[str]:
@@ -172,19 +237,23 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
     candidates: dict[str, _Candidate] = {}
     lead_end = min(len(text) // 2, 400)  # the lead of a five-line post is not its signature
 
-    def add(label: str, weight: float, initial: bool, offset: int) -> None:
+    def add(label: str, weight: float, initial: bool, offset: int, noun: bool = False) -> None:
         cand = candidates.get(label)
         if cand is None:
             cand = candidates[label] = _Candidate(label, offset)
         cand.count += weight + (0.5 if offset < lead_end and cand.count == 0 else 0)
         cand.initial_only = cand.initial_only and initial
+        cand.mid += not initial
+        cand.named = cand.named or noun
 
     for words, initial, offset, fragment in _runs(text):
         if fragment:
             continue
         for word in words:
             if word in DEMONYMS:
-                add(DEMONYMS[word], 0.6, False, offset)
+                if len(words) == 1 and _language(text, offset, word):
+                    break  # "the Greek word", "in Hebrew.": a language, not the country or its people
+                add(DEMONYMS[word], 0.6, False, offset, not _describes(text, offset, word))
                 if len(words) == 1:
                     break
         else:
@@ -206,16 +275,24 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
                 words = words[:-1]
             phrase = " ".join(words)
             if phrase in DEMONYMS:  # two-word demonyms: "South African"
-                add(DEMONYMS[phrase], 0.6, False, offset)
+                add(DEMONYMS[phrase], 0.6, False, offset, not _describes(text, offset, words[-1]))
                 continue
-            if initial and len(words) > 1 and (words[0].lower() in lowercase or _VERBISH.search(words[0])):
+            if (
+                initial
+                and len(words) > 1
+                and (words[0].lower() in lowercase or _VERBISH.search(words[0]))
+                and not any(" ".join(words[:k]) in GAZETTEER for k in range(2, len(words) + 1))
+            ):  # "Search Turkish planes?", but not "New York City is..."
                 words = words[1:]
                 while words and words[0] in _CONNECTORS:
                     words = words[1:]
                 phrase = " ".join(words)
                 initial = False
+                if phrase in DEMONYMS:
+                    add(DEMONYMS[phrase], 0.6, False, offset, not _describes(text, offset, words[-1]))
+                    continue
             label = GAZETTEER.get(phrase) or _misspelt_country(phrase) or phrase
-            add(label, 1.0, initial and label == phrase, offset)
+            add(label, 1.0, initial and label == phrase, offset, not _describes(text, offset, words[-1]))
 
     title_l = title.lower()
     known = set(GAZETTEER.values())
@@ -234,6 +311,7 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
             host.count += cand.count
             host.in_title = host.in_title or cand.in_title
             host.first = min(host.first, cand.first)
+            host.mid += cand.mid
             del candidates[label]
     # Other single words: names only if seen mid-sentence (or known), and not a common word.
     for label, cand in list(candidates.items()):
@@ -246,10 +324,15 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
             del candidates[label]  # a code or an acronym nobody has vouched for: not a subject we can name
             continue
         if " " in label:
+            if cand.mid == 0 and not cand.in_title:
+                # only ever at the start of a line or sentence: a heading, a list row, a sign-off
+                del candidates[label]
             continue
-        common = label.lower() in lowercase or label in NEVER_ALONE or len(label) < 2
+        common = label.lower() in lowercase or label.replace(".", "") in NEVER_ALONE or len(label) < 2
         if cand.initial_only or common or (len(label) > 5 and _VERBISH.search(label)):
             del candidates[label]
+        elif cand.mid < ORDINARY_NAME_MENTIONS and ordinary(label):
+            del candidates[label]  # "Corner", "Covenant": an everyday word, capitalized once or twice
     # One form per entity: a name that starts a longer one joins it ("Moscow Aviation" -> "Moscow
     # Aviation Institute"), and "Lib Dem" joins "Lib Dems".
     for label in sorted((c for c in candidates if " " in c), key=len):
@@ -267,6 +350,8 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
     scored: list[tuple[float, int, str]] = []
     for cand in candidates.values():
         score = cand.count + (2.0 if cand.in_title else 0.0)
+        if cand.label in PLACES and not cand.named and not cand.in_title:
+            continue  # only ever describing someone ("US rap duo OutKast", "British sprinter Kim Ward")
         if score >= 2.0 and not (cand.label.isupper() and len(cand.label) > 6) and not _shouted(cand.label):
             scored.append((score, cand.first, cand.label))
     scored.sort(key=lambda item: (-item[0], item[1]))

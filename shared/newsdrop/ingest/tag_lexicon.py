@@ -5,6 +5,8 @@ tell a name from a capitalized word. Text, parsed once at import (< 1 ms)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 
 # --- gazetteer ----------------------------------------------------------------------------------------------
 # Country | other names | demonyms (adjectives / peoples). Kept as text: parsed once at import (< 1 ms).
@@ -312,6 +314,9 @@ EMI=EMI
 AOL=AOL
 MTV=MTV
 NASA=Nasa
+Apple=Apple
+Mac;Macintosh=Macintosh
+Windows;Microsoft Windows=Windows
 """
 # Adjectives and peoples that name a region or a faith: the tag is the subject, not the adjective.
 _SUBJECT_ADJECTIVES = """
@@ -435,7 +440,7 @@ BREAK = set(
     Never Always Often Once Twice Well Let Do Does Did Is Are Was Were Be Been Has Have Had Can Could Will
     Would Should Might Must Shall Speaking Asked Writing Having Being Given Following Instead Overall
     Unless Whether Last Next Analysts Experts Officials Sources Critics Supporters Fans Police Reuters AFP
-    GMT BST EST CET Double Triple Single
+    GMT BST EST CET Double Triple Single Mon Tue Tues Wed Thu Thur Thurs Fri Sat
     Me Him Them Us Mine Yours Ours Theirs Myself Yourself Himself Herself Itself Ourselves Themselves
     Anyone Anybody Everyone Everybody Someone Somebody Nobody Anything Everything Something Nothing None
     Yeah Hi Hello Dear Ok OK Okay Sorry Note PS Re Fw Fwd Subject From Sender Organization Summary Lines
@@ -452,6 +457,7 @@ TITLES = set(
     Spokeswoman Spokesperson Leader Ambassador Commissioner Officer Founder CEO Striker Midfielder
     Defender Goalkeeper Batsman Bowler Skipper Actor Actress Singer Presenter Attorney Inspector
     Detective Superintendent Constable Sheikh Emir Boss Chief's Minister's President's MSP MEP MP AM
+    Fr Msgr
     """.split()  # noqa: SIM905
 )
 # Capitalized words that are not a subject on their own (but may be part of a name: "Home Office").
@@ -487,7 +493,7 @@ NEVER_ALONE |= set(
         Comment Warning Disclaimer Biblical Scripture Scriptures Amen Truth Love Faith Grace Sin Sins
         Security Tradition Law Laws Hall Port Data Register Timer Language Paid Factory Speaker Speakers
         Player Players Enable Start Stop Exp Reset Input Output Error Errors Default File Files Directory
-        Garage Assistant Neuron MHz GHz KHz Hz"""
+        Garage Assistant Neuron MHz GHz KHz Hz PhD PhDs MD BSc MSc MBA DPhil"""
     )
 )
 # First names alone name nobody in particular: a sign-off ("Jim"), or a person the text names in full.
@@ -509,7 +515,8 @@ NOT_NAME_PARTS = NUMBER_WORDS | set(
     _words_of(
         """I It He She They We You His Her Their Our Your My Monday Tuesday Wednesday Thursday Friday
         Saturday Sunday January February March April May June July August September October November
-        December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec GMT BST EST CET Reuters AFP Police"""
+        December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec GMT BST EST CET Reuters AFP Police
+        Mon Tue Tues Wed Thu Thur Thurs Fri Sat"""
     )
 )
 # Party and position words that qualify a name without being part of it.
@@ -520,3 +527,29 @@ DESCRIPTORS = set(
         Vice-President Vice-Chairman Ex-President Ex-Minister Former Veteran Rookie Midfielder Defender"""
     )
 )
+
+# --- ordinary English words -----------------------------------------------------------------------------
+# A word the language uses every day ("Corner", "Covenant", "Series", "Phone") is not a name on its own just
+# because a post capitalizes it in a heading. The list is wordfreq's English frequencies (CC BY-SA 4.0, see the
+# file's header): its Zipf scale is log10 of uses per billion words. wordfreq folds case, so famous names are
+# frequent too ("apple", "jordan"): frequency alone makes a word suspect, never wrong; the text or the gazetteer
+# has to vouch for it (``tag_candidates``).
+_COMMON_WORDS = Path(__file__).resolve().parents[1] / "data" / "common_words.txt"
+ORDINARY_ZIPF = 3.5  # about the 15,000 most used words: "covenant" 3.7, "pancreas" 3.1, "holyrood" 2.8
+
+
+@lru_cache(maxsize=1)
+def _zipf() -> dict[str, float]:
+    table: dict[str, float] = {}
+    with _COMMON_WORDS.open(encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#"):
+                continue
+            word, zipf = line.split()
+            table[word] = float(zipf)
+    return table
+
+
+def ordinary(word: str) -> bool:
+    """An everyday English word ("corner", "Series"; case ignored)."""
+    return _zipf().get(word.lower(), 0.0) >= ORDINARY_ZIPF

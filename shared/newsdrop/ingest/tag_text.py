@@ -31,7 +31,16 @@ _SIGNATURE_LINES = 12
 _ADDRESS = re.compile(
     r"\S+@\S+|\b[a-z][\w+.-]*://\S+|\bwww\.\S+|\b\w+(?:!\w[\w.-]*){2,}|<[^<>\s]+>|\b[a-z][\w-]*(?:\.[a-z][\w-]*){2,}\b"
 )
-_PHONE = re.compile(r"\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}")
+_PHONE = re.compile(r"(?:\(\d{3}\)\s?|\b\d{3}[ .-])\d{3}[ .-]\d{4}\b")
+# A line this short that gives an address or a phone number is contact details: the names on it are whom to
+# write to, not what the post is about.
+_CONTACT_LINE = 100
+# A postal address: a ZIP code after a state ("Bethesda, Maryland  20084-5000", "Tulsa, OK 74145"), a post
+# office box or a suite number, on a short line. The short lines above it are the rest of the address.
+_ADDRESS_LINE = 70
+_POSTAL = re.compile(
+    r"\b[A-Z][A-Za-z]+\.?,?\s+\d{5}(?:-\d{4})?\b|\bP\.?\s?O\.?\s?Box\b|\bSuite\s+\d+",
+)
 # Code: a line with a call, braces, an assignment ending in ";" or a preprocessor directive.
 _CODE = re.compile(
     r"(?:[=(].*;|[{}])\s*$|^\s*#\s*(?:include|define|if|endif)\b|\b\w+\s*\([^()]*\)\s*[;{]|^\s*[\w.\[\]]+\s*=\s*\S"
@@ -80,6 +89,27 @@ def _signature_start(lines: list[str]) -> int:
     return end
 
 
+def _without_postal_addresses(lines: list[str]) -> list[str]:
+    """Blank out each line of a postal address, and the short lines just above it that name whom to write to
+    (a name, an organization, a street), up to a line that ends a sentence or a label ("Submit to:"). Blank
+    lines are skipped: the reader's text of a plain-text drop has one after every line."""
+    out = list(lines)
+    for i, line in enumerate(lines):
+        if len(line.strip()) >= _ADDRESS_LINE or not _POSTAL.search(line):
+            continue
+        out[i] = ""
+        j, above = i - 1, 0
+        while j >= 0 and above < 4:
+            prev = lines[j].strip()
+            if prev:
+                if len(prev) >= _ADDRESS_LINE or prev[-1] in ".:!?;":
+                    break
+                out[j] = ""
+                above += 1
+            j -= 1
+    return out
+
+
 def prose(text: str) -> str:
     """The text without headers, quotes, attributions, signature, addresses and code lines.
 
@@ -88,6 +118,7 @@ def prose(text: str) -> str:
         return text  # nothing here looks like mail or code: most newsroom articles
     lines = text.split("\n")
     lines = lines[: _signature_start(lines)]
+    lines = _without_postal_addresses(lines)
     kept: list[str] = []
     in_headers = True
     for line in lines:
@@ -105,8 +136,14 @@ def prose(text: str) -> str:
         if len(stripped) < 120 and _HEADER.match(stripped):
             kept.append("")  # a header block pasted further down ("From: ... Subject: ...")
             continue
-        if "@" in stripped or "." in stripped or "<" in stripped or "!" in stripped:
+        if any(ch in stripped for ch in "@.<!") and _ADDRESS.search(line):
+            if len(stripped) < _CONTACT_LINE:
+                kept.append("")  # "Email 1 copy to Diane Quist at dq@...": contact details, not the subject
+                continue
             line = _ADDRESS.sub(" ", line)
+        if len(stripped) < _CONTACT_LINE and _PHONE.search(stripped):
+            kept.append("")  # "Fax it to Diane Quist at (708) 491-5258"
+            continue
         if _NO_SPACES.search(line):
             kept.append("")
             continue

@@ -9,7 +9,9 @@ from newsdrop.ingest.tag_lexicon import TOPIC_GROUPS, TOPIC_RE
 MIN_HITS = 4.0
 MIN_DISTINCT = 3
 WORDS_PER_HIT = 80
-COUNTRY_BOOST = 2.0  # each of the top countries counts as a World hit when two or more are named
+# Each of the top countries counts as a World hit when two or more are named, unless the text is mostly about
+# sport ("Ireland v England").
+COUNTRY_BOOST = 2.0
 
 
 def scored_topics(title: str, text: str, countries: int) -> list[tuple[float, str]]:
@@ -20,12 +22,13 @@ def scored_topics(title: str, text: str, countries: int) -> list[tuple[float, st
             topic = TOPIC_GROUPS[m.lastgroup or ""]
             hits[topic] = hits.get(topic, 0.0) + weight
             distinct.setdefault(topic, set()).add(m.group(0))
-    if countries >= 2:
+    words = max(len(text.split()), 1)
+    threshold = max(MIN_HITS, words / WORDS_PER_HIT)
+    sport_led = bool(hits) and max(hits, key=hits.__getitem__) == "Sport" and hits["Sport"] >= threshold
+    if countries >= 2 and not sport_led:  # national teams playing each other are not world news
         hits["World"] = hits.get("World", 0.0) + COUNTRY_BOOST * countries
         distinct.setdefault("World", set()).update(str(i) for i in range(countries))
-    words = max(len(text.split()), 1)
     ranked = sorted(((h, t) for t, h in hits.items()), reverse=True)
-    threshold = max(MIN_HITS, words / WORDS_PER_HIT)
     chosen = [(h, t) for h, t in ranked[:2] if h >= threshold and len(distinct[t]) >= MIN_DISTINCT]
     if len(chosen) == 2 and chosen[1][0] < 0.5 * chosen[0][0]:
         chosen = chosen[:1]
