@@ -219,7 +219,9 @@ def semantic_recall(index: related.InMemoryRelatedIndex, limit: int = 1000) -> N
         truth = {slugs[j] for j in np.argpartition(-sims, 5)[:5]}
         probes = semantic.probes(doc.emb)
         plists = {t: index.postings.get(t, []) for t in probes}
-        got = semantic.bucket_neighbours(plists, probes, doc.slug, set(), related.SEMANTIC_CANDIDATES)
+        got = semantic.bucket_neighbours(
+            plists, probes, doc.emb, doc.slug, set(), related.SEMANTIC_CANDIDATES
+        )
         found += len(truth & set(got))
     print(
         f"semantic index: recall@5 {found / (5 * len(queries)):.3f} of the centred-cosine 5 nearest among "

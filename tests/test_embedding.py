@@ -106,3 +106,21 @@ def test_buckets_are_fixed_and_a_query_reads_its_own(model):
     assert own == semantic.buckets(weather)  # fixed hyperplanes: a reindex files it where it was
     probes = semantic.probes(weather)
     assert len(probes) == 2 * semantic.BUCKET_TABLES and set(own) <= set(probes)
+
+
+def test_the_bucket_pool_is_ranked_by_closeness_not_by_buckets_shared(model):
+    """A query's probed buckets hold far more articles than it reads: the ones it takes are those whose
+    signatures (stored in the bucket entries) are nearest its own, and an entry filed before signatures
+    existed comes last."""
+    weather, sunny, stadium = (semantic.pack(v) for v in model.embed(QUICKSTART))
+    probes = semantic.probes(weather)
+    # "stadium" shares every probed bucket, "sunny" only one: closeness decides, not the count
+    postings = {t: [("stadium", 0.1, semantic.signature(stadium))] for t in probes}
+    postings[probes[0]].append(("sunny", 0.1, semantic.signature(sunny)))
+    postings[probes[1]].append(("old", 0.1))  # no signature: ranks after every signed entry
+    assert semantic.bucket_neighbours(postings, probes, weather, "q", set(), 3) == ["sunny", "stadium", "old"]
+    assert semantic.bucket_neighbours(postings, probes, weather, "q", {"sunny"}, 1) == ["stadium"]
+    # the signature's bits agree in proportion to the vectors' angle
+    bits = semantic.SIGNATURE_BITS
+    sig = {name: int(semantic.signature(p), 16) for name, p in [("w", weather), ("s", sunny), ("d", stadium)]}
+    assert (sig["w"] ^ sig["s"]).bit_count() < (sig["w"] ^ sig["d"]).bit_count() <= bits

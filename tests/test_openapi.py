@@ -1,5 +1,6 @@
-"""The subscriber API's contract: docs/openapi.json is what the routes and models generate, and the handler,
-fuzzed by schemathesis from that document, answers no 5xx and nothing the document does not describe."""
+"""The subscriber API's contract: docs/openapi.json is what the routes and models generate, and the API as
+`newsdrop dev` serves it (its local origin, over HTTP), fuzzed by schemathesis from that document, answers
+no 5xx and nothing the document does not describe."""
 
 from __future__ import annotations
 
@@ -8,15 +9,14 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from api_wsgi import wsgi_app
 from hypothesis import HealthCheck, settings
+from local_site import local_site
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-from subscriber_stack import SubscriberStack
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT = ROOT / "docs" / "openapi.json"
@@ -43,9 +43,12 @@ schema = schemathesis.openapi.from_dict(json.loads(DOCUMENT.read_text()))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-@pytest.fixture
-def api(stack):
-    return wsgi_app(SubscriberStack(stack))
+@pytest.fixture(scope="module")
+def dev_site():
+    """`newsdrop dev`'s site server and stack, in process (tests/local_site.py): the API on the local
+    origin, behind the same origin checks and per-client limits as in `newsdrop dev`."""
+    with local_site() as running:
+        yield running
 
 
 @schema.parametrize()
@@ -58,8 +61,8 @@ def api(stack):
         HealthCheck.filter_too_much,
     ],
 )
-def test_no_5xx_and_nothing_outside_the_document(case, api):
+def test_no_5xx_and_nothing_outside_the_document(case, dev_site):
     # the site's own pages post the forms; a cross-site form is a documented 403 as well
-    case.headers = {**(case.headers or {}), "Origin": "http://localhost"}
-    response = case.call(app=api)
+    case.headers = {**(case.headers or {}), "Origin": dev_site.origin}
+    response = case.call(base_url=dev_site.origin)
     case.validate_response(response, checks=CHECKS)

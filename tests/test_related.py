@@ -133,7 +133,7 @@ def test_remove_article_disappears_from_every_list():
     for slug in holders:  # refilled: all 4 remaining articles of the topic, and nothing else
         assert sorted(topic(e.slug) for e in index.lists[slug]) == ["budget"] * 4
     for term, plist in index.postings.items():
-        assert gone not in {s for s, _ in plist}, term
+        assert gone not in {p[0] for p in plist}, term
     assert related.remove_article(index, gone) == set()
 
 
@@ -456,7 +456,7 @@ def test_a_full_postings_list_the_article_does_not_enter_is_not_rewritten(monkey
     related.update_for_article(index, new)
 
     posted = index.docs[new.slug].posted
-    entered = {t for t in posted if any(s == new.slug for s, _ in index.postings.get(t, []))}
+    entered = {t for t in posted if any(p[0] == new.slug for p in index.postings.get(t, []))}
     left_out = set(posted) - entered
     assert entered and left_out
     assert set(written) == entered

@@ -6,7 +6,7 @@ from typing import Any
 
 from newsdrop.archive.tasks import run_task
 from newsdrop.archive.wiring import archive_context, with_deadline
-from newsdrop.observability import logger, tracer
+from newsdrop.observability import initialised, logger, tracer
 
 
 @logger.inject_lambda_context
@@ -19,3 +19,6 @@ def handler(event: dict, context: Any) -> dict:
         return result
     finally:  # the next invocation (and, locally, the next function) starts without them
         logger.remove_keys(["run", "task", "item"])
+
+
+initialised()  # the end of the cold start's imports (newsdrop.observability)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from newsdrop.event_models import queue_record
+from newsdrop.notify import email as _renderer  # noqa: F401 (a first request renders a mail: paid at import, where the cold start is measured)
 from newsdrop.notify.messages import MailRequest
 from newsdrop.notify.subscribers import InvalidEmail, InvalidTopics
 from newsdrop.notify.wiring import confirmations_runtime
-from newsdrop.observability import BatchHandler, logger
+from newsdrop.observability import BatchHandler, initialised, logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel
@@ -27,3 +28,5 @@ def record_handler(record: SqsRecordModel) -> str:
 
 
 handler = BatchHandler(record_handler, "SQS", model=lambda: queue_record(MailRequest))
+
+initialised()  # the end of the cold start's imports (newsdrop.observability)

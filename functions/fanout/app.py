@@ -8,7 +8,7 @@ from newsdrop.event_models import queue_record
 from newsdrop.notify.delivery import run_fanout_task
 from newsdrop.notify.messages import FanoutTask
 from newsdrop.notify.wiring import fanout_runtime
-from newsdrop.observability import BatchHandler, logger
+from newsdrop.observability import BatchHandler, initialised, logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel
@@ -30,3 +30,5 @@ def record_handler(record: SqsRecordModel) -> int:
 
 
 handler = BatchHandler(record_handler, "SQS", model=lambda: queue_record(FanoutTask))
+
+initialised()  # the end of the cold start's imports (newsdrop.observability)

@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from newsdrop.event_models import mail_feedback
 from newsdrop.notify.wiring import feedback_runtime
-from newsdrop.observability import BatchHandler, metrics
+from newsdrop.observability import BatchHandler, initialised, metrics
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel
@@ -25,3 +25,5 @@ def record_handler(record: SqsRecordModel) -> int:
 
 
 handler = BatchHandler(record_handler, "SQS", model=mail_feedback)
+
+initialised()  # the end of the cold start's imports (newsdrop.observability)

@@ -9,8 +9,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from newsdrop.event_models import queue_record
 from newsdrop.images.wiring import image_runtime
-from newsdrop.ingest.ingestor import DroppedObject
-from newsdrop.observability import BatchHandler, logger, metrics
+from newsdrop.ingest.drops import DroppedObject
+from newsdrop.observability import BatchHandler, initialised, logger, metrics
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel
@@ -26,3 +26,5 @@ def record_handler(record: SqsRecordModel) -> str:
 
 
 handler = BatchHandler(record_handler, "SQS", model=lambda: queue_record(DroppedObject))
+
+initialised()  # the end of the cold start's imports (newsdrop.observability)

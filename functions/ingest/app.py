@@ -9,7 +9,7 @@ from newsdrop.ingest.events import dropped_objects
 from newsdrop.ingest.ingestor import Ingestor
 from newsdrop.ingest.schedules import LifecycleSchedules
 from newsdrop.ingest.store import ArticleStore
-from newsdrop.observability import logger, metrics, tracer
+from newsdrop.observability import initialised, logger, metrics, tracer
 
 store = ArticleStore(os.environ["ARTICLES_TABLE"])
 ingestor = Ingestor(
@@ -49,3 +49,6 @@ def handler(event, context):
         # Retrying is safe: records already handled come back "unchanged".
         raise RuntimeError(f"{len(failures)} of {len(failures) + len(outcomes)} drops failed")
     return {"drops": outcomes}
+
+
+initialised()  # the end of the cold start's imports (newsdrop.observability)

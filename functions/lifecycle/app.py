@@ -10,7 +10,7 @@ from newsdrop.event_models import parse
 from newsdrop.ingest.schedules import TransitionRequest
 from newsdrop.ingest.store import ArticleStore
 from newsdrop.lifecycle import TRANSITIONS
-from newsdrop.observability import logger, metrics, tracer
+from newsdrop.observability import initialised, logger, metrics, tracer
 
 articles = ArticleStore(os.environ["ARTICLES_TABLE"])
 
@@ -28,3 +28,6 @@ def handler(event: dict, context: Any) -> dict:
     # A second firing, a late one, or one for a replaced revision: nothing to do, and nothing to retry.
     logger.info("timed transition", extra={**request.as_json(), "applied": moved is not None})
     return {"slug": request.slug, "action": request.action, "applied": moved is not None}
+
+
+initialised()  # the end of the cold start's imports (newsdrop.observability)

@@ -15,7 +15,7 @@ from newsdrop.event_models import stream_record
 from newsdrop.ingest.store import article_from_item
 from newsdrop.notify.announcements import announce_if_first_publication
 from newsdrop.notify.wiring import notify_runtime
-from newsdrop.observability import BatchHandler, logger, metrics
+from newsdrop.observability import BatchHandler, initialised, logger, metrics
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parser.models.dynamodb import DynamoDBStreamRecordModel
@@ -44,3 +44,5 @@ def record_handler(record: DynamoDBStreamRecordModel) -> str:
 
 
 handler = BatchHandler(record_handler, "DynamoDBStreams", model=stream_record)
+
+initialised()  # the end of the cold start's imports (newsdrop.observability)

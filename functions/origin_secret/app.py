@@ -6,7 +6,7 @@ import os
 from newsdrop import aws
 from newsdrop.event_models import parse
 from newsdrop.notify.origin import RotationEvent, rotation_step
-from newsdrop.observability import logger
+from newsdrop.observability import initialised, logger
 
 
 @logger.inject_lambda_context
@@ -19,3 +19,6 @@ def handler(event, context):
         distribution_id=os.environ["DISTRIBUTION_ID"],
     )
     logger.info("origin secret rotation step done", extra={"step": step.Step})
+
+
+initialised()  # the end of the cold start's imports (newsdrop.observability)

@@ -6,7 +6,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from newsdrop.event_models import stream_record, until_malformed
-from newsdrop.observability import logger, metrics, tracer
+from newsdrop.observability import initialised, logger, metrics, tracer
 from newsdrop.site.wiring import publisher_runtime
 
 
@@ -25,3 +25,6 @@ def handler(event: dict, context: Any) -> dict:
     metrics.add_metric(name="SiteObjectsDeleted", unit=MetricUnit.Count, value=report.deleted)
     logger.info("site published", extra={**vars(report), "failed": failed})
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}
+
+
+initialised()  # the end of the cold start's imports (newsdrop.observability)

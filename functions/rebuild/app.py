@@ -7,7 +7,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from newsdrop.event_models import queue_record
 from newsdrop.ingest.store import ArticleStore
-from newsdrop.observability import logger, metrics, tracer
+from newsdrop.observability import initialised, logger, metrics, tracer
 from newsdrop.related.debounce import RebuildMessage, RebuildRequest, still_busy
 from newsdrop.related.engine import rebuild
 from newsdrop.related.store import DynamoDBRelatedIndex
@@ -58,3 +58,6 @@ def parse_requests(records: list[dict]) -> tuple[list[RebuildMessage], list[str]
                 raise
             malformed.append(record["messageId"])
     return requests, malformed
+
+
+initialised()  # the end of the cold start's imports (newsdrop.observability)

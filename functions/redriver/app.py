@@ -6,7 +6,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from newsdrop import aws
 from newsdrop.event_models import parse, scheduled_event
-from newsdrop.observability import logger, metrics, tracer
+from newsdrop.observability import initialised, logger, metrics, tracer
 from newsdrop.redrive import Redriver, parse_queue_routes
 
 
@@ -29,3 +29,6 @@ def handler(event, context):
     metrics.add_metric(name="DeadLettersKept", unit=MetricUnit.Count, value=report.kept)
     logger.info("redrive", extra=vars(report))
     return vars(report)
+
+
+initialised()  # the end of the cold start's imports (newsdrop.observability)

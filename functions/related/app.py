@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from newsdrop.event_models import stream_record
 from newsdrop.ingest.store import article_from_item, slug_of_key
 from newsdrop.models import is_public
-from newsdrop.observability import BatchHandler, logger, metrics
+from newsdrop.observability import BatchHandler, initialised, logger, metrics
 from newsdrop.related.debounce import RebuildRequest
 from newsdrop.related.engine import remove_article, update_for_article
 from newsdrop.related.store import DynamoDBRelatedIndex
@@ -40,3 +40,5 @@ def record_handler(record: DynamoDBStreamRecordModel) -> int:
 
 
 handler = BatchHandler(record_handler, "DynamoDBStreams", model=stream_record)
+
+initialised()  # the end of the cold start's imports (newsdrop.observability)

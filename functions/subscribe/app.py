@@ -4,7 +4,7 @@ from newsdrop.notify import origin, snapstart
 from newsdrop.notify.api import app
 from newsdrop.notify.http import edge_refusal
 from newsdrop.notify.wiring import origin_guard, own_origins
-from newsdrop.observability import logger, tracer
+from newsdrop.observability import initialised, logger, tracer
 
 snapstart.register()
 
@@ -17,3 +17,6 @@ def handler(event, context):
         or edge_refusal(event, own_origins(event))
         or app.resolve(event, context)
     )
+
+
+initialised()  # the end of the cold start's imports (newsdrop.observability)

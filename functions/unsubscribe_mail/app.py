@@ -6,7 +6,7 @@ from newsdrop.event_models import parse, received_mail
 from newsdrop.notify.inbound import received_mails, token_in_message, token_in_text
 from newsdrop.notify.tokens import InvalidToken
 from newsdrop.notify.wiring import unsubscribe_mail_runtime
-from newsdrop.observability import logger, metrics
+from newsdrop.observability import initialised, logger, metrics
 
 
 @logger.inject_lambda_context
@@ -24,3 +24,6 @@ def handler(event, context):
             logger.info("unsubscribe mail without a valid token", extra={"message_id": mail.message_id})
     metrics.add_metric(name="UnsubscribedByMail", unit=MetricUnit.Count, value=done)
     return {"unsubscribed": done}
+
+
+initialised()  # the end of the cold start's imports (newsdrop.observability)

@@ -253,7 +253,7 @@ FUNCTION_MODELS: dict[str, tuple[Callable[[], type], str]] = {
     "sender": (_message_record("newsdrop.notify.messages", "SendBatch"), "record"),
     "confirmations": (_message_record("newsdrop.notify.messages", "MailRequest"), "record"),
     "rebuild": (_message_record("newsdrop.related.debounce", "RebuildMessage"), "record"),
-    "image": (_message_record("newsdrop.ingest.ingestor", "DroppedObject"), "record"),  # ingest sends it
+    "image": (_message_record("newsdrop.ingest.drops", "DroppedObject"), "record"),  # ingest sends it
     "archive": (lambda: importlib.import_module("newsdrop.archive.tasks").task_model(), "event"),
     "origin_secret": (lambda: importlib.import_module("newsdrop.notify.origin").RotationEvent, "event"),
 }

@@ -10,13 +10,12 @@ TypeAdapters over TypedDicts).
 
 from __future__ import annotations
 
-import json
-import re
-import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
+
+from newsdrop.canonical import compact_json, tag_key  # noqa: F401 (re-exported: the records' modules name them from here)
 
 MAX_OBJECT_BYTES = 2 * 1024 * 1024  # news articles are small; anything bigger is a mistake or an attack
 
@@ -51,21 +50,6 @@ class RejectedInput(Exception):
 
 
 BodyFormat = Literal["markdown", "html", "text"]
-
-
-_KEY_WORDS = re.compile(r"[^\W_]+")
-
-
-def tag_key(label: str) -> str:
-    """Identity of a tag: "Global News", "global  news", "#global-news" and "Global_News" -> "global-news".
-
-    Accents are folded (Café == Cafe); letters of other scripts are kept as they are. It lives here, not
-    with the tagger, because subscribers' topics are keyed the same way and the notification functions
-    should not import the tagger's gazetteer on a cold start.
-    """
-    folded = unicodedata.normalize("NFKD", label.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return "-".join(_KEY_WORDS.findall(folded))
 
 
 @dataclass(frozen=True)
@@ -133,12 +117,6 @@ class Article:
 _ARTICLE_FIELDS = frozenset(f.name for f in fields(Article))
 _WHOLE_NUMBERS = ("word_count", "reading_minutes", "revision")  # Decimal in DynamoDB's output
 _MOMENTS = ("published", "publish_at", "expires_at")
-
-
-def compact_json(data: Any) -> str:
-    """The JSON of every record we store, queue or hash: no spaces, UTF-8 kept. It is the form pydantic
-    wrote (items, site documents, queue messages, content hashes), so earlier ones read and hash the same."""
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def json_moment(moment: datetime | None) -> str | None:

@@ -1,10 +1,8 @@
 """One Logger, Tracer and Metrics setup for every function (service name and namespace come from env)."""
 
 import functools
-import importlib
 import logging
 import os
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -86,6 +84,21 @@ tracer = LazyTracer()
 metrics = Metrics()
 
 
+def initialised() -> None:
+    """The end of a handler module's imports: what they made is frozen out of the cyclic garbage
+    collector's reach (it lives as long as the container), and the collector, paused for them by
+    ``newsdrop/__init__.py`` on Lambda, runs again for the invocations. Each handler calls this on its
+    last line. Off Lambda, where nothing was paused, it does nothing."""
+    import gc
+
+    import newsdrop
+
+    if newsdrop.gc_paused_for_imports:
+        newsdrop.gc_paused_for_imports = False
+        gc.freeze()
+        gc.enable()
+
+
 def structured_domain_logs() -> None:
     """Domain modules log through plain `logging.getLogger(__name__)` (they know nothing of Lambda);
     give those loggers the Powertools JSON format, so their lines carry the correlation id too."""
@@ -97,49 +110,22 @@ def structured_domain_logs() -> None:
 structured_domain_logs()
 
 
-def batch_utilities() -> Any:
-    """Powertools' batch utilities, imported without the Parser models they load for type hints only.
-
-    ``aws_lambda_powertools.utilities.batch.types`` builds the Parser models of four event sources (SQS,
-    DynamoDB Streams, Kinesis, Kafka) when pydantic is already imported, to annotate the processor's
-    ``model`` argument; nothing reads them at run time. Every consumer here has imported pydantic by
-    its first invocation (its messages are pydantic models), so each paid for three record models it
-    never parses. Imported while ``pydantic`` is out of ``sys.modules``, the module takes the branch
-    Powertools keeps for installs without pydantic (string annotations); the processor validates each
-    record with the model it is given all the same. Nothing in the batch utilities imports pydantic, and
-    were that to change, its submodules stay in ``sys.modules``, so the same classes would be found."""
-    name = "aws_lambda_powertools.utilities.batch"
-    if name in sys.modules:
-        return sys.modules[name]
-    hidden = sys.modules.pop("pydantic", None)
-    try:
-        return importlib.import_module(name)
-    finally:
-        if hidden is not None:
-            sys.modules["pydantic"] = hidden
-
-
 class BatchHandler:
-    """The Lambda handler of a queue or stream consumer: each record handled on its own, failures
-    reported per item (ReportBatchItemFailures) so only they are retried; logs, traces and metrics set
-    up as everywhere.
-
-    Powertools' batch utilities are imported on the first invocation, not at import. With the event
-    classes and asyncio they pull in they cost about 85 ms of CPU, which the first invocation still pays:
-    this keeps them out of the module's import, which tests and local tools do without invoking, and
-    keeps handlers free of Powertools' event types. ``event_type`` names Powertools' ``EventType``
-    member ("SQS", "DynamoDBStreams").
+    """The Lambda handler of a queue or stream consumer: each record parsed with ``model`` and handled
+    on its own, failures reported per item (ReportBatchItemFailures) so only they are retried
+    (``newsdrop.partial_batch``); logs, traces and metrics set up as everywhere. ``event_type`` is "SQS"
+    or "DynamoDBStreams".
 
     ``model`` returns the Powertools Parser model of one record (``newsdrop.event_models``), made on the
-    first invocation too: the processor validates each record with it and hands the record handler
-    the parsed model. A record that does not validate is logged with the fields at fault and reported
-    as a batch item failure, without reaching the record handler and without holding up the others."""
+    first invocation: the record handler gets the parsed model. A record that does not validate is
+    logged with the fields at fault and reported as a batch item failure, without reaching the record
+    handler and without holding up the others."""
 
     def __init__(
         self,
         record_handler: Callable[[Any], Any],
         event_type: str,
-        model: Callable[[], type] | None = None,
+        model: Callable[[], type],
     ) -> None:
         self._record_handler = record_handler
         self._event_type = event_type
@@ -162,36 +148,15 @@ class BatchHandler:
         return self._handle(event, context)
 
     def _build(self) -> Callable[[dict, Any], dict]:
-        batch = batch_utilities()
-        BatchProcessor, EventType = batch.BatchProcessor, batch.EventType  # noqa: N806 (classes)
-        process_partial_response = batch.process_partial_response
+        from newsdrop.partial_batch import process_partial_batch
 
-        class Processor(BatchProcessor):
-            def failure_handler(self, record: Any, exception: Any) -> Any:
-                error = exception[1]
-                if callable(getattr(error, "errors", None)):  # pydantic's ValidationError
-                    logger.warning(
-                        "record rejected: it does not validate",
-                        extra={
-                            "model": error.title,
-                            "errors": error.errors(include_url=False, include_input=False),
-                        },
-                    )
-                return super().failure_handler(record, exception)
-
-        processor = Processor(
-            event_type=EventType[self._event_type],
-            model=self._model() if self._model else None,
-            raise_on_entire_batch_failure=False,
-        )
-        record_handler = self._record_handler
+        model = self._model()
+        record_handler, event_type = self._record_handler, self._event_type
 
         @logger.inject_lambda_context
         @tracer.capture_lambda_handler
         @metrics.log_metrics
         def handle(event: dict, context: Any) -> dict:
-            return process_partial_response(
-                event=event, record_handler=record_handler, processor=processor, context=context
-            )
+            return process_partial_batch(event, record_handler, model, event_type)
 
         return handle

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from newsdrop.images.refs import ImageInfo
 from newsdrop.images.store import ImageRecords
 from newsdrop.ingest.drop_bucket import DropBucket
-from newsdrop.ingest.ingestor import DroppedObject, Ingestor, sequencer_order
+from newsdrop.ingest.drops import DroppedObject, sequencer_order
 from newsdrop.ingest.store import ArticleStore
 from newsdrop.lifecycle import now
 from newsdrop.models import DropOutcome, RejectedInput, RejectReason
@@ -26,6 +26,12 @@ class Renderer(Protocol):
     def __call__(self, data: bytes, key: str) -> Any: ...
 
 
+class Quarantine(Protocol):
+    """Ingest's quarantine (``Ingestor.quarantine``; the image function's wiring builds it lazily)."""
+
+    def quarantine(self, obj: DroppedObject, rejected: RejectedInput) -> DropOutcome: ...
+
+
 class ImageProcessor:
     def __init__(
         self,
@@ -35,7 +41,7 @@ class ImageProcessor:
         render: Renderer,
         *,
         max_bytes: int,
-        ingest: Ingestor,
+        ingest: Quarantine,
         clock: Callable[[], datetime] = now,
     ):
         self.articles = articles

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from newsdrop.images.refs import image_keys, is_image_key
 from newsdrop.ingest.drop_bucket import REPORT_SUFFIX, DropBucket
+from newsdrop.ingest.drops import DroppedObject, sequencer_order  # noqa: F401 (re-exported)
 from newsdrop.ingest.editors import EditorNotices
 from newsdrop.ingest.parsing import ArticleDraft, parse_article
 from newsdrop.ingest.store import MAX_ITEM_BYTES, ArticleStore, StaleWrite, article_size
@@ -52,26 +53,6 @@ class NoSchedules:
         return None
 
 
-@dataclass(frozen=True)
-class DroppedObject:
-    bucket: str
-    key: str  # decoded (S3 sends keys URL-encoded)
-    size: int | None = None
-    version_id: str | None = None
-    sequencer: str | None = None
-    event_time: str | None = None
-    etag: str | None = None
-    removed: bool = False  # the editor deleted the file: withdraw the article it named
-
-    @property
-    def drop_id(self) -> str:
-        """The correlation id of this upload: the same for a redelivered event, new for a re-upload."""
-        identity = "|".join(
-            str(p) for p in (self.bucket, self.key, self.version_id, self.etag, self.sequencer)
-        )
-        return hashlib.sha256(identity.encode()).hexdigest()[:16]
-
-
 _LIFECYCLE_DEFAULTS = {"draft": False, "expires": None, "notify": True}
 _IMAGE_DEFAULTS = {"image": None, "image_alt": None, "image_caption": None, "image_credit": None}
 
@@ -103,11 +84,6 @@ def xml_safe_draft(draft: ArticleDraft) -> ArticleDraft:
             RejectReason.MISSING_TITLE, "The title holds only control characters: give the article a title."
         )
     return replace(draft, **changes)
-
-
-def sequencer_order(sequencer: str) -> tuple[int, str]:
-    """S3 sequencers are hex strings of varying length; longer means later only after zero padding."""
-    return (len(sequencer.lstrip("0")), sequencer.lstrip("0"))
 
 
 def build_article(

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from newsdrop.notify.email import Mailer, MailRejected, MailSettings, MailThrottled, render_notification
+from newsdrop.notify.mailer import Mailer, MailRejected, MailSettings, MailThrottled
 from newsdrop.notify.messages import (  # noqa: F401 (re-exported: the stages import them from here)
     ArticleSnapshot,
     FanoutTask,
@@ -384,6 +384,11 @@ class Sender:
                 self.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
 
     def _send_one(self, batch: SendBatch, sub: Subscriber, reason: str, report: SendReport) -> str:
+        # Imported here, not with this module: fan-out and notify import it and never render (the
+        # standard library's email package is a tenth of their cold start). The sender imports the
+        # renderer with its handler, so its own cold start pays it where it is measured.
+        from newsdrop.notify.email import render_notification
+
         message = render_notification(
             self.settings,
             batch.article,

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import Header
 from email.headerregistry import Address
@@ -29,6 +28,14 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
+from newsdrop.notify.mailer import (  # noqa: F401 (re-exported: callers name them from here too)
+    Mailer,
+    MailRejected,
+    MailSettings,
+    MailThrottled,
+    OutgoingEmail,
+    SesMailer,
+)
 from newsdrop.notify.topics import EVERYTHING
 
 logger = logging.getLogger(__name__)
@@ -36,33 +43,6 @@ logger = logging.getLogger(__name__)
 MAX_SUBJECT_CHARS = 160
 _WIRE_POLICY = SMTP.clone(max_line_length=998)
 TEMPLATES = Path(__file__).parent / "templates"
-
-
-# --- settings -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MailSettings:
-    from_address: str
-    site_base_url: str  # the reader site: article pages live at <site>/<slug>/
-    api_base_url: str  # where /confirm, /preferences and /unsubscribe are served
-    site_name: str = "Newsdrop"
-    from_name: str | None = None
-    unsubscribe_mailto: str | None = None  # List-Unsubscribe mailto: target (defaults to from_address)
-    configuration_set: str | None = None
-
-    def link(self, path: str, token: str) -> str:
-        return f"{self.api_base_url.rstrip('/')}{path}?{urlencode({'token': token})}"
-
-    def article_url(self, slug: str) -> str:
-        return f"{self.site_base_url.rstrip('/')}/{quote(slug, safe='')}/"
-
-
-@dataclass(frozen=True)
-class OutgoingEmail:
-    recipient: str
-    raw: bytes
-    tags: dict[str, str] = field(default_factory=dict)  # SES message tags (come back in bounce events)
 
 
 class ArticleView(Protocol):
@@ -292,60 +272,6 @@ def _list_label(settings: MailSettings) -> str:
     label = unicodedata.normalize("NFKD", header_text(f"{settings.site_name} new posts", 60))
     words = "".join(ch if ch.isascii() and (ch.isalnum() or ch in " -_.") else " " for ch in label)
     return _WS_RE.sub(" ", words).strip() or "new posts"
-
-
-# --- sending --------------------------------------------------------------------------------------
-
-
-class MailThrottled(Exception):
-    """SES said slow down (sending rate or quota): back off and retry later."""
-
-
-class MailRejected(Exception):
-    """SES will never send this message as it is (bad address, rejected content): do not retry."""
-
-
-class Mailer(Protocol):
-    def send(self, message: OutgoingEmail) -> str:
-        """Send one message; return the provider's message id. Raises MailThrottled / MailRejected /
-        any other exception for a transient failure."""
-        ...
-
-
-_THROTTLE_CODES = {"ThrottlingException", "TooManyRequestsException", "Throttling", "LimitExceededException"}
-_REJECT_CODES = {
-    "MessageRejected",
-    "BadRequestException",
-    "InvalidParameterValue",
-    "MailFromDomainNotVerifiedException",
-}
-
-
-class SesMailer:
-    """SES v2 SendEmail with a raw MIME message, in the configuration set that reports bounces."""
-
-    def __init__(self, client, *, configuration_set: str | None = None):
-        self.client = client
-        self.configuration_set = configuration_set
-
-    def send(self, message: OutgoingEmail) -> str:
-        from botocore.exceptions import ClientError
-
-        request: dict[str, Any] = {"Content": {"Raw": {"Data": message.raw}}}
-        if self.configuration_set:
-            request["ConfigurationSetName"] = self.configuration_set
-        if message.tags:
-            request["EmailTags"] = [{"Name": k, "Value": v} for k, v in message.tags.items()]
-        try:
-            return self.client.send_email(**request)["MessageId"]
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            text = exc.response.get("Error", {}).get("Message", "")
-            if code in _THROTTLE_CODES or "Maximum sending rate exceeded" in text:
-                raise MailThrottled(f"{code}: {text}") from exc
-            if code in _REJECT_CODES and "Daily message quota" not in text:
-                raise MailRejected(code) from exc
-            raise
 
 
 # --- pages of the subscriber endpoints --------------------------------------------------------------

@@ -10,13 +10,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from newsdrop.models import compact_json
+from newsdrop.canonical import compact_json
 from newsdrop.notify.topics import MAX_TOPICS
 
 
 class Message(BaseModel):
-    # extra keys are ignored: a message queued by a newer version still reads
-    model_config = ConfigDict(extra="ignore")
+    # extra keys are ignored: a message queued by a newer version still reads. Each model's validator is
+    # built when it is first used, not at import: every function reads one or two of these messages.
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     def to_json(self) -> str:
         """The queued form (compact JSON, as before these were models: messages in flight still read)."""

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from newsdrop.notify.email import Mailer, MailSettings, render_confirmation, render_manage_link
 from newsdrop.notify.limits import Bucket, LimitPolicy, Limits, canonical_mailbox, small_domain
+from newsdrop.notify.mailer import Mailer, MailSettings
 from newsdrop.notify.messages import MailRequest
 from newsdrop.notify.tokens import InvalidToken, Purpose, TokenSigner
 from newsdrop.notify.topics import (  # noqa: F401 (re-exported: the flow's callers name them from here)
@@ -346,6 +346,10 @@ class SubscriptionService:
         confirm_token = self.signer.mint(
             Purpose.CONFIRM, sid, ttl_seconds=CONFIRM_TTL_SECONDS, now=now, offer=offer
         )
+        # Imported here, not with this module: the stores, fan-out and feedback import it and never
+        # render; the functions that do (subscribe, confirmations) import the renderer with their handler.
+        from newsdrop.notify.email import render_confirmation
+
         message = render_confirmation(
             self.settings,
             address,
@@ -373,6 +377,8 @@ class SubscriptionService:
         if not self._allow_mail(address, requester, now):
             return SubscribeOutcome.LIMITED
         token = self.signer.mint(Purpose.MANAGE, sid, ttl_seconds=MANAGE_LINK_TTL_DAYS * 24 * 3600, now=now)
+        from newsdrop.notify.email import render_manage_link  # as render_confirmation above
+
         self.mailer.send(
             render_manage_link(
                 self.settings,

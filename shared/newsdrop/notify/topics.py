@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from newsdrop.models import tag_key
+from newsdrop.canonical import tag_key
 
 EVERYTHING = "*"  # the topic-index partition of people who follow everything
 MAX_TOPICS = 40  # a preferences change (profile + old and new index items) fits one 100-item transaction
@@ -19,7 +19,7 @@ class InvalidTopics(ValueError):
 
 
 def normalize_topic(raw: object) -> str:
-    """A followed topic is a tag key, made exactly as articles' tags are (``newsdrop.models.tag_key``):
+    """A followed topic is a tag key, made exactly as articles' tags are (``newsdrop.canonical.tag_key``):
     ``"Global News"``, ``"#global-news"`` -> ``"global-news"``; ``"São Paulo"`` -> ``"sao-paulo"``."""
     if not isinstance(raw, str):
         raise InvalidTopics("topics must be strings")

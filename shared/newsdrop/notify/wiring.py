@@ -18,13 +18,11 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from newsdrop.models import Article
-from newsdrop.notify.announcements import FirstPublications
 from newsdrop.notify.delivery import (
     RateLimiter,
     RetryLater,
@@ -34,8 +32,8 @@ from newsdrop.notify.delivery import (
     snapshot_from_article,
     start_job,
 )
-from newsdrop.notify.email import Mailer, MailSettings, SesMailer
 from newsdrop.notify.limits import Bucket, LimitPolicy
+from newsdrop.notify.mailer import Mailer, MailSettings, SesMailer
 from newsdrop.notify.store import (
     DynamoDeliveryStore,
     DynamoLimits,
@@ -46,6 +44,10 @@ from newsdrop.notify.store import (
 )
 from newsdrop.notify.subscribers import SubscriptionService, suppress_addresses
 from newsdrop.notify.tokens import TokenSigner
+
+if TYPE_CHECKING:
+    from newsdrop.models import Article
+    from newsdrop.notify.announcements import FirstPublications
 
 logger = logging.getLogger(__name__)
 
@@ -112,8 +114,10 @@ def _cap_reached() -> None:
         metric.add_dimension(name="service", value=os.environ.get("POWERTOOLS_SERVICE_NAME", "newsdrop"))
 
 
-@dataclass
-class SubscriptionRuntime:
+# The runtimes are NamedTuples, not dataclasses: every notification function imports all seven, and a
+# dataclass costs about twice a NamedTuple to define (its methods are compiled from source at import;
+# docs/benchmarks.md, cold start). They are made once per container and never changed.
+class SubscriptionRuntime(NamedTuple):
     settings: MailSettings
     signer: TokenSigner
     subscribers: DynamoSubscriberStore
@@ -198,8 +202,7 @@ def confirmations_runtime() -> SubscriptionRuntime:
     return _subscription_runtime(with_queue=False)
 
 
-@dataclass
-class UnsubscribeMailRuntime:
+class UnsubscribeMailRuntime(NamedTuple):
     service: SubscriptionService
     s3: Any
     bucket: str
@@ -230,14 +233,12 @@ def unsubscribe_mail_runtime() -> UnsubscribeMailRuntime:
     )
 
 
-@dataclass
-class FeedbackOutcome:
+class FeedbackOutcome(NamedTuple):
     suppressed: int = 0  # addresses suppressed by a permanent bounce or a complaint
     accepted_late: bool = False  # a Send event closed a claim its sender left 'sending'
 
 
-@dataclass
-class FeedbackRuntime:
+class FeedbackRuntime(NamedTuple):
     signer: TokenSigner
     subscribers: DynamoSubscriberStore
     deliveries: DynamoDeliveryStore
@@ -271,8 +272,7 @@ def feedback_runtime() -> FeedbackRuntime:
     )
 
 
-@dataclass
-class NotifyRuntime:
+class NotifyRuntime(NamedTuple):
     subscribers: DynamoSubscriberStore
     deliveries: DynamoDeliveryStore
     fanout_queue: SqsQueue
@@ -290,6 +290,10 @@ class NotifyRuntime:
 
 @cache
 def notify_runtime() -> NotifyRuntime:
+    # here, not at the top: only the notify function reads articles (the lifecycle rules and the stored
+    # records), and it imports them with its handler; the other notification functions never do
+    from newsdrop.notify.announcements import FirstPublications
+
     return NotifyRuntime(
         subscribers=DynamoSubscriberStore(_dynamodb(), os.environ["SUBSCRIBERS_TABLE"]),
         deliveries=DynamoDeliveryStore(_dynamodb(), os.environ["DELIVERIES_TABLE"]),
@@ -299,8 +303,7 @@ def notify_runtime() -> NotifyRuntime:
     )
 
 
-@dataclass
-class FanoutRuntime:
+class FanoutRuntime(NamedTuple):
     subscribers: DynamoSubscriberStore
     send_queue: SqsQueue
     fanout_queue: SqsQueue
@@ -316,8 +319,7 @@ def fanout_runtime() -> FanoutRuntime:
     )
 
 
-@dataclass
-class SenderRuntime:
+class SenderRuntime(NamedTuple):
     sender: Sender
     sqs: Any
     queue_url: str

@@ -348,7 +348,7 @@ def _candidates(
     postings = index.get_postings([*terms, *buckets])
     best = _best_candidates(query, terms, postings, exclude)
     if buckets:
-        best += _semantic().bucket_neighbours(postings, buckets, exclude, set(best), SEMANTIC_CANDIDATES)
+        best += _semantic().bucket_neighbours(postings, buckets, emb, exclude, set(best), SEMANTIC_CANDIDATES)
     docs = index.get_docs(best) if best else {}
     return docs, postings
 
@@ -430,16 +430,18 @@ def _post(
     vec: Mapping[str, float],
     postings: dict[str, list[tuple[str, float]]],
 ) -> None:
-    weights = {**vec, **(_semantic().buckets(doc.emb) if doc.emb else {})}
+    buckets = _semantic().buckets(doc.emb) if doc.emb else {}
+    weights = {**vec, **buckets}
     terms = _top_terms(vec, QUERY_TERMS) + sorted(weights.keys() - vec.keys())
     missing = [t for t in terms if t not in postings]
     if missing:
         postings.update(index.get_postings(missing))
+    extra = (_semantic().signature(doc.emb),) if buckets else ()
     changed = {}
     for term in terms:
         current = postings.get(term, [])
-        plist = [(s, w) for s, w in current if s != doc.slug]
-        plist.append((doc.slug, _round(weights[term])))
+        plist = [p for p in current if p[0] != doc.slug]
+        plist.append((doc.slug, _round(weights[term]), *(extra if term in buckets else ())))
         capped = _heaviest(plist)
         if capped != current:  # a full list the article does not enter stays as it is: no write
             changed[term] = capped
@@ -447,8 +449,9 @@ def _post(
     doc.posted = sorted(terms)
 
 
-def _heaviest(plist: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
-    """A postings list as stored: the ``POSTINGS_CAP`` heaviest documents, heaviest first (ties by slug)."""
+def _heaviest(plist: Iterable[tuple]) -> list[tuple]:
+    """A postings list as stored: the ``POSTINGS_CAP`` heaviest documents, heaviest first (ties by slug).
+    An entry is (slug, weight), and a bucket's (slug, weight, signature)."""
     return sorted(plist, key=lambda p: (-p[1], p[0]))[:POSTINGS_CAP]
 
 

@@ -7,7 +7,7 @@ Key schema: ``pk`` (S, HASH) + ``sk`` (S, RANGE), on-demand, no GSI.
 | DOC#<slug>      | RELATED     | the page-ready list: ``entries`` [{slug, title, excerpt, score}]        |
 | DOC#<slug>      | DOC         | what scoring needs: title, excerpt, published, tags, tf, ex (JSON)...   |
 | DOC#<slug>      | HOLDERS     | ``holders``: string set of slugs whose lists contain this slug          |
-| TERM#<term>     | POSTINGS    | ``p``: JSON [[slug, weight], ...], the heaviest ``POSTINGS_CAP`` (1)    |
+| TERM#<term>     | POSTINGS    | ``p``: JSON [[slug, weight(, signature)], ...], the heaviest ``POSTINGS_CAP`` (1)|
 | STATS           | HEAD        | snapshot ``version``, ``shards``, ``pending`` delta count               |
 | STATS           | SNAP#<i>    | shard i of the DF snapshot and topic model: ``data`` zlib(JSON)         |
 | STATS#DELTA     | <slug>#<fp> | one article's distinct terms (+1) or, with ``#del``, their removal (-1) |
@@ -96,7 +96,7 @@ def _term_key(term: str) -> dict[str, str]:
 
 
 def _postings_item(term: str, plist: Sequence[tuple[str, float]]) -> dict[str, Any]:
-    return {**_term_key(term), "p": json.dumps([[s, w] for s, w in plist])}
+    return {**_term_key(term), "p": json.dumps([list(p) for p in plist])}
 
 
 def _delta_item(delta: Delta) -> dict[str, Any]:
@@ -232,7 +232,9 @@ class DynamoDBRelatedIndex:
     def get_postings(self, terms: Iterable[str]) -> dict[str, list[tuple[str, float]]]:
         by_key = {_term_key(t)["pk"]: t for t in terms}
         items = self._batch_get([_term_key(t) for t in by_key.values()])
-        return {by_key[item["pk"]]: [(s, float(w)) for s, w in json.loads(item["p"])] for item in items}
+        return {
+            by_key[item["pk"]]: [(p[0], float(p[1]), *p[2:]) for p in json.loads(item["p"])] for item in items
+        }
 
     def put_postings(self, postings: Mapping[str, list[tuple[str, float]]]) -> None:
         puts = [_postings_item(t, plist) for t, plist in postings.items() if plist]
