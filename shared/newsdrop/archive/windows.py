@@ -6,8 +6,9 @@ After the plan has written the articles in order (chunks of ``tasks.ARTICLE_CHUN
    slugs), written for the windows; their document-frequency counts; their sentence embeddings (the
    model runs once an article, at the map's concurrency).
 2. **Prefix** (sequential, in bounded steps with a checkpoint): the running sum of those counts, kept at
-   the chunks where a window's seed starts (``windows.seed_positions``). This is the only order-dependent
-   work left, and it touches compact counts, not articles.
+   the chunks where a window's seed starts (``windows.seed_positions``), and the centred cosine's centre
+   folded as the replay folds it (``windows.CentreWalk``), kept at each window's start. This is the only
+   order-dependent work left, and it touches compact counts and vectors, not articles.
 3. **Windows** (a map, one item a window): each replays its window from the exact statistics of its start
    and writes its contribution split by object (slug, term) into ``shards`` parts.
 4. **Merge** (a map, one item a part): the parts of every window merged into the part's wanted items.
@@ -35,6 +36,7 @@ def plan(area: WorkArea, state: dict[str, Any], slugs: list[str], size: int, war
     chunks = int(state["chunks"])
     planned = windows.plan_windows(n, size, warmup)
     area.put_blob("slugs.pkl", slugs)
+    area.put_blob("centre-walk.pkl", windows.CentreWalk.over(n, [w.start for w in planned]))
     for c, chunk in enumerate(tasks.batched(slugs, tasks.ARTICLE_CHUNK)):
         area.put_blob(f"slugs-{c:06d}.pkl", list(chunk))
     needed = sorted({x // tasks.ARTICLE_CHUNK for w in planned for x in windows.seed_positions(n, w.start)})
@@ -73,31 +75,40 @@ def chunk_terms(ctx: tasks.Context, event: dict[str, Any]) -> dict[str, Any]:
             raise RuntimeError(f"{slug} was deleted during the reindex: start the reindex again")
         chunk.append(article)
     area.put_blob(f"articles-{c:06d}.pkl", chunk)
-    area.put_blob(f"terms-{int(event['chunk']):06d}.pkl", windows.count_terms(chunk))
-    # the sentence embeddings too, once an article (a window would embed its warm-up again)
-    area.put_blob(f"embeddings-{int(event['chunk']):06d}.pkl", windows.embeddings(chunk))
+    # the sentence embeddings too, once an article (a window would embed its warm-up again), by
+    # fingerprint for the windows and in order for the centre
+    counts, vectors, keyed = windows.chunk_summary(chunk)
+    area.put_blob(f"terms-{c:06d}.pkl", counts)
+    area.put_blob(f"embeddings-{c:06d}.pkl", vectors)
+    area.put_blob(f"centre-{c:06d}.pkl", keyed)
     return tasks._record(ctx, event, {"articles": len(chunk)})
 
 
 def prefix_terms(ctx: tasks.Context, event: dict[str, Any]) -> dict[str, Any]:
     """The running document frequencies, written where a seed needs them (``df-<chunk>``: the counts of
-    every chunk before it); checkpointed between steps, like the replay."""
+    every chunk before it), and the centre at every window's start (``centres``); checkpointed between
+    steps, like the replay."""
     area = ctx.area(event["run"])
     position, chunks = int(event.get("prefix_position") or 0), int(event["chunks"])
     if not position:
         _fail_if_any(ctx, area, ("terms-",))
     needed = set(event["needed"])
-    total: dict[str, int] = area.get_blob("prefix-checkpoint.pkl") if position else {}
+    if position:
+        total, walk = area.get_blob("prefix-checkpoint.pkl")
+    else:
+        total, walk = {}, area.get_blob("centre-walk.pkl")
     while position <= chunks:
         if position in needed:
             area.put_blob(f"df-{position:06d}.pkl", total)
         if position == chunks:
             break
         windows.add_counts(total, area.get_blob(f"terms-{position:06d}.pkl"))
+        walk.add(area.get_blob(f"centre-{position:06d}.pkl"))
         position += 1
         if ctx.remaining_ms() < tasks.REPLAY_MARGIN_S * 1000:
-            area.put_blob("prefix-checkpoint.pkl", total)
+            area.put_blob("prefix-checkpoint.pkl", (total, walk))
             return {**event, "prefix_position": position, "prefix_done": False}
+    area.put_blob("centres.pkl", walk.at)
     return {**event, "prefix_position": position, "prefix_done": True, "task": "windows_merged"}
 
 
@@ -107,7 +118,13 @@ class _S3Source(windows.Source):
     def __init__(self, area: WorkArea) -> None:
         self.area = area
         self._chunks: dict[int, list[Any]] = {}
-        super().__init__(self._articles, area.get_blob("slugs.pkl"), self._df_at)
+        self._centres: dict[int, tuple[list[float], int]] | None = None
+        super().__init__(self._articles, area.get_blob("slugs.pkl"), self._df_at, self._centre_at)
+
+    def _centre_at(self, x: int) -> tuple[list[float], int]:
+        if self._centres is None:
+            self._centres = self.area.get_blob("centres.pkl")
+        return self._centres[x]
 
     def _chunk(self, c: int) -> list[Any]:
         if c not in self._chunks:

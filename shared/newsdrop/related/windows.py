@@ -15,6 +15,9 @@ articles, each replayed by its own invocation, all at once:
   replaying the statistics alone (no scoring, no embedding: ``replay_statistics``) over the articles before its start,
   and, when the last fit before it is further back, that fit the same way (``seed``). So every fit,
   inside a window or before it, is the full replay's.
+- **The centre is exact.** The centred cosine's centre is the sum of the folded articles' sentence
+  embeddings, rounded at each fold (``semantic.fold_centre``): a sequential walk over each article's
+  embedding in order (``CentreWalk``), fold by fold, gives it at every window start.
 - **The postings and documents' frequencies are exact.** A postings list is the heaviest documents of a
   term, a top-k of a set whose weights depend only on each document and the statistics of its time:
   merging every window's postings gives the full replay's.
@@ -36,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from newsdrop.models import Article, RelatedEntry
 from newsdrop.related import engine
@@ -119,6 +122,61 @@ def remember(vectors: Mapping[str, str]) -> None:
     from newsdrop.related import semantic
 
     semantic.remember(DocRecord("", "", "", "", [], {}, [], f, emb=e) for f, e in vectors.items())
+
+
+def chunk_summary(
+    articles: Iterable[Article],
+) -> tuple[dict[str, int], dict[str, str], list[tuple[str, str]]]:
+    """A chunk's document-frequency counts (``count_terms``), its vectors by fingerprint (``embeddings``)
+    and each article's (delta key, packed embedding) in order (``delta_embeddings``), from one document
+    an article."""
+    docs = [doc_from_article(a, TermStats(), embed=bool(engine.SEMANTIC_WEIGHT)) for a in articles]
+    keyed = [(f"{d.slug}#{d.fingerprint}", d.emb) for d in docs]
+    return count_of(d.terms for d in docs), {d.fingerprint: d.emb for d in docs if d.emb}, keyed
+
+
+def delta_embeddings(articles: Iterable[Article]) -> list[tuple[str, str]]:
+    """Each article's (delta key, packed embedding) in order: what its fold adds to the centre."""
+    return chunk_summary(articles)[2]
+
+
+@dataclass
+class CentreWalk:
+    """The replay's centre (``TermStats.centre_sum``, ``centre_n``) fold by fold, over the articles'
+    ``delta_embeddings`` in order, kept at the ``wanted`` fold positions (the windows' starts). Small
+    and picklable: the Prefix step checkpoints it between invocations."""
+
+    folds: list[int]
+    wanted: set[int]
+    position: int = 0
+    fold: int = 1  # the index in ``folds`` of the next fold
+    total: list[float] = field(default_factory=list)
+    count: int = 0
+    pending: list[tuple[str, str]] = field(default_factory=list)
+    at: dict[int, tuple[list[float], int]] = field(default_factory=dict)
+
+    @classmethod
+    def over(cls, n: int, wanted: Iterable[int]) -> CentreWalk:
+        walk = cls(fold_positions(n), set(wanted))
+        if 0 in walk.wanted:
+            walk.at[0] = ([], 0)
+        return walk
+
+    def add(self, keyed: Iterable[tuple[str, str]]) -> None:
+        from newsdrop.related import semantic
+
+        for key, emb in keyed:
+            self.pending.append((key, emb))
+            self.position += 1
+            if self.fold < len(self.folds) and self.position == self.folds[self.fold]:
+                # the fold reads its deltas in key order (``list_deltas``), each summed in that order
+                deltas = [Delta(k, 1, [], e) for k, e in sorted(self.pending)]
+                if any(d.emb for d in deltas):
+                    self.total, self.count = semantic.fold_centre(self.total, self.count, deltas)
+                self.pending.clear()
+                self.fold += 1
+                if self.position in self.wanted:
+                    self.at[self.position] = (self.total, self.count)
 
 
 def count_terms(articles: Iterable[Article]) -> dict[str, int]:
@@ -215,6 +273,8 @@ class Source:
     articles: Callable[[int, int], Sequence[Article]]
     slugs: Sequence[str]
     df_at: Callable[[int], dict[str, int]]
+    # the centre after the fold at a window's start (``CentreWalk.at``); None: the seed leaves it empty
+    centre_at: Callable[[int], tuple[list[float], int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -267,6 +327,9 @@ def seed(source: Source, p: int) -> tuple[TermStats, dict[str, DocRecord]]:
             recent=_recent(folds, source.slugs, k),
         )
         stats, docs = replay_statistics(start, source.articles(walk.at, walk.to))
+    if source.centre_at is not None and p:
+        centre_sum, centre_n = source.centre_at(p)
+        stats = replace(stats, centre_sum=centre_sum, centre_n=centre_n)
     return stats, docs
 
 
@@ -363,7 +426,16 @@ def in_memory_source(articles: Iterable[Article]) -> Source:
             prefix.append(add_counts(dict(prefix[-1]), count_of(terms[(k - 1) * step : k * step])))
         return add_counts(dict(prefix[x // step]), count_of(terms[x // step * step : x]))
 
-    return Source(lambda a, b: ordered[a:b], [a.slug for a in ordered], df_at)
+    walk = CentreWalk.over(
+        len(ordered), fold_positions(len(ordered))
+    )  # kept at every fold: seeds ask in order
+
+    def centre_at(x: int) -> tuple[list[float], int]:
+        if walk.position < x:
+            walk.add(delta_embeddings(ordered[walk.position : x]))
+        return walk.at[x]
+
+    return Source(lambda a, b: ordered[a:b], [a.slug for a in ordered], df_at, centre_at)
 
 
 def windowed_reindex(
