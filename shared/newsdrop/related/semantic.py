@@ -98,9 +98,9 @@ def unpack(packed: str) -> np.ndarray:
 # BUCKET_BITS fixed random hyperplanes give; its semantic neighbours are the articles sharing its buckets.
 # No fitting: the hyperplanes come from a fixed seed, so a reindex files every article where it was, and
 # the cost per article is 2 x BUCKET_TABLES buckets read (``probes``) and BUCKET_TABLES written, whatever
-# the corpus size. Buckets are stored as
-# postings of pseudo-terms, whose entries carry a signature (below) ("~<table>:<bits>", no real term starts with "~"), capped like every postings
-# list: a bucket keeps the POSTINGS_CAP articles farthest from its walls.
+# the corpus size. Buckets are stored as postings of pseudo-terms ("~<table>:<bits>", no real term starts
+# with "~"), whose entries also carry a signature (below), capped like every postings list: a bucket keeps
+# the POSTINGS_CAP articles farthest from its walls.
 # Vectors folded before the mean is taken out: the mean of a handful of articles is mostly theirs (two
 # articles centred on their own mean point in opposite directions, and three subjects centred on their mean
 # look alike to a fourth: tests/test_related.py's forum chatter). Below it, ``cosines`` is the raw cosine.
@@ -154,7 +154,7 @@ def probes(packed: str) -> list[str]:
 # (1 to 4), the 5 nearest were among the 20 read in 18% of queries on 20NG-500; so each bucket entry
 # carries the article's SIGNATURE_BITS-bit signature (the signs of its vector against as many fixed random
 # hyperplanes: the share of equal bits estimates the angle between two vectors), and the pool is ranked by
-# it (docs/related.md, "The neighbour index"). 256 bits gave the same lists as exact cosines on 20NG-500;
+# it (docs/related.md, "Stored compactly, and found at a flat cost"). 256 bits gave the same lists as exact cosines on 20NG-500;
 # 64 bits lost a point. 64 hex characters an entry: a full bucket item is about 10 KB.
 SIGNATURE_BITS = 256
 
