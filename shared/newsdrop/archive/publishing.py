@@ -59,6 +59,20 @@ class _PublicAmong:
         return {s for s in slugs if s in self.public}
 
 
+class _SiteState(InMemorySiteIndex):
+    """What the site-wide item renders (sitemaps, the search index, the topics page), from the plan: every
+    public entry, the search documents, the labels, and each listing's count."""
+
+    def __init__(self, built: InMemorySiteIndex):
+        super().__init__()
+        self.listings = {ALL: built.listings.get(ALL, {})}
+        self.search, self.labels = built.search, built.labels
+        self.counts = {name: len(entries) for name, entries in built.listings.items()}
+
+    def count(self, listing: str) -> int:
+        return self.counts.get(listing, 0)
+
+
 class ShardPublisher:
     def __init__(self, runtime: PublisherRuntime, site_index: Any, related: Any = None):
         self.runtime = runtime
@@ -154,11 +168,17 @@ class ShardPublisher:
             publisher.write_listing(listing, out)
         return self.runtime.bucket.apply(out)
 
-    def site(self, gone: Iterable[str], search_shards: Iterable[str]) -> int:
+    @staticmethod
+    def site_state(built: InMemorySiteIndex) -> InMemorySiteIndex:
+        return _SiteState(built)
+
+    def site(self, gone: Iterable[str], search_shards: Iterable[str], state: InMemorySiteIndex) -> int:
+        """The site-wide files from ``state`` (``site_state``): no table read."""
         out = SiteChanges()
-        self.publisher._write_sitemaps(set(self.publisher.index.months()), out)
-        self.publisher._write_search(set(search_shards), out)
-        self.publisher._write_tags_index(out)
+        publisher = self._renderer_with(self.publisher.related, state)
+        publisher._write_sitemaps(set(state.months()), out)
+        publisher._write_search(set(search_shards), out)
+        publisher._write_tags_index(out)
         for key, page in self.publisher.renderer.standing_pages().items():
             out.put(key, page, HTML)
         for key, body, kind in static_files():

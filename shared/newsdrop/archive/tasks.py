@@ -324,6 +324,7 @@ def plan_publish(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     items.append(
         {"task": "publish_shard", "run": run, "item": "site", "size": 1, "gone": plan.gone}
         | {"search_shards": plan.search_shards}
+        | {"state": area.put_blob("publish-site.pkl", ctx.publish.site_state(plan.built))}
     )
     return {
         "run": run,
@@ -343,7 +344,8 @@ def publish_shard(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     elif event.get("listings"):
         written = ctx.publish.listings(area.get_blob(event["listings"].removeprefix(area.prefix)))
     else:
-        written = ctx.publish.site(event.get("gone") or [], event.get("search_shards") or [])
+        state = area.get_blob(event["state"].removeprefix(area.prefix))
+        written = ctx.publish.site(event.get("gone") or [], event.get("search_shards") or [], state)
     return _record(ctx, event, {"objects": written})
 
 
