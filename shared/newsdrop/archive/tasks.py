@@ -226,11 +226,16 @@ def replay(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     index: InMemoryRelatedIndex = area.get_blob("checkpoint.pkl") if position else InMemoryRelatedIndex()
     step_chunks = int(event.get("step_chunks") or 0)
     started = position
-    with Embedder() as embedder:  # the model on every core first; the order-dependent replay after
+    with Embedder() as embedder:  # the model on the other cores, a chunk ahead of the ordered replay
+        articles = area.get_blob(f"articles-{position:06d}.pkl") if position < chunks else []
+        pending = embedder.submit(articles)
         while position < chunks:
-            articles = area.get_blob(f"articles-{position:06d}.pkl")
-            embedder.remember(articles)
-            for article in articles:
+            embedder.remember(pending)
+            current = articles
+            if position + 1 < chunks:
+                articles = area.get_blob(f"articles-{position + 1:06d}.pkl")
+                pending = embedder.submit(articles)
+            for article in current:
                 update_for_article(index, article)
             position += 1
             if step_chunks and position - started >= step_chunks:

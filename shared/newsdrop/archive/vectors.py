@@ -18,7 +18,7 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 from newsdrop.models import Article
@@ -80,31 +80,45 @@ class Embedder:
                 self.workers = 1
         return self._pool
 
-    def vectors(self, articles: Sequence[Article]) -> dict[str, str]:
-        """The packed vector of each article by its document fingerprint."""
-        from newsdrop.related import semantic
+    def submit(self, articles: Sequence[Article]) -> Any:
+        """Start computing the vectors of ``articles`` on the workers (nothing yet without workers): the
+        replay of one chunk runs while the next chunk's vectors are computed."""
+        from newsdrop.related import engine, semantic
 
         articles = list(articles)
+        if not engine.SEMANTIC_WEIGHT:
+            return []
         # a stand-in for the model (benches, tests) lives in this process only, and costs nothing
         pool = self._executor() if semantic.vector_source is None else None
         if pool is None or len(articles) < 2:
-            return _embeddings(articles)
+            return articles
         # small pieces, so the workers finish together whatever the articles' lengths
         size = max(1, -(-len(articles) // (self.workers * 4)))
-        pieces = [articles[i : i + size] for i in range(0, len(articles), size)]
-        out: dict[str, str] = {}
         try:
-            for part in pool.map(_embeddings, pieces):
-                out |= part
-        except (OSError, NotImplementedError):
+            return [pool.submit(_embeddings, articles[i : i + size]) for i in range(0, len(articles), size)]
+        except (OSError, NotImplementedError, RuntimeError):
             log.info("the worker processes failed to start: the vectors are computed in the invocation")
             self.__exit__()
             self.workers = 1
-            return _embeddings(articles)
+            return articles
+
+    def collect(self, handle: Any) -> dict[str, str]:
+        """The packed vector of each article of a ``submit`` by its document fingerprint."""
+        if not handle or not isinstance(handle[0], Future):
+            return _embeddings(handle) if handle else {}
+        out: dict[str, str] = {}
+        for future in handle:
+            out |= future.result()
         return out
 
-    def remember(self, articles: Sequence[Article]) -> None:
-        from newsdrop.related import engine, windows
+    def vectors(self, articles: Sequence[Article]) -> dict[str, str]:
+        return self.collect(self.submit(articles))
 
-        if engine.SEMANTIC_WEIGHT:
-            windows.remember(self.vectors(articles))
+    def remember(self, articles_or_handle: Any) -> None:
+        """Remember the vectors (of articles, or of what ``submit`` returned) for this process's replay."""
+        from newsdrop.related import windows
+
+        handle = articles_or_handle
+        if handle and not isinstance(handle[0], Future):
+            handle = self.submit(handle)
+        windows.remember(self.collect(handle))
