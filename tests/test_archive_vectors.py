@@ -45,3 +45,17 @@ def test_a_stand_in_for_the_model_stays_in_this_process(articles, monkeypatch):
         assert embedder._pool is None  # a worker would not have the stand-in
     assert set(vectors.values()) == {semantic.pack(np.ones(384, dtype=np.float32))}
     assert windows.embeddings(articles[:2]) == vectors
+
+
+def test_without_worker_processes_the_vectors_are_computed_here(articles, monkeypatch):
+    from newsdrop.archive import vectors as module
+
+    def no_shared_memory(*args, **kwargs):  # what multiprocessing's locks raise on Lambda
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(semantic, "_known", {})
+    monkeypatch.setattr(module, "ProcessPoolExecutor", no_shared_memory)
+    with Embedder(workers=2) as embedder:
+        vectors = embedder.vectors(articles[:2])
+        assert embedder.workers == 1
+    assert vectors == windows.embeddings(articles[:2]) and len(vectors) == 2

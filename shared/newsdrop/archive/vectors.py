@@ -80,36 +80,44 @@ class Embedder:
                 self.workers = 1
         return self._pool
 
-    def submit(self, articles: Sequence[Article]) -> Any:
+    def submit(self, articles: Sequence[Article]) -> tuple[list[Article], list[Future] | None]:
         """Start computing the vectors of ``articles`` on the workers (nothing yet without workers): the
         replay of one chunk runs while the next chunk's vectors are computed."""
         from newsdrop.related import engine, semantic
 
-        articles = list(articles)
-        if not engine.SEMANTIC_WEIGHT:
-            return []
+        articles = list(articles) if engine.SEMANTIC_WEIGHT else []
         # a stand-in for the model (benches, tests) lives in this process only, and costs nothing
-        pool = self._executor() if semantic.vector_source is None else None
-        if pool is None or len(articles) < 2:
-            return articles
+        pool = self._executor() if semantic.vector_source is None and len(articles) > 1 else None
+        if pool is None:
+            return articles, None
         # small pieces, so the workers finish together whatever the articles' lengths
         size = max(1, -(-len(articles) // (self.workers * 4)))
         try:
-            return [pool.submit(_embeddings, articles[i : i + size]) for i in range(0, len(articles), size)]
+            return articles, [
+                pool.submit(_embeddings, articles[i : i + size]) for i in range(0, len(articles), size)
+            ]
         except (OSError, NotImplementedError, RuntimeError):
-            log.info("the worker processes failed to start: the vectors are computed in the invocation")
-            self.__exit__()
-            self.workers = 1
-            return articles
+            self._no_workers()
+            return articles, None
 
-    def collect(self, handle: Any) -> dict[str, str]:
+    def collect(self, handle: tuple[list[Article], list[Future] | None]) -> dict[str, str]:
         """The packed vector of each article of a ``submit`` by its document fingerprint."""
-        if not handle or not isinstance(handle[0], Future):
-            return _embeddings(handle) if handle else {}
+        articles, futures = handle
+        if futures is None:
+            return _embeddings(articles) if articles else {}
         out: dict[str, str] = {}
-        for future in handle:
-            out |= future.result()
+        try:
+            for future in futures:
+                out |= future.result()
+        except (OSError, RuntimeError):  # a worker could not start or died (BrokenProcessPool)
+            self._no_workers()
+            return _embeddings(articles)
         return out
+
+    def _no_workers(self) -> None:
+        log.warning("the worker processes failed: the vectors are computed in the invocation", exc_info=True)
+        self.__exit__()
+        self.workers = 1
 
     def vectors(self, articles: Sequence[Article]) -> dict[str, str]:
         return self.collect(self.submit(articles))
@@ -118,7 +126,7 @@ class Embedder:
         """Remember the vectors (of articles, or of what ``submit`` returned) for this process's replay."""
         from newsdrop.related import windows
 
-        handle = articles_or_handle
-        if handle and not isinstance(handle[0], Future):
-            handle = self.submit(handle)
+        handle = (
+            articles_or_handle if isinstance(articles_or_handle, tuple) else self.submit(articles_or_handle)
+        )
         windows.remember(self.collect(handle))
