@@ -414,3 +414,31 @@ def test_contact_lines_and_postal_addresses_are_not_the_subject():
         labels = {t.label for t in auto_tags("Velmont seminar: call for papers", body)}
         assert "Velmont" in labels
         assert "Orla Quimby" not in labels and "Maryland" not in labels
+
+
+def test_a_source_a_piece_of_a_title_and_a_second_form_are_not_tags():
+    text = (
+        "Britain's Kelly Holmes won the race in Madrid. Holmes said she was ready, and K Holmes topped the list. "
+        "Holmes will race in Madrid again, the Madrid organisers told the Daily Clarion. Holmes also sang on "
+        "Top of the Pops. The Roman Catholic Church was not amused; the Catholic Church said the Catholic "
+        "Church had no view. London-based Vantoro Sports, which pays Holmes, said Vantoro Sports was pleased."
+    )
+    labels = {t.label for t in auto_tags("Holmes wins in Madrid", text)}
+    assert {"Kelly Holmes", "Madrid", "Catholic Church", "Vantoro Sports"} <= labels
+    assert not labels & {
+        "K Holmes",
+        "Daily Clarion",
+        "Pops",
+        "Roman Catholic Church",
+        "London-based Vantoro Sports",
+    }
+    assert len([lab for lab in labels if "Catholic" in lab]) == 1
+
+
+def test_someone_of_something_keeps_both_names():
+    text = (
+        "Mia Hamm of the United States won the award. Hamm beat Birgit Prinz. Hamm retired after the final, "
+        "and the United States team thanked Hamm."
+    )
+    labels = {t.label for t in auto_tags("Hamm wins world award", text)}
+    assert {"Mia Hamm", "United States"} <= labels
