@@ -442,3 +442,13 @@ def test_someone_of_something_keeps_both_names():
     )
     labels = {t.label for t in auto_tags("Hamm wins world award", text)}
     assert {"Mia Hamm", "United States"} <= labels
+
+
+def test_a_transposed_country_and_a_two_letter_word_are_not_tags_of_their_own():
+    text = (
+        "The US sold arms to Lybia. Lybia was then accused, and Lybia denied it. The Su and the Su fighters "
+        "were shown, and the Su designers spoke."
+    )
+    labels = {t.label for t in auto_tags("Arms and Lybia", text)}
+    assert "Libya" in labels
+    assert not labels & {"Lybia", "Su"}

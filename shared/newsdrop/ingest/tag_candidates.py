@@ -37,10 +37,10 @@ def _misspelt_country(word: str) -> str | None:
     if len(word) < 5 or " " in word or not word[0].isupper() or ordinary(word):
         return None
     for country in _COUNTRIES_BY_INITIAL.get(word[0], ()):
-        # two letters swapped, the commonest typing slip: "Isreal", "Iarq"
+        # two letters swapped, the commonest typing slip: "Isreal", "Iarq", "Lybia"
         if len(country) == len(word) and sorted(country) == sorted(word):
             diff = [i for i, (a, b) in enumerate(zip(word, country, strict=True)) if a != b]
-            if len(diff) == 2 and diff[1] == diff[0] + 1:
+            if len(diff) == 2 and diff[1] - diff[0] <= 2:
                 return country
     if len(word) < 7:
         return None
@@ -370,7 +370,7 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
                 # only ever at the start of a line or sentence: a heading, a list row, a sign-off
                 del candidates[label]
             continue
-        common = label.lower() in lowercase or label.replace(".", "") in NEVER_ALONE or len(label) < 2
+        common = label.lower() in lowercase or label.replace(".", "") in NEVER_ALONE or len(label) < 3
         if cand.initial_only or common or (len(label) > 5 and _VERBISH.search(label)):
             del candidates[label]
         elif cand.mid < ORDINARY_NAME_MENTIONS and ordinary(label):
