@@ -250,12 +250,16 @@ _SOURCE_REPORTED = re.compile(r"\s+(?:reported|reports)\b")
 def _only_a_source(text: str, label: str) -> bool:
     """Every mention of the label is the source of a quote or a report."""
     seen = False
-    for m in re.finditer(rf"\b{re.escape(label)}\b", text):
-        head = text[max(0, m.start() - 30) : m.start()]
-        reported = head.endswith(("the ", "The ")) and _SOURCE_REPORTED.match(text, m.end())
-        if not (_SOURCE_BEFORE.search(head) or _SOURCE_AFTER.match(text, m.end()) or reported):
-            return False
-        seen = True
+    start = text.find(label)
+    while start >= 0:
+        end = start + len(label)
+        if not (start and text[start - 1].isalnum()) and not (end < len(text) and text[end].isalnum()):
+            head = text[max(0, start - 30) : start]
+            reported = head.endswith(("the ", "The ")) and _SOURCE_REPORTED.match(text, end)
+            if not (_SOURCE_BEFORE.search(head) or _SOURCE_AFTER.match(text, end) or reported):
+                return False
+            seen = True
+        start = text.find(label, start + 1)
     return seen
 
 
