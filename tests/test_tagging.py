@@ -380,6 +380,34 @@ LABEL_CASES = [
         set(),
         {"Turkish", "York City", "M.D."},
     ),
+    (
+        "a source, a piece of an 'of the' title and a second form of a name are not tags",
+        "Holmes wins in Madrid",
+        "Britain's Kelly Holmes won the race in Madrid on Sunday. Holmes said she was ready, and K Holmes "
+        "topped the list again, the organisers told the Daily Clarion. Holmes told the Daily Clarion she "
+        "would race in Madrid again. She sang on Top of the Pops, and Top of the Pops will show it. "
+        "The Roman Catholic Church blessed the race, and a priest of the Roman Catholic Church said the "
+        "Catholic Church was proud. London-based Vantoro Sports, which pays Holmes, said London-based "
+        "Vantoro Sports was pleased.",
+        {"Kelly Holmes", "Madrid", "Catholic Church", "Vantoro Sports"},
+        {"K Holmes", "Daily Clarion", "Top", "Pops", "Roman Catholic Church", "London-based Vantoro Sports"},
+    ),
+    (
+        "someone of something keeps both names",
+        "Hamm wins world award",
+        "Mia Hamm of the United States won the award. Hamm beat Birgit Prinz. Hamm retired after the final, "
+        "and the United States team thanked Hamm.",
+        {"Mia Hamm", "United States"},
+        set(),
+    ),
+    (
+        "a transposed country joins it, and a word of two letters is not a tag",
+        "Arms and Lybia",
+        "The US sold arms to Lybia. Lybia was then accused, and Lybia denied it. The Su and the Su fighters "
+        "were shown, and the Su designers spoke.",
+        {"Libya"},
+        {"Lybia", "Su"},
+    ),
 ]
 
 
@@ -414,41 +442,3 @@ def test_contact_lines_and_postal_addresses_are_not_the_subject():
         labels = {t.label for t in auto_tags("Velmont seminar: call for papers", body)}
         assert "Velmont" in labels
         assert "Orla Quimby" not in labels and "Maryland" not in labels
-
-
-def test_a_source_a_piece_of_a_title_and_a_second_form_are_not_tags():
-    text = (
-        "Britain's Kelly Holmes won the race in Madrid. Holmes said she was ready, and K Holmes topped the list. "
-        "Holmes will race in Madrid again, the Madrid organisers told the Daily Clarion. Holmes also sang on "
-        "Top of the Pops. The Roman Catholic Church was not amused; the Catholic Church said the Catholic "
-        "Church had no view. London-based Vantoro Sports, which pays Holmes, said Vantoro Sports was pleased."
-    )
-    labels = {t.label for t in auto_tags("Holmes wins in Madrid", text)}
-    assert {"Kelly Holmes", "Madrid", "Catholic Church", "Vantoro Sports"} <= labels
-    assert not labels & {
-        "K Holmes",
-        "Daily Clarion",
-        "Pops",
-        "Roman Catholic Church",
-        "London-based Vantoro Sports",
-    }
-    assert len([lab for lab in labels if "Catholic" in lab]) == 1
-
-
-def test_someone_of_something_keeps_both_names():
-    text = (
-        "Mia Hamm of the United States won the award. Hamm beat Birgit Prinz. Hamm retired after the final, "
-        "and the United States team thanked Hamm."
-    )
-    labels = {t.label for t in auto_tags("Hamm wins world award", text)}
-    assert {"Mia Hamm", "United States"} <= labels
-
-
-def test_a_transposed_country_and_a_two_letter_word_are_not_tags_of_their_own():
-    text = (
-        "The US sold arms to Lybia. Lybia was then accused, and Lybia denied it. The Su and the Su fighters "
-        "were shown, and the Su designers spoke."
-    )
-    labels = {t.label for t in auto_tags("Arms and Lybia", text)}
-    assert "Libya" in labels
-    assert not labels & {"Lybia", "Su"}

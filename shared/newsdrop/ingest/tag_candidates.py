@@ -399,13 +399,18 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
             and c.label.endswith(" " + (label.split(" ", 1)[1] if initial else label))
             and (not initial or c.label[0] == label[0])
         ]
-        if longer and label not in known:
-            host = max(longer, key=lambda c: c.count)
-            if not initial and candidates[label].count > host.count:
-                # the form the text uses most: "Jesus Christ", not "Saviour Jesus Christ"
-                _merge(candidates[label], candidates.pop(host.label))
-            else:
-                _merge(host, candidates.pop(label))
+        if not longer:
+            continue
+        if label in known:  # the gazetteer's form: "Catholic Church", "Six Nations"
+            for other in longer:
+                _merge(candidates[label], candidates.pop(other.label))
+            continue
+        host = max(longer, key=lambda c: c.count)
+        if not initial and candidates[label].count > host.count:
+            # the form the text uses most: "Jesus Christ", not "Saviour Jesus Christ"
+            _merge(candidates[label], candidates.pop(host.label))
+        else:
+            _merge(host, candidates.pop(label))
     for label in sorted(candidates, key=len):
         cand = candidates.get(label)
         plural = candidates.get(label + "s")
