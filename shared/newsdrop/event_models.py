@@ -115,27 +115,31 @@ def mail_feedback() -> type:
     what ``newsdrop.notify.delivery`` uses of them."""
     from aws_lambda_powertools.utilities.parser.models.sns import SnsNotificationModel
     from pydantic import BaseModel, ConfigDict, Field, Json, RootModel, model_validator
+    from typing_extensions import NotRequired, TypedDict  # pydantic takes typing's only from Python 3.12
 
-    class Recipient(BaseModel):
+    # The parts of the event are TypedDicts, not models: validated the same (a field missing or of the
+    # wrong type names its place), without a validator and a serializer built for each (the first
+    # invocation of the feedback function pays for them; docs/benchmarks.md, cold start).
+    class Recipient(TypedDict):
         emailAddress: str
 
-    class Bounce(BaseModel):
+    class Bounce(TypedDict):
         bounceType: str
-        bouncedRecipients: list[Recipient] = []
+        bouncedRecipients: NotRequired[list[Recipient]]
 
-    class Complaint(BaseModel):
-        complainedRecipients: list[Recipient] = []
+    class Complaint(TypedDict, total=False):
+        complainedRecipients: list[Recipient]
 
-    class SentMail(BaseModel):
-        messageId: str | None = None
-        tags: dict[str, list[str]] = {}
+    class SentMail(TypedDict, total=False):
+        messageId: str | None
+        tags: dict[str, list[str]]
 
     class SesMailEvent(BaseModel):
         model_config = ConfigDict(extra="allow")  # timestamps, headers...: passed on, not needed
 
         eventType: str | None = None
         notificationType: str | None = None
-        mail: SentMail = Field(default_factory=SentMail)
+        mail: SentMail = Field(default_factory=dict)
         bounce: Bounce | None = None
         complaint: Complaint | None = None
 
