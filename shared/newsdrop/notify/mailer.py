@@ -11,14 +11,15 @@ their cold start (docs/benchmarks.md, cold start).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import quote, urlencode
 
 # --- settings -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MailSettings:
+# A NamedTuple, not a frozen dataclass: every notification function defines it at import, where a frozen
+# dataclass costs four times as much (its methods compiled from source; docs/benchmarks.md, cold start).
+class MailSettings(NamedTuple):
     from_address: str
     site_base_url: str  # the reader site: article pages live at <site>/<slug>/
     api_base_url: str  # where /confirm, /preferences and /unsubscribe are served
