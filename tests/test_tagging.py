@@ -380,6 +380,34 @@ LABEL_CASES = [
         set(),
         {"Turkish", "York City", "M.D."},
     ),
+    (
+        "a source, a piece of an 'of the' title and a second form of a name are not tags",
+        "Holmes wins in Madrid",
+        "Britain's Kelly Holmes won the race in Madrid on Sunday. Holmes said she was ready, and K Holmes "
+        "topped the list again, the organisers told the Daily Clarion. Holmes told the Daily Clarion she "
+        "would race in Madrid again. She sang on Top of the Pops, and Top of the Pops will show it. "
+        "The Roman Catholic Church blessed the race, and a priest of the Roman Catholic Church said the "
+        "Catholic Church was proud. London-based Vantoro Sports, which pays Holmes, said London-based "
+        "Vantoro Sports was pleased.",
+        {"Kelly Holmes", "Madrid", "Catholic Church", "Vantoro Sports"},
+        {"K Holmes", "Daily Clarion", "Top", "Pops", "Roman Catholic Church", "London-based Vantoro Sports"},
+    ),
+    (
+        "someone of something keeps both names",
+        "Hamm wins world award",
+        "Mia Hamm of the United States won the award. Hamm beat Birgit Prinz. Hamm retired after the final, "
+        "and the United States team thanked Hamm.",
+        {"Mia Hamm", "United States"},
+        set(),
+    ),
+    (
+        "a transposed country joins it, and a word of two letters is not a tag",
+        "Arms and Lybia",
+        "The US sold arms to Lybia. Lybia was then accused, and Lybia denied it. The Su and the Su fighters "
+        "were shown, and the Su designers spoke.",
+        {"Libya"},
+        {"Lybia", "Su"},
+    ),
 ]
 
 

@@ -37,10 +37,10 @@ def _misspelt_country(word: str) -> str | None:
     if len(word) < 5 or " " in word or not word[0].isupper() or ordinary(word):
         return None
     for country in _COUNTRIES_BY_INITIAL.get(word[0], ()):
-        # two letters swapped, the commonest typing slip: "Isreal", "Iarq"
+        # two letters swapped, the commonest typing slip: "Isreal", "Iarq", "Lybia"
         if len(country) == len(word) and sorted(country) == sorted(word):
             diff = [i for i, (a, b) in enumerate(zip(word, country, strict=True)) if a != b]
-            if len(diff) == 2 and diff[1] == diff[0] + 1:
+            if len(diff) == 2 and diff[1] - diff[0] <= 2:
                 return country
     if len(word) < 7:
         return None
@@ -95,6 +95,8 @@ _DOTTED = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]$")
 _CODE = re.compile(r"\d|(?:^|\s)[A-Za-z]$")
 # An everyday word is a name only when the text keeps capitalizing it in mid-sentence ("Apple", "Arsenal").
 ORDINARY_NAME_MENTIONS = 2
+_LOWER_COMPOUND = re.compile(r"^[\w.]+-[a-z]+$")
+_INITIAL_NAME = re.compile(r"^[A-Z]\.? [A-Z][\w'\-]+$")
 _ACRONYM = re.compile(r"^[A-Z0-9&\-]{2,}s?$")
 
 
@@ -219,6 +221,48 @@ def _describes(text: str, offset: int, last_word: str) -> bool:
     return m is not None and not set(m.group(1).split()) & _FUNCTION_WORDS
 
 
+# "Top of the Pops", "Eternal Sunshine of the Spotless Mind", "Footballer of the Year": an everyday word
+# capitalized before a lowercase "of the" starts a title, so either side alone is a piece of it. A name before
+# it is someone of something ("Mia Hamm of the United States"); a place the gazetteer knows stays.
+_OF_THE_BEFORE = re.compile(r"\b([A-Z][\w'\-]*) of the $")
+_OF_THE_AFTER = re.compile(r" of the [A-Z]")
+
+
+def _of_the_piece(text: str, offset: int, words: list[str]) -> bool:
+    if " ".join(words) in GAZETTEER:
+        return False
+    before = _OF_THE_BEFORE.search(text, max(0, offset - 40), offset)
+    if before is not None and ordinary(before.group(1)) and not _is_descriptor(before.group(1)):
+        return True
+    end = text.find(words[-1], offset)
+    return end >= 0 and ordinary(words[-1]) and _OF_THE_AFTER.match(text, end + len(words[-1])) is not None
+
+
+# The one who reported the story, not its subject: "told the BBC", "the Financial Times reported".
+_SOURCE_BEFORE = re.compile(
+    r"\b(?:told|tells|telling|according to|speaking to|spoke to|interview with|writing in|wrote in|quoted by|"
+    r"quoted in|reported by|report in|reports in|article in)\s+the\s+$"
+)
+_SOURCE_AFTER = re.compile(r"(?:['\u2019]s)?\s+(?:newspaper|website|programme)\b")
+_SOURCE_REPORTED = re.compile(r"\s+(?:reported|reports)\b")
+
+
+def _only_a_source(text: str, label: str) -> bool:
+    """Every mention of the label is the source of a quote or a report."""
+    seen = False
+    start = text.find(label)
+    while start >= 0:
+        end = start + len(label)
+        if not (start and text[start - 1].isalnum()) and not (end < len(text) and text[end].isalnum()):
+            head = text[max(0, start - 30) : start]
+            reported = head.endswith(("the ", "The ")) and _SOURCE_REPORTED.match(text, end)
+            if not (_SOURCE_BEFORE.search(head) or _SOURCE_AFTER.match(text, end) or reported):
+                return False
+            seen = True
+        start = text.find(label, start + 1)
+    return seen
+
+
 def _merge(host: _Candidate, other: _Candidate) -> None:
     host.count += other.count
     host.in_title = host.in_title or other.in_title
@@ -247,7 +291,7 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
         cand.named = cand.named or noun
 
     for words, initial, offset, fragment in _runs(text):
-        if fragment:
+        if fragment or _of_the_piece(text, offset, words):
             continue
         for word in words:
             if word in DEMONYMS:
@@ -262,6 +306,8 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
             if len(words) >= 3 and (words[0] in DEMONYMS or words[0].lower() in lowercase):
                 # "Italian Potito Starace", "Scrum-half Matt Dawson"
                 words = words[1:]
+            if len(words) > 1 and _LOWER_COMPOUND.match(words[0]):
+                words = words[1:]  # "Sydney-listed Virgin Blue", "US-based Motorola"
             # Descriptors around a name: "Tory Neil Hamilton", "Vice-President Dick Cheney", "London Tory"
             while len(words) > 1 and _is_descriptor(words[0]):
                 words = words[1:]
@@ -328,7 +374,7 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
                 # only ever at the start of a line or sentence: a heading, a list row, a sign-off
                 del candidates[label]
             continue
-        common = label.lower() in lowercase or label.replace(".", "") in NEVER_ALONE or len(label) < 2
+        common = label.lower() in lowercase or label.replace(".", "") in NEVER_ALONE or len(label) < 3
         if cand.initial_only or common or (len(label) > 5 and _VERBISH.search(label)):
             del candidates[label]
         elif cand.mid < ORDINARY_NAME_MENTIONS and ordinary(label):
@@ -339,6 +385,31 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
         longer = [c for c in candidates.values() if c.label.startswith(label + " ")]
         if longer and label not in known:
             host = max(longer, key=lambda c: c.count)
+            _merge(host, candidates.pop(label))
+    # ... and one that ends a longer one too ("Catholic Church", "Roman Catholic Church"); an initial joins the
+    # full name ("K Holmes" -> "Kelly Holmes").
+    for label in sorted((c for c in candidates if " " in c), key=len):
+        if label not in candidates:  # already joined to a shorter form
+            continue
+        initial = _INITIAL_NAME.match(label)
+        longer = [
+            c
+            for c in candidates.values()
+            if c.label != label
+            and c.label.endswith(" " + (label.split(" ", 1)[1] if initial else label))
+            and (not initial or c.label[0] == label[0])
+        ]
+        if not longer:
+            continue
+        if label in known:  # the gazetteer's form: "Catholic Church", "Six Nations"
+            for other in longer:
+                _merge(candidates[label], candidates.pop(other.label))
+            continue
+        host = max(longer, key=lambda c: c.count)
+        if not initial and candidates[label].count > host.count:
+            # the form the text uses most: "Jesus Christ", not "Saviour Jesus Christ"
+            _merge(candidates[label], candidates.pop(host.label))
+        else:
             _merge(host, candidates.pop(label))
     for label in sorted(candidates, key=len):
         cand = candidates.get(label)
@@ -351,6 +422,8 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
     for cand in candidates.values():
         score = cand.count + (2.0 if cand.in_title else 0.0)
         if cand.label in PLACES and not cand.named and not cand.in_title:
+            continue
+        if not cand.in_title and _only_a_source(text, cand.label):
             continue  # only ever describing someone ("US rap duo OutKast", "British sprinter Kim Ward")
         if score >= 2.0 and not (cand.label.isupper() and len(cand.label) > 6) and not _shouted(cand.label):
             scored.append((score, cand.first, cand.label))
