@@ -231,6 +231,26 @@ def semantic_recall(index: related.InMemoryRelatedIndex, limit: int = 1000) -> N
     )
 
 
+def by_arrival(articles: list[Article], lists: dict, category: dict[str, str]) -> None:
+    """P@5 of each tenth of the articles in arrival order, and how many of their entries arrived after
+    them: whether early articles' lists miss the neighbours that came later (they are only offered)."""
+    position = {a.slug: i for i, a in enumerate(articles)}
+    n = len(articles)
+    for tenth in range(10):
+        part = articles[tenth * n // 10 : (tenth + 1) * n // 10]
+        own = {a.slug: [getattr(e, "slug", e) for e in lists.get(a.slug, [])] for a in part}
+        later = sum(position[e] > position[s] for s, entries in own.items() for e in entries)
+        hits = sum(
+            category[e] == category[s] for s, entries in own.items() for e in entries[: related.LIST_SIZE]
+        )
+        p5 = hits / (related.LIST_SIZE * max(1, len(part)))
+        print(
+            f"arrivals {10 * tenth:>2}-{10 * tenth + 10:>3}%: P@5 {p5:.4f}, "
+            f"{later / max(1, len(part)):.2f} entries a list from later arrivals",
+            flush=True,
+        )
+
+
 def hindsight_topics(articles: list[Article]) -> None:
     """From the first fit on, every fit returns the model of all the articles of the run (fitted by the
     engine's own ``fit_topics``; a fold reads only the last ``TOPIC_FIT_DOCS``: in a sorted file, the last
@@ -411,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     add_engine_settings(ap)
     ap.add_argument("--no-peers", action="store_true", help="skip the peers (tuning)")
     ap.add_argument("--recall", action="store_true", help="the semantic index's recall against brute force")
+    ap.add_argument("--by-arrival", action="store_true", help="Newsdrop's P@5 by tenth of the arrival order")
     ap.add_argument(
         "--hindsight-topics",
         action="store_true",
@@ -459,6 +480,8 @@ def main(argv: list[str] | None = None) -> int:
     p5 = report("Newsdrop in-memory", lists, category, seconds, cost)
     if args.recall and related.SEMANTIC_WEIGHT:
         semantic_recall(index)
+    if args.by_arrival:
+        by_arrival(articles, lists, category)
     if not args.in_memory:
         moto_lists, moto_category, moto_seconds = through_handlers(rows, args.with_notifications)
         p5 = report("Newsdrop handlers on moto", moto_lists, moto_category, moto_seconds)

@@ -4,8 +4,6 @@ another date moves it (an update) and deleting the file cancels it. Each deletes
 (ActionAfterCompletion: DELETE); the lifecycle function it invokes checks the revision it names.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import re

@@ -5,6 +5,7 @@ tell a name from a capitalized word. Text, parsed once at import (< 1 ms)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -403,23 +404,41 @@ GAZETTEER, DEMONYMS, PLACES = _build_gazetteer()
 COUNTRIES = [line.split("|")[0] for line in _COUNTRIES.strip().splitlines()]
 
 
-def _topic_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
-    owner: dict[str, str] = {}
-    parts: list[str] = []
-    for index, (topic, words) in enumerate(_TOPICS.items()):
-        group = f"t{index}"
-        owner[group] = topic
-        alternatives = sorted(
-            (re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words.split()),
-            key=len,
-            reverse=True,
-        )
-        parts.append(f"(?P<{group}>" + "|".join(alternatives) + ")")
-    # Multi-word keywords are written with a space in the lexicon; the text is whitespace-collapsed.
-    return re.compile(r"\b(?:" + "|".join(parts) + r")\b"), owner
+def _topic_keywords() -> tuple[dict[str, int], dict[str, int], tuple[int, ...]]:
+    """(whole keyword -> its first topic, beginning ("elect*") -> its first topic, the beginnings' lengths),
+    topics numbered in the order of ``TOPICS``. Looked up word by word, not as one regular expression of all
+    the keywords: Python compiled that one in 36 million instructions, a twentieth of the ingest function's
+    cold start (docs/benchmarks.md, cold start)."""
+    whole: dict[str, int] = {}
+    starts: dict[str, int] = {}
+    for index, words in enumerate(_TOPICS.values()):
+        for word in words.split():
+            if word.endswith("*"):
+                starts.setdefault(word[:-1], index)
+            else:
+                whole.setdefault(word, index)
+    return whole, starts, tuple(sorted({len(start) for start in starts}))
 
 
-TOPIC_RE, TOPIC_GROUPS = _topic_pattern()
+TOPICS = tuple(_TOPICS)
+_TOPIC_OF_WORD, _TOPIC_OF_START, _START_LENGTHS = _topic_keywords()
+_TOPIC_WORD = re.compile(r"\w+")
+
+
+def topic_hits(text: str) -> Iterator[tuple[str, str]]:
+    """(topic, word) for each word of ``text`` (lower case) that is a topic's keyword or begins as one does
+    ("elections": Politics). A word two topics name counts for the first one in ``TOPICS``."""
+    nothing = len(TOPICS)
+    for m in _TOPIC_WORD.finditer(text):
+        word = m.group()
+        first = _TOPIC_OF_WORD.get(word, nothing)
+        for length in _START_LENGTHS:
+            if length > len(word):
+                break
+            first = min(first, _TOPIC_OF_START.get(word[:length], nothing))
+        if first < nothing:
+            yield TOPICS[first], word
+
 
 _words_of = str.split  # word lists written as prose
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsdrop.ingest.tag_lexicon import TOPIC_GROUPS, TOPIC_RE
+from newsdrop.ingest.tag_lexicon import topic_hits
 
 # A topic needs keyword hits in proportion to the text's length, and three different keywords: one word said
 # three times ("business" in "this business of printing page numbers") is not a topic.
@@ -18,10 +18,9 @@ def scored_topics(title: str, text: str, countries: int) -> list[tuple[float, st
     hits: dict[str, float] = {}
     distinct: dict[str, set[str]] = {}
     for source, weight in ((" ".join(text.lower().split()), 1.0), (title.lower(), 2.0)):
-        for m in TOPIC_RE.finditer(source):
-            topic = TOPIC_GROUPS[m.lastgroup or ""]
+        for topic, word in topic_hits(source):
             hits[topic] = hits.get(topic, 0.0) + weight
-            distinct.setdefault(topic, set()).add(m.group(0))
+            distinct.setdefault(topic, set()).add(word)
     words = max(len(text.split()), 1)
     threshold = max(MIN_HITS, words / WORDS_PER_HIT)
     sport_led = bool(hits) and max(hits, key=hits.__getitem__) == "Sport" and hits["Sport"] >= threshold

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from newsdrop.notify.mailer import Mailer, MailRejected, MailSettings, MailThrottled
 from newsdrop.notify.messages import (  # noqa: F401 (re-exported: the stages import them from here)
@@ -63,15 +63,15 @@ LEASE_SECONDS = 300  # > sender timeout, < send-queue visibility timeout
 # --- messages: newsdrop.notify.messages (pydantic models, validated where they are read) -------------
 
 
-@dataclass(frozen=True)
-class IndexEntry:
+# Records are NamedTuples, not a frozen dataclass: every notification function defines them at import, where a frozen
+# dataclass costs four times as much (its methods compiled from source; docs/benchmarks.md, cold start).
+class IndexEntry(NamedTuple):
     sid: str
     topics: list[str]
     everything: bool
 
 
-@dataclass(frozen=True)
-class JobRecord:
+class JobRecord(NamedTuple):
     article: ArticleSnapshot
     tasks_enqueued: bool
     created_at: int
@@ -421,8 +421,7 @@ def _tag_value(value: str) -> str:
 # --- feedback: SES bounce / complaint events -> suppression ---------------------------------------
 
 
-@dataclass(frozen=True)
-class Feedback:
+class Feedback(NamedTuple):
     kind: str  # "bounce" | "complaint"
     addresses: list[str]
     sid: str | None  # from the message tag we set, when present
@@ -445,8 +444,7 @@ def parse_ses_event(event: dict[str, Any]) -> Feedback | None:
     return None
 
 
-@dataclass(frozen=True)
-class Accepted:
+class Accepted(NamedTuple):
     """SES's Send event for one of our notification emails: SES has accepted it for delivery."""
 
     slug: str

@@ -12,15 +12,15 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 TOKEN_RE = re.compile(r"v1\.unsubscribe\.[0-9a-f]{32}\.[0-9]{1,12}\.[A-Za-z0-9_-]{43}")
 MAX_SCANNED_CHARS = 256 * 1024
 
 
-@dataclass(frozen=True)
-class ReceivedMail:
+# A NamedTuple, not a frozen dataclass: every notification function defines it at import, where a frozen
+# dataclass costs four times as much (its methods compiled from source; docs/benchmarks.md, cold start).
+class ReceivedMail(NamedTuple):
     message_id: str
     subject: str
     object_key: str  # where the receipt rule's S3 action stored it

@@ -20,9 +20,8 @@ The exact counts live in ``LimitPolicy`` (the template's parameters can change t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 # Providers that deliver ``a.b.c@`` to ``abc@`` (dots in the local part are ignored).
 DOTS_IGNORED = frozenset({"gmail.com", "googlemail.com"})
@@ -75,8 +74,9 @@ def small_domain(mailbox: str) -> str | None:
     return None if domain in LARGE_PROVIDERS else domain
 
 
-@dataclass(frozen=True)
-class Bucket:
+# A NamedTuple, not a frozen dataclass: every notification function defines it at import, where a frozen
+# dataclass costs four times as much (its methods compiled from source; docs/benchmarks.md, cold start).
+class Bucket(NamedTuple):
     """A token bucket: ``burst`` tokens, one more every ``interval`` seconds."""
 
     name: str
@@ -84,8 +84,7 @@ class Bucket:
     interval: float
 
 
-@dataclass(frozen=True)
-class LimitPolicy:
+class LimitPolicy(NamedTuple):
     api: Bucket = Bucket("api", burst=60, interval=1.0)  # 60 requests at once, then 1/s
     mail: Bucket = Bucket("mail", burst=5, interval=120.0)  # 5 sign-ups at once, then one per 2 minutes
     mailbox_per_requester_day: int = 2  # emails one reader's requests send to one inbox, per 24 h

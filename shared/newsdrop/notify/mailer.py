@@ -10,15 +10,15 @@ their cold start (docs/benchmarks.md, cold start).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import quote, urlencode
 
 # --- settings -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MailSettings:
+# NamedTuples, not frozen dataclasses: every notification function defines them at import, where a frozen
+# dataclass costs four times as much (its methods compiled from source; docs/benchmarks.md, cold start).
+class MailSettings(NamedTuple):
     from_address: str
     site_base_url: str  # the reader site: article pages live at <site>/<slug>/
     api_base_url: str  # where /confirm, /preferences and /unsubscribe are served
@@ -34,11 +34,10 @@ class MailSettings:
         return f"{self.site_base_url.rstrip('/')}/{quote(slug, safe='')}/"
 
 
-@dataclass(frozen=True)
-class OutgoingEmail:
+class OutgoingEmail(NamedTuple):
     recipient: str
     raw: bytes
-    tags: dict[str, str] = field(default_factory=dict)  # SES message tags (come back in bounce events)
+    tags: dict[str, str]  # SES message tags (come back in bounce events)
 
 
 # --- sending --------------------------------------------------------------------------------------

@@ -4,8 +4,6 @@ reading function parses each SQS record's body with them, ``newsdrop.event_model
 does not validate fails its record with a ``ValidationError`` naming the field; the queue retries it,
 then dead-letters it, and the rest of the batch goes on."""
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field

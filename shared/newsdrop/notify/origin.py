@@ -18,8 +18,6 @@ accepts the current, pending and previous values, so no request is refused while
 change to its edges.
 """
 
-from __future__ import annotations
-
 import hmac
 import time
 from collections.abc import Callable

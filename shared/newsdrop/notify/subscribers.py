@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from newsdrop.notify.limits import Bucket, LimitPolicy, Limits, canonical_mailbox, small_domain
 from newsdrop.notify.mailer import Mailer, MailSettings
@@ -122,8 +122,9 @@ class Subscriber:
         return self.status == SubscriberStatus.CONFIRMED
 
 
-@dataclass(frozen=True)
-class Offer:
+# A NamedTuple, not a frozen dataclass: every notification function defines it at import, where a frozen
+# dataclass costs four times as much (its methods compiled from source; docs/benchmarks.md, cold start).
+class Offer(NamedTuple):
     """What one confirmation mail offered: its link confirms exactly this, and nothing after a leave."""
 
     topics: list[str]
@@ -193,8 +194,7 @@ class TagCatalog(Protocol):
     def unknown(self, topics: Sequence[str]) -> list[str]: ...
 
 
-@dataclass(frozen=True)
-class PreferencesChange:
+class PreferencesChange(NamedTuple):
     follow: list[str]
     unfollow: list[str]
     everything: bool | None = None  # None: leave as is

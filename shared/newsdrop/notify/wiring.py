@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import replace
 from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -131,7 +130,7 @@ class SubscriptionRuntime(NamedTuple):
         """API_BASE_URL wins; without it, links point back at the host the request came to."""
         settings = self.settings
         if not settings.api_base_url and request_base_url:
-            settings = replace(settings, api_base_url=request_base_url)
+            settings = settings._replace(api_base_url=request_base_url)
         return SubscriptionService(
             self.subscribers,
             self.mailer,

@@ -442,17 +442,19 @@ def _post(
         current = postings.get(term, [])
         plist = [p for p in current if p[0] != doc.slug]
         plist.append((doc.slug, _round(weights[term]), *(extra if term in buckets else ())))
-        capped = _heaviest(plist)
+        capped = _heaviest(plist, term)
         if capped != current:  # a full list the article does not enter stays as it is: no write
             changed[term] = capped
     index.put_postings(changed)
     doc.posted = sorted(terms)
 
 
-def _heaviest(plist: Iterable[tuple]) -> list[tuple]:
+def _heaviest(plist: Iterable[tuple], term: str = "") -> list[tuple]:
     """A postings list as stored: the ``POSTINGS_CAP`` heaviest documents, heaviest first (ties by slug).
-    An entry is (slug, weight), and a bucket's (slug, weight, signature)."""
-    return sorted(plist, key=lambda p: (-p[1], p[0]))[:POSTINGS_CAP]
+    An entry is (slug, weight), and a bucket's (slug, weight, signature), of which a bucket keeps
+    ``semantic.BUCKET_CAP``."""
+    cap = _semantic().BUCKET_CAP if term.startswith("~") else POSTINGS_CAP
+    return sorted(plist, key=lambda p: (-p[1], p[0]))[:cap]
 
 
 def _unpost(index: RelatedIndex, doc: DocRecord) -> None:

@@ -107,6 +107,7 @@ def unpack(packed: str) -> np.ndarray:
 CENTRE_MIN = 10
 BUCKET_TABLES = 4
 BUCKET_BITS = 5  # 32 buckets per table; 6 and 7 bits found fewer true neighbours (docs/related.md)
+BUCKET_CAP = 100
 _SEED = 20260101
 
 

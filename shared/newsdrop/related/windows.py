@@ -394,7 +394,7 @@ def merge(results: Iterable[WindowResult]) -> InMemoryRelatedIndex:
         for slug, entries in result.lists.items():
             fragments.setdefault(slug, []).extend(entries)
         for term, plist in result.postings.items():
-            index.postings[term] = engine._heaviest([*index.postings.get(term, []), *plist])
+            index.postings[term] = engine._heaviest([*index.postings.get(term, []), *plist], term)
         for slug, owners in result.holders.items():
             index.holders.setdefault(slug, set()).update(owners)
         if result.final is not None:

@@ -66,7 +66,7 @@ _FIELDS = {
 
 def apply_config(settings: SiteSettings, text: str | bytes) -> tuple[SiteSettings, list[str]]:
     """``settings`` with site.yaml's fields; and the problems found (each field that was ignored)."""
-    import yaml
+    from newsdrop.pyyaml import yaml  # PyYAML, with its import made cheaper (see there)
 
     try:
         data = yaml.safe_load(text)

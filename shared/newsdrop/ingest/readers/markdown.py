@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
 from newsdrop.ingest.article_model import Source, describe, editor_keys, field_value, one_line, read_article
 from newsdrop.ingest.draft import ArticleDraft
 from newsdrop.ingest.readers import MAX_NESTING
 from newsdrop.models import RejectedInput, RejectReason
+from newsdrop.pyyaml import yaml  # PyYAML, with its import made cheaper (see there)
 
 MAX_FRONT_MATTER_CHARS = 64 * 1024
 
