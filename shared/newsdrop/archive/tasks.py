@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from newsdrop.archive.vectors import Embedder
 from newsdrop.archive.work import WorkArea
 from newsdrop.ingest.ingestor import DroppedObject, Ingestor
 from newsdrop.related.engine import InMemoryRelatedIndex, order_key, update_for_article
@@ -225,14 +226,22 @@ def replay(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     index: InMemoryRelatedIndex = area.get_blob("checkpoint.pkl") if position else InMemoryRelatedIndex()
     step_chunks = int(event.get("step_chunks") or 0)
     started = position
-    while position < chunks:
-        for article in area.get_blob(f"articles-{position:06d}.pkl"):
-            update_for_article(index, article)
-        position += 1
-        if step_chunks and position - started >= step_chunks:
-            break
-        if ctx.remaining_ms() < REPLAY_MARGIN_S * 1000:
-            break
+    with Embedder() as embedder:  # the model on the other cores, a chunk ahead of the ordered replay
+        articles = area.get_blob(f"articles-{position:06d}.pkl") if position < chunks else []
+        pending = embedder.submit(articles)
+        while position < chunks:
+            embedder.remember(pending)
+            current = articles
+            if position + 1 < chunks:
+                articles = area.get_blob(f"articles-{position + 1:06d}.pkl")
+                pending = embedder.submit(articles)
+            for article in current:
+                update_for_article(index, article)
+            position += 1
+            if step_chunks and position - started >= step_chunks:
+                break
+            if ctx.remaining_ms() < REPLAY_MARGIN_S * 1000:
+                break
     done = position >= chunks
     if not done:
         area.put_blob("checkpoint.pkl", index)
@@ -288,29 +297,39 @@ def finish_reindex(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
 
 # --- publish -----------------------------------------------------------------------------------------
 def plan_publish(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
+    """The site table's state in shard files, and each render item's part of what the plan read (its
+    articles and records, its listings' entries) in a work file of its own: the items read no table back."""
     run = run_id(event)
-    plan = ctx.publish.plan(ctx.articles.iter_articles())
     area = ctx.area(run)
+    size = int(event.get("batch") or PUBLISH_BATCH)
+    batches = iter(range(1 << 62))
+
+    def write_pages(batch: Any) -> str:
+        return area.put_blob(f"publish-pages-{next(batches):06d}.pkl", batch)
+
+    plan = ctx.publish.plan(ctx.articles.iter_articles(), batch=size, write_pages=write_pages)
     table_manifest = _split_into_shards(
         area, run, "site", plan.items, int(event.get("shards") or TABLE_SHARDS)
     )
     items = [
-        {"task": "publish_shard", "run": run, "item": f"pages-{i:06d}", "size": len(b), "slugs": list(b)}
-        for i, b in enumerate(batched(plan.public, int(event.get("batch") or PUBLISH_BATCH)))
+        {"task": "publish_shard", "run": run, "item": f"pages-{i:06d}", "size": len(slugs), "pages": key}
+        for i, (slugs, key) in enumerate(plan.page_batches)
     ]
-    items += [
-        {
-            "task": "publish_shard",
-            "run": run,
-            "item": f"listings-{i:06d}",
-            "size": len(b),
-            "listings": list(b),
-        }
-        for i, b in enumerate(batched(plan.listings, LISTINGS_BATCH))
-    ]
+    for i, names in enumerate(batched(plan.listings, LISTINGS_BATCH)):
+        key = area.put_blob(f"publish-listings-{i:06d}.pkl", ctx.publish.listing_state(plan.built, names))
+        items.append(
+            {
+                "task": "publish_shard",
+                "run": run,
+                "item": f"listings-{i:06d}",
+                "size": len(names),
+                "listings": key,
+            }
+        )
     items.append(
         {"task": "publish_shard", "run": run, "item": "site", "size": 1, "gone": plan.gone}
         | {"search_shards": plan.search_shards}
+        | {"state": area.put_blob("publish-site.pkl", ctx.publish.site_state(plan.built))}
     )
     return {
         "run": run,
@@ -324,12 +343,14 @@ def plan_publish(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def publish_shard(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
-    if event.get("slugs"):
-        written = ctx.publish.pages(event["slugs"])
+    area = ctx.area(event["run"])
+    if event.get("pages"):
+        written = ctx.publish.pages(area.get_blob(event["pages"].removeprefix(area.prefix)))
     elif event.get("listings"):
-        written = ctx.publish.listings(event["listings"])
+        written = ctx.publish.listings(area.get_blob(event["listings"].removeprefix(area.prefix)))
     else:
-        written = ctx.publish.site(event.get("gone") or [], event.get("search_shards") or [])
+        state = area.get_blob(event["state"].removeprefix(area.prefix))
+        written = ctx.publish.site(event.get("gone") or [], event.get("search_shards") or [], state)
     return _record(ctx, event, {"objects": written})
 
 

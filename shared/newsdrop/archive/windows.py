@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from newsdrop.archive.vectors import Embedder
 from newsdrop.archive.work import WorkArea
 from newsdrop.related import windows
 from newsdrop.related.store import canonical_items
@@ -76,7 +77,9 @@ def chunk_terms(ctx: tasks.Context, event: dict[str, Any]) -> dict[str, Any]:
         chunk.append(article)
     area.put_blob(f"articles-{c:06d}.pkl", chunk)
     # the sentence embeddings too, once an article (a window would embed its warm-up again), by
-    # fingerprint for the windows and in order for the centre
+    # fingerprint for the windows and in order for the centre; on every core the invocation has
+    with Embedder() as embedder:
+        embedder.remember(chunk)
     counts, vectors, keyed = windows.chunk_summary(chunk)
     area.put_blob(f"terms-{c:06d}.pkl", counts)
     area.put_blob(f"embeddings-{c:06d}.pkl", vectors)

@@ -50,7 +50,7 @@ def build_context(env: dict[str, str]) -> Context:
         related=related,
         # the site table through the same batch helpers (any pk/sk table): see newsdrop.related.shards
         tables={"related": related, "site": DynamoDBRelatedIndex(env["SITE_TABLE"], dynamodb)},
-        publish=ShardPublisher(runtime, DynamoDBSiteIndex(env["SITE_TABLE"], dynamodb)),
+        publish=ShardPublisher(runtime, DynamoDBSiteIndex(env["SITE_TABLE"], dynamodb), related),
     )
 
 

@@ -13,7 +13,9 @@ stack a clock it can move forward instead of sleeping, and publish the SES event
    table and item: 1,000 ingests kept about 18 GB alive. Tables and items are not tracked (the
    dashboard's other services, SES messages among them, still are).
 3. Query on a table's key (not an index) sorted every item of the table before keeping one partition:
-   here it reads that partition only (same items, same order).
+   here it reads that partition only (same items, same order). A scan sorts every item of the table for
+   each page it returns, comparing keys through moto's typed values: string keys are sorted by their
+   strings here (the same order; half the CPU of a scan in segments of a table of 30,000 items).
 4. SQS: receiving a message read every queue attribute (counting the queue's messages, twice) to find the
    retention period, and so did every SendMessage (for ContentBasedDeduplication); counting messages
    built a datetime per message. Each of these is now one pass with one reading of the clock.
@@ -210,13 +212,13 @@ def _patch_dynamodb() -> None:
     def table_all_items(self: Table) -> list[Any]:
         hint = getattr(partition, "key", None)
         if hint is None or hint[0] is not self:
-            return all_items(self)
+            return _sorted_by_string_keys(self) or all_items(self)
         part = self.items.get(hint[1])
         if part is None:
             return []
         if self.range_key_attr is None:
             return [part]
-        return sorted(part.values(), key=lambda item: item.range_key)
+        return sorted(part.values(), key=_string_key)
 
     Table.query = table_query
     Table.all_items = table_all_items
@@ -225,6 +227,30 @@ def _patch_dynamodb() -> None:
     for model in (Item, Table):
         model.__new__ = untracked
         model.instances_tracked = []
+
+
+def _string_key(item: Any) -> Any:
+    """An item's range key as moto orders it: a string key by its string (what moto's DynamoType compare
+    does after converting both sides on every comparison)."""
+    key = item.range_key
+    return key.value if key is not None and key.type == "S" else key
+
+
+def _sorted_by_string_keys(table: Any) -> list[Any] | None:
+    """Every item of a table keyed by strings, in moto's order (hash key, then range key), sorted by the
+    strings themselves; None for other key types (moto's own sort then)."""
+    items = [
+        item for part in table.items.values() for item in (part.values() if table.range_key_attr else [part])
+    ]
+    if any(i.hash_key.type != "S" or (i.range_key is not None and i.range_key.type != "S") for i in items):
+        return None
+    if not items:
+        return None  # moto's own answer for an empty table
+    if table.range_key_attr:
+        return sorted(
+            items, key=lambda i: (i.hash_key.value, "" if i.range_key is None else i.range_key.value)
+        )
+    return sorted(items, key=lambda i: i.hash_key.value)
 
 
 def _patch_sqs() -> None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 _functions: dict[str, LocalFunction] = {}  # by ARN and by name, every local stack's
 _lock = threading.RLock()
+invocation_lock = _lock  # held while a task runs: hold it to run other functions between two tasks
 _hooked = False
 
 
