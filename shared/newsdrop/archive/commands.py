@@ -125,7 +125,7 @@ def run_archive_locally(
             with invocation_lock:
                 while dispatcher.step():
                     pass
-                if verifier is not None and verifier.reindexed(sfn):
+                if verifier is not None and not verifier.started and verifier.reindexed(sfn):
                     verifier.start()  # on another core, while the execution publishes
             time.sleep(seconds)
 

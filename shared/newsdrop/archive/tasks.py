@@ -17,6 +17,7 @@ the keys each. The lists are those of ``newsdrop reindex`` by construction; the 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -302,34 +303,37 @@ def plan_publish(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     run = run_id(event)
     area = ctx.area(run)
     size = int(event.get("batch") or PUBLISH_BATCH)
-    batches = iter(range(1 << 62))
+    batches = itertools.count()
 
     def write_pages(batch: Any) -> str:
-        return area.put_blob(f"publish-pages-{next(batches):06d}.pkl", batch)
+        name = f"publish-pages-{next(batches):06d}.pkl"
+        area.put_blob(name, batch)
+        return name
 
     plan = ctx.publish.plan(ctx.articles.iter_articles(), batch=size, write_pages=write_pages)
     table_manifest = _split_into_shards(
         area, run, "site", plan.items, int(event.get("shards") or TABLE_SHARDS)
     )
     items = [
-        {"task": "publish_shard", "run": run, "item": f"pages-{i:06d}", "size": len(slugs), "pages": key}
-        for i, (slugs, key) in enumerate(plan.page_batches)
+        {"task": "publish_shard", "run": run, "item": f"pages-{i:06d}", "size": len(slugs), "pages": name}
+        for i, (slugs, name) in enumerate(plan.page_batches)
     ]
     for i, names in enumerate(batched(plan.listings, LISTINGS_BATCH)):
-        key = area.put_blob(f"publish-listings-{i:06d}.pkl", ctx.publish.listing_state(plan.built, names))
+        name = f"publish-listings-{i:06d}.pkl"
+        area.put_blob(name, ctx.publish.listing_state(plan.built, names))
         items.append(
             {
                 "task": "publish_shard",
                 "run": run,
                 "item": f"listings-{i:06d}",
                 "size": len(names),
-                "listings": key,
+                "listings": name,
             }
         )
+    area.put_blob("publish-site.pkl", ctx.publish.site_state(plan.built))
     items.append(
         {"task": "publish_shard", "run": run, "item": "site", "size": 1, "gone": plan.gone}
-        | {"search_shards": plan.search_shards}
-        | {"state": area.put_blob("publish-site.pkl", ctx.publish.site_state(plan.built))}
+        | {"search_shards": plan.search_shards, "state": "publish-site.pkl"}
     )
     return {
         "run": run,
@@ -344,12 +348,13 @@ def plan_publish(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
 
 def publish_shard(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     area = ctx.area(event["run"])
+    # "pages", "listings" and "state" name the item's work file in the run's area
     if event.get("pages"):
-        written = ctx.publish.pages(area.get_blob(event["pages"].removeprefix(area.prefix)))
+        written = ctx.publish.pages(area.get_blob(event["pages"]))
     elif event.get("listings"):
-        written = ctx.publish.listings(area.get_blob(event["listings"].removeprefix(area.prefix)))
+        written = ctx.publish.listings(area.get_blob(event["listings"]))
     else:
-        state = area.get_blob(event["state"].removeprefix(area.prefix))
+        state = area.get_blob(event["state"])
         written = ctx.publish.site(event.get("gone") or [], event.get("search_shards") or [], state)
     return _record(ctx, event, {"objects": written})
 

@@ -49,11 +49,15 @@ class Verifier:
         arn = self.stack.outputs()["ReindexStateMachineArn"]
         return bool(sfn.list_executions(stateMachineArn=arn, statusFilter="SUCCEEDED").get("executions"))
 
+    @property
+    def started(self) -> bool:
+        return self._articles is not None
+
     def start(self) -> None:
         """The reindex in a worker process, from the stored articles and the vectors this process knows."""
         from newsdrop.related import semantic
 
-        if self._future is not None:
+        if self.started:
             return
         self._articles = self._public_articles()
         try:
