@@ -37,7 +37,8 @@ def _misspelt_country(word: str) -> str | None:
     if len(word) < 5 or " " in word or not word[0].isupper() or ordinary(word):
         return None
     for country in _COUNTRIES_BY_INITIAL.get(word[0], ()):
-        # two letters swapped, the commonest typing slip: "Isreal", "Iarq", "Lybia"
+        # two letters swapped, at most one letter between them, the commonest typing slip: "Isreal", "Iarq",
+        # "Lybia"
         if len(country) == len(word) and sorted(country) == sorted(word):
             diff = [i for i, (a, b) in enumerate(zip(word, country, strict=True)) if a != b]
             if len(diff) == 2 and diff[1] - diff[0] <= 2:
@@ -422,9 +423,9 @@ def scored_entities(title: str, text: str) -> list[tuple[float, int, str]]:
     for cand in candidates.values():
         score = cand.count + (2.0 if cand.in_title else 0.0)
         if cand.label in PLACES and not cand.named and not cand.in_title:
-            continue
-        if not cand.in_title and _only_a_source(text, cand.label):
             continue  # only ever describing someone ("US rap duo OutKast", "British sprinter Kim Ward")
+        if not cand.in_title and _only_a_source(text, cand.label):
+            continue  # only ever the story's source ("told the BBC")
         if score >= 2.0 and not (cand.label.isupper() and len(cand.label) > 6) and not _shouted(cand.label):
             scored.append((score, cand.first, cand.label))
     scored.sort(key=lambda item: (-item[0], item[1]))
