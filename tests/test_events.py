@@ -48,6 +48,36 @@ def test_every_function_of_the_template_has_a_model_and_a_sample_event():
     assert functions - {function_of(s) for s in SAMPLES} == set()
 
 
+DEFERRED_PROBE = """
+import json, sys
+from newsdrop.event_models import parse_for
+from pydantic import BaseModel
+events = {"ingest": "s3-put.json", "publisher": "publisher-article-modify.json", "fanout": "fanout-task.json"}
+parsed = {f: type(parse_for(f, json.load(open("../events/" + e)))[0]).__name__ for f, e in events.items()}
+built = {name: sorted(n for n, m in vars(sys.modules[name]).items()
+                      if isinstance(m, type) and issubclass(m, BaseModel) and m.__module__ == name
+                      and m.__pydantic_complete__)
+         for name in ("aws_lambda_powertools.utilities.parser.models." + s for s in ("s3", "dynamodb", "sqs"))}
+print(json.dumps({"parsed": parsed, "built": built, "config": dict(BaseModel.model_config)}))
+"""
+
+
+def test_powertools_models_a_function_does_not_read_are_never_built():
+    """Powertools' S3, DynamoDB and SQS modules define 17, 8 and 4 models; the functions' own models
+    extend a few of them, and only those are built (when they first validate), in a fresh process."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", DEFERRED_PROBE], cwd=ROOT / "shared", capture_output=True, text=True, check=True
+    )
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["parsed"] == {"ingest": "DropEvent", "publisher": "TableStreamRecord", "fanout": "FanoutTaskRecord"}
+    # the ones whose schemas the functions' models were made from are built as part of them, not on their own
+    assert seen["built"] == {name: [] for name in seen["built"]}
+    assert seen["config"] == {}  # pydantic's own configuration is as it was
+
+
 def test_the_subscribe_sample_is_an_http_api_event_whose_body_is_a_sign_up():
     """The API's event is API Gateway's (payload 2.0), its body read by the route's request model."""
     from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2Model

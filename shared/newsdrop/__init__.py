@@ -11,3 +11,9 @@ import os
 gc_paused_for_imports = bool(os.environ.get("LAMBDA_TASK_ROOT")) and gc.isenabled()
 if gc_paused_for_imports:
     gc.disable()
+
+# Regular expressions compiled when the layers were built (shared/Makefile), where this Python can use
+# them: the first re.compile of each pattern then makes no program (newsdrop.regex_table).
+from newsdrop.regex_table import install as _install_regex_table  # noqa: E402
+
+_install_regex_table()

@@ -9,12 +9,40 @@ function pays only for the models it reads. The batch consumers hand theirs to
 not validate is reported as a batch item failure (the queue or stream retries it, then dead-letters it)
 and the good records of the batch go on. The other handlers call ``parse`` and let its
 ``ValidationError``, which names the field, fail the invocation before anything is moved.
+
+Powertools' modules define every model of their event source, and pydantic builds each one as it is
+defined: the S3 module's 17, the DynamoDB one's 8, where a function validates with one of them (extended
+here). ``powertools_models`` imports a module with its models built on first use instead (pydantic's
+``defer_build``): the model a function reads is built on its first event, the others never.
 """
 
 import importlib
 from collections.abc import Callable
 from functools import cache
+from types import ModuleType
 from typing import Any
+
+
+def powertools_models(source: str) -> ModuleType:
+    """``aws_lambda_powertools.utilities.parser.models.<source>``, its models to be built on first use.
+
+    A model takes its configuration from its bases when it is defined, so ``defer_build`` is BaseModel's
+    while the module runs, then taken back: each of its models, and every model extending one of them
+    here, is built (validator and serializer) the first time it validates, once, as it would have been at
+    import. If the module was imported before (another path), its models are already built: nothing
+    changes but the cost."""
+    from pydantic import BaseModel
+
+    name = f"aws_lambda_powertools.utilities.parser.models.{source}"
+    config = BaseModel.model_config
+    deferred = "defer_build" not in config
+    if deferred:
+        config["defer_build"] = True
+    try:
+        return importlib.import_module(name)
+    finally:
+        if deferred:
+            del config["defer_build"]
 
 
 @cache
@@ -22,23 +50,21 @@ def queue_record(body: Any, name: str | None = None) -> type:
     """An SQS record whose body is the JSON of ``body`` (a pydantic model, or a union of them): Powertools'
     SqsRecordModel with the body parsed as JSON and validated; named after the body (or ``name``), as
     Powertools' batch processor needs to tell a malformed record from a failed one."""
-    from aws_lambda_powertools.utilities.parser.models.sqs import SqsRecordModel
     from pydantic import Json, create_model
 
-    return create_model(f"{name or body.__name__}Record", __base__=SqsRecordModel, body=(Json[body], ...))
+    record = powertools_models("sqs").SqsRecordModel
+    return create_model(f"{name or body.__name__}Record", __base__=record, body=(Json[body], ...))
 
 
 @cache
 def stream_record() -> type:
     """A DynamoDB Streams record of one of our tables: Powertools' model (images deserialized), whose
     keys must be our ``pk``/``sk`` strings."""
-    from aws_lambda_powertools.utilities.parser.models.dynamodb import (
-        DynamoDBStreamChangedRecordModel,
-        DynamoDBStreamRecordModel,
-    )
     from pydantic import field_validator
 
-    class TableChange(DynamoDBStreamChangedRecordModel):
+    powertools = powertools_models("dynamodb")
+
+    class TableChange(powertools.DynamoDBStreamChangedRecordModel):
         @field_validator("Keys")
         @classmethod
         def _our_keys(cls, keys: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +73,7 @@ def stream_record() -> type:
                     raise ValueError(f"Keys.{name} must be a non-empty string")
             return keys
 
-    class TableStreamRecord(DynamoDBStreamRecordModel):
+    class TableStreamRecord(powertools.DynamoDBStreamRecordModel):
         dynamodb: TableChange
 
     return TableStreamRecord
@@ -58,25 +84,17 @@ def drop_event() -> type:
     """The S3 notification of dropped files: Powertools' S3Model, with the request's identity, source IP,
     response ids and bucket owner optional (moto's and MinIO's notifications leave them out; ingest uses
     none of them) and no records at all for ``s3:TestEvent``."""
-    from aws_lambda_powertools.utilities.parser.models.s3 import (
-        S3Bucket,
-        S3Identity,
-        S3Message,
-        S3Model,
-        S3OwnerIdentify,
-        S3RecordModel,
-        S3RequestParameters,
-        S3ResponseElements,
-    )
     from pydantic import model_validator
 
-    class DropBucket(S3Bucket):
-        ownerIdentity: S3OwnerIdentify | None = None
+    powertools = powertools_models("s3")
 
-    class DropMessage(S3Message):
+    class DropBucket(powertools.S3Bucket):
+        ownerIdentity: powertools.S3OwnerIdentify | None = None
+
+    class DropMessage(powertools.S3Message):
         bucket: DropBucket
 
-    class DropRecord(S3RecordModel):
+    class DropRecord(powertools.S3RecordModel):
         s3: DropMessage
 
         @model_validator(mode="before")
@@ -95,11 +113,11 @@ def drop_event() -> type:
                 )
             return values
 
-        userIdentity: S3Identity | None = None
-        requestParameters: S3RequestParameters | None = None
-        responseElements: S3ResponseElements | None = None
+        userIdentity: powertools.S3Identity | None = None
+        requestParameters: powertools.S3RequestParameters | None = None
+        responseElements: powertools.S3ResponseElements | None = None
 
-    class DropEvent(S3Model):
+    class DropEvent(powertools.S3Model):
         Records: list[DropRecord] = []
 
     return DropEvent
@@ -113,7 +131,6 @@ def mail_feedback() -> type:
     what ``newsdrop.notify.delivery`` uses of them."""
     from typing import NotRequired
 
-    from aws_lambda_powertools.utilities.parser.models.sns import SnsNotificationModel
     from pydantic import BaseModel, ConfigDict, Field, Json, model_validator
     from typing_extensions import TypedDict  # pydantic takes typing's TypedDict only from Python 3.12
 
@@ -153,7 +170,7 @@ def mail_feedback() -> type:
         def ses_event(self) -> dict[str, Any]:
             return self.model_dump(exclude_none=True)
 
-    class FeedbackNotification(SnsNotificationModel):
+    class FeedbackNotification(powertools_models("sns").SnsNotificationModel):
         Message: Json[SesMailEvent]
 
         @property
@@ -168,7 +185,7 @@ def mail_feedback() -> type:
 def received_mail() -> type:
     """SES's receipt-rule event (Lambda action): Powertools' SesModel, where a mail may come without a
     subject (a client that dropped it may still quote the token in the body, which is read then)."""
-    from aws_lambda_powertools.utilities.parser.models import ses
+    ses = powertools_models("ses")
 
     class Headers(ses.SesMailCommonHeaders):
         subject: str = ""
@@ -195,10 +212,9 @@ def scheduled_event() -> type:
     Event" (the redriver reads nothing else of it: it runs the same whatever the schedule says)."""
     from typing import Literal
 
-    from aws_lambda_powertools.utilities.parser.models.event_bridge import EventBridgeModel
     from pydantic import Field
 
-    class ScheduledEvent(EventBridgeModel):
+    class ScheduledEvent(powertools_models("event_bridge").EventBridgeModel):
         detail_type: Literal["Scheduled Event"] = Field(alias="detail-type")
 
     return ScheduledEvent

@@ -41,7 +41,9 @@ class TransitionRequest(BaseModel):
     else fails validation, naming the field: such an event can never succeed, so it goes to the schedule
     group's dead-letter queue after its retries."""
 
-    model_config = ConfigDict(frozen=True, strict=True)
+    # Built when the lifecycle function first reads one: the ingest function, which imports this module
+    # to set schedules, never validates a request (docs/benchmarks.md, cold start).
+    model_config = ConfigDict(frozen=True, strict=True, defer_build=True)
 
     slug: str = Field(min_length=1)
     action: Action
