@@ -69,10 +69,18 @@ def test_powertools_models_a_function_does_not_read_are_never_built():
     import sys
 
     out = subprocess.run(
-        [sys.executable, "-c", DEFERRED_PROBE], cwd=ROOT / "shared", capture_output=True, text=True, check=True
+        [sys.executable, "-c", DEFERRED_PROBE],
+        cwd=ROOT / "shared",
+        capture_output=True,
+        text=True,
+        check=True,
     )
     seen = json.loads(out.stdout.strip().splitlines()[-1])
-    assert seen["parsed"] == {"ingest": "DropEvent", "publisher": "TableStreamRecord", "fanout": "FanoutTaskRecord"}
+    assert seen["parsed"] == {
+        "ingest": "DropEvent",
+        "publisher": "TableStreamRecord",
+        "fanout": "FanoutTaskRecord",
+    }
     # the ones whose schemas the functions' models were made from are built as part of them, not on their own
     assert seen["built"] == {name: [] for name in seen["built"]}
     assert seen["config"] == {}  # pydantic's own configuration is as it was

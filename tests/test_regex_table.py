@@ -5,7 +5,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-
 from re import _compiler
 
 from newsdrop.regex_build import patterns_in_source, program, write_table
@@ -23,7 +22,11 @@ def test_every_pattern_of_newsdrop_made_from_its_program_is_the_one_python_compi
         made, compiled = from_program(pattern, program(pattern, flags)), _compiler.compile(pattern, flags)
         # Pattern equality compares the pattern, the flags and the program itself
         assert made == compiled, pattern
-        assert (made.groups, made.groupindex, made.flags) == (compiled.groups, compiled.groupindex, compiled.flags)
+        assert (made.groups, made.groupindex, made.flags) == (
+            compiled.groups,
+            compiled.groupindex,
+            compiled.flags,
+        )
 
 
 def test_the_build_finds_literal_patterns_with_their_flags_and_skips_the_others():
