@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 
-from newsdrop.ingest import body  # noqa: E402
+from newsdrop.ingest import body, html_article  # noqa: E402
 from newsdrop.ingest.parsing import parse_article  # noqa: E402
 from newsdrop.models import MAX_OBJECT_BYTES, RejectedInput  # noqa: E402
 
@@ -85,7 +85,7 @@ def libraries(sizes: list[int], skip_over: float | None) -> None:
         ("markdown-it-py render", MARKDOWN_UNITS, body.render_markdown),
         ("nh3 sanitize", HTML_UNITS + ["*a ", "["], body.sanitize),
         ("selectolax parse", HTML_UNITS, LexborHTMLParser),
-        ("selectolax article", HTML_UNITS, body.parse_page),
+        ("selectolax article", HTML_UNITS, html_article.parse_page),
     ]
     just = _justhtml()
     if just is not None:

@@ -18,10 +18,9 @@ read.
 # No "from __future__ import annotations": pydantic would evaluate every annotation string again (cold start).
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import (
     AfterValidator,
@@ -57,8 +56,8 @@ MAX_CAPTION_CHARS = 1000
 BODY_KEYS = ("body", "content", "text", "html")
 
 
-@dataclass(frozen=True)
-class Source:
+# A NamedTuple, not a frozen dataclass: a fifth of the cost to define at import (docs/benchmarks.md, cold start).
+class Source(NamedTuple):
     """What the reader of a file knows that its fields do not say: the validation context.
 
     ``body`` None means the fields hold it (a JSON object: ``BODY_KEYS``, its format in ``format``)."""

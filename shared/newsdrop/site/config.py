@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -88,7 +87,7 @@ def apply_config(settings: SiteSettings, text: str | bytes) -> tuple[SiteSetting
             problems.append(f"{name}: {value!r} is not a valid value; the default is kept")
         else:
             changes[str(name)] = accepted
-    return replace(settings, **changes), problems
+    return settings._replace(**changes), problems
 
 
 def load_settings(settings: SiteSettings, s3: Any, bucket: str | None) -> SiteSettings:

@@ -13,6 +13,7 @@ no other page moves. Only a full publish cuts the pages afresh (``cut``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import quote
 
 PAGE_SIZE = 20
@@ -114,8 +115,8 @@ def invalidation_path(key: str) -> str:
     return quote("/" + key, safe="/-._~")
 
 
-@dataclass(frozen=True)
-class PageSpec:
+# A NamedTuple, not a frozen dataclass: a fifth of the cost to define at import (docs/benchmarks.md, cold start).
+class PageSpec(NamedTuple):
     """One page of a listing: positions [first, stop) oldest-first, and its neighbours' page numbers
     (None: the front page for ``newer``, nothing for ``older``)."""
 

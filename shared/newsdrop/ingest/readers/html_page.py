@@ -15,7 +15,9 @@ def read_html(text: str) -> ArticleDraft:
     if len(text.encode("utf-8", "replace")) > MAX_BODY_BYTES:
         raise RejectedInput(RejectReason.TOO_LARGE, body_too_large(len(text.encode("utf-8", "replace"))))
     refuse_too_many_tags(text)
-    page = bodies.parse_page(text, MAX_HTML_ELEMENTS)
+    from newsdrop.ingest.html_article import parse_page  # with the first HTML file only (see there)
+
+    page = parse_page(text, MAX_HTML_ELEMENTS)
     if page.elements > MAX_HTML_ELEMENTS:
         raise RejectedInput(
             RejectReason.TOO_COMPLEX,
