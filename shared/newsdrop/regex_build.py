@@ -5,6 +5,7 @@ python3.13 -m newsdrop.regex_build OUT.py [--path DIR] [--source DIR]... [--impo
 
 import re
 import sys
+from array import array
 from typing import Any
 
 from newsdrop.regex_table import Program, engine
@@ -12,12 +13,15 @@ from newsdrop.regex_table import Program, engine
 
 def program(pattern: Any, flags: int) -> Program:
     """The program ``re._compiler.compile`` makes of ``pattern`` (with the flags it adds)."""
+    import _sre
     from re import _compiler, _parser
 
     parsed = _parser.parse(pattern, flags)
     code = _compiler._code(parsed, flags)
     state = parsed.state
-    return flags | state.flags, tuple(int(op) for op in code), state.groups - 1, dict(state.groupdict)
+    words = array("I", [int(op) for op in code])
+    assert words.itemsize == _sre.CODESIZE  # the words from_program reads back
+    return flags | state.flags, words.tobytes(), state.groups - 1, dict(state.groupdict)
 
 
 _RE_FUNCTIONS = {"compile", "match", "search", "fullmatch", "sub", "subn", "split", "findall", "finditer"}
@@ -25,14 +29,17 @@ _FLAGS_AT = {"compile": 1, "match": 2, "search": 2, "fullmatch": 2, "findall": 2
              "sub": 4, "subn": 4}  # fmt: skip
 
 
-def _literal(node: Any) -> Any:
-    """A pattern or flags written as a literal: strings (concatenated), ``re.I | re.M``...; else None."""
+def _literal(node: Any, names: dict[str, Any]) -> Any:
+    """A pattern or flags written as a literal: strings (concatenated), ``re.I | re.M``, a module-level
+    name bound to one of these (``names``); else None."""
     import ast
 
     if isinstance(node, ast.Constant) and isinstance(node.value, str | bytes | int):
         return node.value
+    if isinstance(node, ast.Name):
+        return names.get(node.id)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr | ast.Add):
-        left, right = _literal(node.left), _literal(node.right)
+        left, right = _literal(node.left, names), _literal(node.right, names)
         if left is None or right is None or type(left) is not type(right):
             return None
         return left | right if isinstance(node.op, ast.BitOr) else left + right
@@ -46,8 +53,15 @@ def patterns_in_source(source: str) -> set[tuple[Any, int]]:
     """(pattern, flags) of each call of ``re``'s functions in ``source`` with a literal pattern."""
     import ast
 
+    tree = ast.parse(source)
+    names: dict[str, Any] = {}  # module-level constants: NAME = "..."
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and [type(t) for t in statement.targets] == [ast.Name]:
+            value = _literal(statement.value, names)
+            if value is not None:
+                names[statement.targets[0].id] = value
     found = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
         call = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
         if not (call and isinstance(node.func.value, ast.Name) and node.func.value.id == "re"):
             continue
@@ -56,8 +70,8 @@ def patterns_in_source(source: str) -> set[tuple[Any, int]]:
         at = _FLAGS_AT[node.func.attr]
         flags_node = node.args[at] if len(node.args) > at else None
         flags_node = next((k.value for k in node.keywords if k.arg == "flags"), flags_node)
-        pattern = _literal(node.args[0])
-        flags = 0 if flags_node is None else _literal(flags_node)
+        pattern = _literal(node.args[0], names)
+        flags = 0 if flags_node is None else _literal(flags_node, names)
         if isinstance(pattern, str | bytes) and isinstance(flags, int):
             found.add((pattern, flags))
     return found

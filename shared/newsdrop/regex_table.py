@@ -27,7 +27,9 @@ TABLES = (
     "_newsdrop_regex_body",  # BodyLibrariesLayer: markdown-it-py's
 )
 # A stored program: what re._compiler.compile hands _sre.compile besides the pattern.
-Program = tuple[int, tuple[int, ...], int, dict[str, int]]  # flags, code, groups - 1, group index
+# (flags, code, groups - 1, group index); the code's integers packed as 4-byte words (_sre.CODESIZE), which
+# a table loads as one bytes object each instead of thousands of ints.
+Program = tuple[int, bytes, int, dict[str, int]]
 
 
 class PrecompiledCache(dict):
@@ -73,12 +75,14 @@ def from_program(pattern: Any, program: Program) -> Any:
     for name, index in groupindex.items():
         indexgroup[index] = name
     try:
-        return _sre.compile(pattern, flags, list(code), groups, dict(groupindex), tuple(indexgroup))
+        words = list(memoryview(code).cast("I"))
+        return _sre.compile(pattern, flags, words, groups, dict(groupindex), tuple(indexgroup))
     except (RuntimeError, TypeError, ValueError):  # a program _sre refuses: compiled as usual instead
         return None
 
 
 def engine() -> tuple[int, tuple[int, int]]:
+    """What a table is valid for: the engine's format and this Python's version."""
     import _sre
 
     return _sre.MAGIC, tuple(sys.version_info[:2])  # type: ignore[return-value]
