@@ -23,7 +23,7 @@ def handler(event: dict, context: Any) -> dict:
     failed = failed or ([malformed] if malformed else [])
     metrics.add_metric(name="SiteObjectsWritten", unit=MetricUnit.Count, value=report.written)
     metrics.add_metric(name="SiteObjectsDeleted", unit=MetricUnit.Count, value=report.deleted)
-    logger.info("site published", extra={**vars(report), "failed": failed})
+    logger.info("site published", extra={**report._asdict(), "failed": failed})
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}
 
 

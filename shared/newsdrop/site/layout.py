@@ -12,7 +12,6 @@ no other page moves. Only a full publish cuts the pages afresh (``cut``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import quote
 
@@ -143,16 +142,6 @@ def layout(total: int, size: int = PAGE_SIZE) -> dict[int | None, PageSpec]:
             number, chunk * size, (chunk + 1) * size, number - 1 if number > 1 else None, newer
         )
     return pages
-
-
-@dataclass
-class ListingChange:
-    """What one publisher invocation did to a listing: entry counts before and after, and the sort keys of
-    the entries it added, removed or rewrote (the pages holding them are the pages to write)."""
-
-    before: int
-    after: int
-    keys: set[str] = field(default_factory=set)
 
 
 def cut(sort_keys: list[str], size: int = PAGE_SIZE) -> dict[str, int]:

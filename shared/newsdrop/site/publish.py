@@ -36,7 +36,6 @@ from newsdrop.site.layout import (
     SITEMAP_MAX_BYTES,
     SITEMAP_MAX_URLS,
     TAGS_INDEX_KEY,
-    ListingChange,
     PageSpec,
     article_api_key,
     article_key,
@@ -55,6 +54,16 @@ from newsdrop.site.render import HTML, JSON, JSON_FEED, RSS, XML, Renderer
 
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_MAX_URLS = 1_000
+
+
+@dataclass
+class ListingChange:
+    """What one publisher invocation did to a listing: entry counts before and after, and the sort keys of
+    the entries it added, removed or rewrote (the pages holding them are the pages to write)."""
+
+    before: int
+    after: int
+    keys: set[str] = field(default_factory=set)
 
 
 @dataclass

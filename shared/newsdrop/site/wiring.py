@@ -6,10 +6,9 @@ import logging
 import mimetypes
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from newsdrop.images.refs import MEDIA_PREFIX
 from newsdrop.site.config import load_settings
@@ -41,16 +40,16 @@ def changed_slugs(records: Iterable[dict[str, Any]]) -> tuple[list[str], list[st
     return list(articles), list(related)
 
 
-@dataclass
-class PublishReport:
+# NamedTuples, not dataclasses: the publisher defines them at import, at a fraction of a dataclass's cost
+# (docs/benchmarks.md, cold start).
+class PublishReport(NamedTuple):
     written: int
     deleted: int
     invalidation_paths: int
     invalidation_id: str | None
 
 
-@dataclass
-class PublisherRuntime:
+class PublisherRuntime(NamedTuple):
     publisher: SitePublisher
     bucket: S3SiteBucket
     invalidator: CloudFrontInvalidator
