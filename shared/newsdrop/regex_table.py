@@ -6,14 +6,14 @@ of integers, the program ``_sre`` runs. The handlers' modules compile about a hu
 the ingest function's first invocation (docs/benchmarks.md, cold start), redone by every new container.
 
 ``shared/Makefile`` compiles them once, with the runtime's Python 3.13, when it builds each layer
-(``python3.13 -m newsdrop.regex_build``): newsdrop's patterns found in its source (``re.compile``,
-``re.match``... with a literal pattern), the libraries' recorded while importing them. Each layer gets a
-table module, ``<pattern, flags> -> program``. ``install()`` (``newsdrop/__init__.py``) gives ``re`` a
-cache that finds a pattern in those tables when it misses: ``re.compile`` then returns the pattern made
-by ``_sre.compile`` from the stored program, the same object Python's compiler hands ``_sre.compile``
-itself (the same pattern, flags, groups and program), without compiling it. A pattern not in a table is
-compiled as usual; a table made by another Python (its ``_sre.MAGIC`` or version differ) is not used.
-Only the patterns a process asks for are made, so a function pays nothing for the others.
+(``python3.13 -m newsdrop.regex_build``): the patterns written as literals in newsdrop's source
+(``re.compile``, ``re.match``...), in pydantic's and in Powertools'; PyYAML's, Jinja2's and markdown-it-py's
+recorded while importing them. Each layer gets a table module, ``(pattern, flags) -> program``.
+``install()`` (``newsdrop/__init__.py``) gives ``re`` a cache that finds a pattern in those tables when it
+misses: ``re.compile`` then returns the pattern ``_sre.compile`` makes of the stored program, the same
+object as Python's own compiler makes (the same pattern, flags, groups and program), without compiling it.
+A pattern not in a table is compiled as usual; a table made by another Python (its ``_sre.MAGIC`` or
+version differ) is not used. Only the patterns a process asks for are made from their programs.
 """
 
 import re
@@ -22,7 +22,7 @@ from typing import Any
 
 # The table module each layer's build writes (shared/Makefile), in the order they are looked up.
 TABLES = (
-    "newsdrop._regex_table",  # NewsdropLayer: newsdrop's own patterns, PyYAML's
+    "newsdrop._regex_table",  # NewsdropLayer: newsdrop's own patterns, PyYAML's, pydantic's, Powertools'
     "_newsdrop_regex_templating",  # TemplatingLayer: Jinja2's
     "_newsdrop_regex_body",  # BodyLibrariesLayer: markdown-it-py's
 )
