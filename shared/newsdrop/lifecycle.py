@@ -38,7 +38,6 @@ def now() -> datetime:
     return datetime.fromtimestamp(time_source(), UTC)
 
 
-# A NamedTuple, not a frozen dataclass: a fifth of the cost to define at import (docs/benchmarks.md, cold start).
 class Placement(NamedTuple):
     """Where a newly stored revision stands, and the transitions still ahead of it."""
 

@@ -75,7 +75,6 @@ def image_keys(article: Any) -> list[str]:
     return list(dict.fromkeys(k for k in keys if k))
 
 
-# A NamedTuple, not a frozen dataclass: a fifth of the cost to define at import (docs/benchmarks.md, cold start).
 class ImageInfo(NamedTuple):
     """One processed image, as an article item stores it: enough to name every rendition."""
 

@@ -56,7 +56,6 @@ MAX_CAPTION_CHARS = 1000
 BODY_KEYS = ("body", "content", "text", "html")
 
 
-# A NamedTuple, not a frozen dataclass: a fifth of the cost to define at import (docs/benchmarks.md, cold start).
 class Source(NamedTuple):
     """What the reader of a file knows that its fields do not say: the validation context.
 

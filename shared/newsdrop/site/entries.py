@@ -73,7 +73,6 @@ class SiteRecord:
         return cls(**{**data, "entry": Entry._from_dict(data["entry"])})
 
 
-# A NamedTuple, not a frozen dataclass: a fifth of the cost to define at import (docs/benchmarks.md, cold start).
 class PageStart(NamedTuple):
     """Where a page of a listing starts (a sort key; "" for page 1) and its number (0: the front page).
     ``by``: the sort key of the article whose arrival sealed the page (a replayed event writes it again)."""

@@ -18,7 +18,6 @@ SIZES = "(min-width: 46rem) 42rem, calc(100vw - 2rem)"
 _ALT = re.compile(r"\salt\s*=\s*\"([^\"]*)\"")
 
 
-# A NamedTuple, not a frozen dataclass: a fifth of the cost to define at import (docs/benchmarks.md, cold start).
 class LeadImage(NamedTuple):
     info: ImageInfo
     alt: str

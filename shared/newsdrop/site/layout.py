@@ -114,7 +114,6 @@ def invalidation_path(key: str) -> str:
     return quote("/" + key, safe="/-._~")
 
 
-# A NamedTuple, not a frozen dataclass: a fifth of the cost to define at import (docs/benchmarks.md, cold start).
 class PageSpec(NamedTuple):
     """One page of a listing: positions [first, stop) oldest-first, and its neighbours' page numbers
     (None: the front page for ``newer``, nothing for ``older``)."""

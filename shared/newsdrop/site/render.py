@@ -54,7 +54,6 @@ def article_body_html(article: Article) -> Markup:
 DEFAULT_PITCH = "Get an email when a new article is published"
 
 
-# A NamedTuple, not a frozen dataclass: a fifth of the cost to define at import (docs/benchmarks.md, cold start).
 class SiteSettings(NamedTuple):
     """What a newsroom says about itself (newsdrop.site.config reads it: template parameters, then the
     drop bucket's site.yaml)."""

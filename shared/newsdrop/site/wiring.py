@@ -40,8 +40,6 @@ def changed_slugs(records: Iterable[dict[str, Any]]) -> tuple[list[str], list[st
     return list(articles), list(related)
 
 
-# NamedTuples, not dataclasses: the publisher defines them at import, at a fraction of a dataclass's cost
-# (docs/benchmarks.md, cold start).
 class PublishReport(NamedTuple):
     written: int
     deleted: int
