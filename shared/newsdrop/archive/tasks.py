@@ -230,17 +230,17 @@ def replay(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     index: InMemoryRelatedIndex = area.get_blob("checkpoint.pkl") if position else InMemoryRelatedIndex()
     step_chunks = int(event.get("step_chunks") or 0)
     started = position
-    with Embedder() as embedder:  # the model on the other cores, a chunk ahead of the ordered replay
-        articles = area.get_blob(f"articles-{position:06d}.pkl") if position < chunks else []
-        pending = embedder.submit(articles)
+    with Embedder() as embedder:  # the model on the other cores, ahead of the ordered replay
+        submitted: dict[int, Any] = {}
         while position < chunks:
-            embedder.remember(pending)
-            current = articles
-            if position + 1 < chunks:
-                articles = area.get_blob(f"articles-{position + 1:06d}.pkl")
-                pending = embedder.submit(articles)
-            for article in current:
-                update_for_article(index, article)
+            # this chunk's vectors and the next one's queued: the workers never wait for the replay,
+            # which takes each piece of the chunk as soon as its vectors are known
+            for c in range(position, min(position + 2, chunks)):
+                if c not in submitted:
+                    submitted[c] = embedder.submit(area.get_blob(f"articles-{c:06d}.pkl"))
+            for piece in embedder.in_order(submitted.pop(position)):
+                for article in piece:
+                    update_for_article(index, article)
             position += 1
             if step_chunks and position - started >= step_chunks:
                 break
