@@ -261,6 +261,7 @@ def in_memory(n: int) -> tuple[float, float, float]:
         renderer.article_page(article, index.lists.get(article.slug, []), None)
     cpu = cpu_seconds() - started
     related_entries = sum(len(v) for v in index.lists.values())
+    print(f"  write units sized by item, an article: {sized_writes(articles, index, plan) / n:.1f}")
     reads = (
         n * INGEST_READS
         + 2 * n * SCANNED_PER_ARTICLE  # the reindex and publish plans' scans
@@ -276,6 +277,28 @@ def in_memory(n: int) -> tuple[float, float, float]:
         f"an article; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
     return reads, writes, cpu
+
+
+def sized_writes(articles: list[Any], index: Any, plan: Any) -> int:
+    """The write units of what the archive path writes (1 KB each, rounded up per item): the ingest's
+    transaction (the live item with the run's marker, its hash and source pointers: twice, as a
+    transaction bills) and its drop record, every related index item and site table item."""
+    from newsdrop.ingest.store import article_to_item, item_size
+    from newsdrop.related.store import canonical_items
+
+    def size(value: Any) -> int:  # item_size, and binary values (the packed vectors) by their bytes
+        if isinstance(value, dict):
+            return 3 + sum(len(str(k).encode()) + size(v) + 1 for k, v in value.items())
+        if isinstance(value, list | tuple | set):
+            return 3 + sum(size(v) + 1 for v in value)
+        raw = getattr(value, "value", value)
+        return len(raw) if isinstance(raw, bytes | bytearray) else item_size(value)
+
+    def units(item: dict[str, Any]) -> int:
+        return max(1, -(-(size(item) - 3) // 1024))  # the item itself is not a nested map
+
+    ingest = sum(2 * (units({**article_to_item(a), "archive_run": "x" * 60}) + 2) + 1 for a in articles)
+    return ingest + sum(map(units, canonical_items(index).values())) + sum(map(units, plan.items.values()))
 
 
 def main() -> None:
