@@ -108,7 +108,9 @@ EXPAND_MIX = 0.25  # weight of the expanded cosine in the ranking score
 EXPAND_TERMS = 80  # terms kept in a document's stored expanded vector
 EXPAND_TRUST = 0.15  # the expanded cosine counts in full only from this plain cosine up (0: always)
 TAG_WEIGHT = 0.1  # bonus * cosine of the tag-key sets
-TITLE_BONUS = 0.15  # bonus * how far the titles' IDF-weighted cosine exceeds TITLE_MIN (a thread)
+# bonus * how far the titles' IDF-weighted cosine exceeds TITLE_MIN (a thread). 0.5, not 0.15: beside the
+# embedding's cosine (up to 1) a thread's 0.15 no longer ranked its own posts first (docs/related.md)
+TITLE_BONUS = 0.5
 TITLE_MIN = 0.3  # title cosines up to this earn nothing (two headlines sharing a word are not a thread)
 RECENCY_WEIGHT = 0.05  # bonus * exp(-|days apart| / RECENCY_DAYS): a tie-breaker, never a reason
 RECENCY_DAYS = 60.0
