@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     add_import_parser(sub, _stack_options)
 
     args = parser.parse_args(argv)
+    from newsdrop.local.allocator import keep_freed_memory
+
+    keep_freed_memory()  # as on Lambda (template.yaml, Globals)
     return args.func(args)
 
 

@@ -63,8 +63,6 @@ LEASE_SECONDS = 300  # > sender timeout, < send-queue visibility timeout
 # --- messages: newsdrop.notify.messages (pydantic models, validated where they are read) -------------
 
 
-# Records are NamedTuples, not a frozen dataclass: every notification function defines them at import, where a frozen
-# dataclass costs four times as much (its methods compiled from source; docs/benchmarks.md, cold start).
 class IndexEntry(NamedTuple):
     sid: str
     topics: list[str]

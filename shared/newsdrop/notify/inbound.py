@@ -18,8 +18,6 @@ TOKEN_RE = re.compile(r"v1\.unsubscribe\.[0-9a-f]{32}\.[0-9]{1,12}\.[A-Za-z0-9_-
 MAX_SCANNED_CHARS = 256 * 1024
 
 
-# A NamedTuple, not a frozen dataclass: every notification function defines it at import, where a frozen
-# dataclass costs four times as much (its methods compiled from source; docs/benchmarks.md, cold start).
 class ReceivedMail(NamedTuple):
     message_id: str
     subject: str

@@ -74,8 +74,6 @@ def small_domain(mailbox: str) -> str | None:
     return None if domain in LARGE_PROVIDERS else domain
 
 
-# A NamedTuple, not a frozen dataclass: every notification function defines it at import, where a frozen
-# dataclass costs four times as much (its methods compiled from source; docs/benchmarks.md, cold start).
 class Bucket(NamedTuple):
     """A token bucket: ``burst`` tokens, one more every ``interval`` seconds."""
 

@@ -16,8 +16,6 @@ from urllib.parse import quote, urlencode
 # --- settings -------------------------------------------------------------------------------------
 
 
-# NamedTuples, not frozen dataclasses: every notification function defines them at import, where a frozen
-# dataclass costs four times as much (its methods compiled from source; docs/benchmarks.md, cold start).
 class MailSettings(NamedTuple):
     from_address: str
     site_base_url: str  # the reader site: article pages live at <site>/<slug>/

@@ -122,8 +122,6 @@ class Subscriber:
         return self.status == SubscriberStatus.CONFIRMED
 
 
-# A NamedTuple, not a frozen dataclass: every notification function defines it at import, where a frozen
-# dataclass costs four times as much (its methods compiled from source; docs/benchmarks.md, cold start).
 class Offer(NamedTuple):
     """What one confirmation mail offered: its link confirms exactly this, and nothing after a leave."""
 

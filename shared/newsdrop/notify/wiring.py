@@ -113,9 +113,7 @@ def _cap_reached() -> None:
         metric.add_dimension(name="service", value=os.environ.get("POWERTOOLS_SERVICE_NAME", "newsdrop"))
 
 
-# The runtimes are NamedTuples, not dataclasses: every notification function imports all seven, and a
-# dataclass costs about twice a NamedTuple to define (its methods are compiled from source at import;
-# docs/benchmarks.md, cold start). They are made once per container and never changed.
+# The runtimes are NamedTuples, like the package's records (why: newsdrop/notify/__init__.py).
 class SubscriptionRuntime(NamedTuple):
     settings: MailSettings
     signer: TokenSigner
