@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import heapq
-import math
 import sys
 import tempfile
 from array import array
@@ -102,7 +101,7 @@ class Recorder:
                 base[slug],
                 expanded,
                 tags[slug] / engine.TAG_WEIGHT if engine.TAG_WEIGHT else 0.0,
-                title_cosine(x.title, y.title, stats),
+                engine.title_cosine(x.title, y.title, stats),
                 sum(map(mul, tx, ty)) if tx and ty else 0.0,
                 meaning.get(slug, 0.0),
                 engine._recency_bonus(x, y),
@@ -114,17 +113,6 @@ class Recorder:
                 out[slug] = engine.pair_score(x, y, base[slug], expanded, tags[slug] + titles[slug])
         self.events.append((self.kind, self.number(x.slug), first, len(self.parts["x"])))
         return out
-
-
-def title_cosine(a: str, b: str, stats) -> float:
-    """The IDF-weighted cosine of two titles that ``engine._title_bonus`` ramps from ``TITLE_MIN``."""
-    ta, tb = engine.title_terms(a), engine.title_terms(b)
-    shared = ta & tb
-    if not shared:
-        return 0.0
-    w = {t: stats.idf(t) ** 2 for t in ta | tb}
-    den = math.sqrt(sum(w[t] for t in ta) * sum(w[t] for t in tb)) or 1.0
-    return sum(w[t] for t in shared) / den
 
 
 def dump(corpus: Path, order: str, seed: int, limit: int | None, out: Path) -> float:
