@@ -30,9 +30,11 @@ import os
 import resource
 import sys
 import time
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
@@ -57,10 +59,110 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def typed_size(value: dict[str, Any]) -> int:
+    """The size DynamoDB counts for a value in its wire form ({"S": ...}, {"M": ...}): as
+    newsdrop.ingest.store.item_size counts it for Python values."""
+    ((kind, v),) = value.items()
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + typed_size(x) + 1 for k, x in v.items())
+    if kind == "L":
+        return 3 + sum(typed_size(x) + 1 for x in v)
+    if kind == "S":
+        return len(v.encode("utf-8", "surrogatepass"))
+    if kind == "N":
+        return 21
+    if kind == "B":
+        return len(v) * 3 // 4  # base64 on the wire
+    if kind in ("SS", "NS", "BS"):
+        return sum(len(str(x).encode()) for x in v)
+    return 1  # BOOL, NULL
+
+
+def item_bytes(item: dict[str, Any]) -> int:
+    return sum(len(k.encode()) + typed_size(v) for k, v in item.items())
+
+
+class UnitCounter:
+    """What DynamoDB and S3 bill, counted from the wire (the requests' and responses' JSON, whatever
+    client or resource sent them): write request units (1 KB each, rounded up per item, twice in a
+    transaction), read request units (4 KB, strongly consistent: the upper bound; rounded up per item of a
+    GetItem or BatchGetItem, per call over the items a Query or Scan returns), and S3 requests by kind."""
+
+    def __init__(self, items: DynamoDBCounter):
+        import boto3
+
+        self.wru = self.rru = 0
+        self.s3: Counter[str] = Counter()
+        self.items = items
+        self.default = boto3._get_default_session()
+        self.attach(self.default)
+        # the publisher's runtime (the site's objects, its reads) builds a session of its own
+        real = boto3.session.Session.__init__
+
+        def init(session: Any, *args: Any, **kwargs: Any) -> None:
+            real(session, *args, **kwargs)
+            self.attach(session)
+
+        boto3.session.Session.__init__ = init
+
+    def attach(self, session: Any) -> None:
+        events = session.events
+        events.register("before-call.dynamodb", self._request)
+        events.register("after-call.dynamodb", self._response)
+        events.register("after-call.s3", self._s3)
+        if session is not self.default:  # the items counter registered itself on the default one
+            events.register("provide-client-params.dynamodb", self.items._remember_params)
+            events.register("after-call.dynamodb", self.items._after_call)
+
+    def reset(self) -> None:
+        self.wru = self.rru = 0
+        self.s3.clear()
+
+    @staticmethod
+    def _units(size: int, unit: int) -> int:
+        return max(1, -(-size // unit))
+
+    def _request(self, model: Any, params: dict[str, Any], **kwargs: Any) -> None:
+        body = json.loads(params.get("body") or b"{}")
+        op = model.name
+        if op == "PutItem":
+            self.wru += self._units(item_bytes(body["Item"]), 1024)
+        elif op in ("UpdateItem", "DeleteItem"):
+            self.wru += 1  # the stored item's size decides; these are small counters and markers here
+        elif op == "BatchWriteItem":
+            for requests in body.get("RequestItems", {}).values():
+                for r in requests:
+                    put = r.get("PutRequest")
+                    self.wru += self._units(item_bytes(put["Item"]), 1024) if put else 1
+        elif op == "TransactWriteItems":
+            for t in body.get("TransactItems", []):
+                put = t.get("Put")
+                self.wru += 2 * (self._units(item_bytes(put["Item"]), 1024) if put else 1)
+
+    def _response(self, model: Any, http_response: Any, **kwargs: Any) -> None:
+        op = model.name
+        if op not in ("GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"):
+            return
+        body = json.loads(http_response.content or b"{}")
+        if op == "GetItem":
+            self.rru += self._units(item_bytes(body["Item"]), 4096) if "Item" in body else 1
+        elif op == "BatchGetItem":
+            for items in body.get("Responses", {}).values():
+                self.rru += sum(self._units(item_bytes(i), 4096) for i in items)
+        elif op == "TransactGetItems":
+            self.rru += sum(2 * self._units(item_bytes(r.get("Item", {})), 4096) for r in body["Responses"])
+        else:
+            self.rru += self._units(sum(item_bytes(i) for i in body.get("Items", [])), 4096)
+
+    def _s3(self, model: Any, **kwargs: Any) -> None:
+        self.s3[model.name] += 1
+
+
 def on_stack(n: int) -> tuple[float, float, float]:
     """(items read, items written, CPU seconds) of one archive import of n articles on moto."""
     from newsdrop.archive import executions
     from newsdrop.archive.feed import upload_archive
+    from newsdrop.local.dispatch import Dispatcher
     from newsdrop.local.pipeline import embedded_aws
     from newsdrop.local.stack import LocalStack
 
@@ -69,6 +171,7 @@ def on_stack(n: int) -> tuple[float, float, float]:
     try:
         with embedded_aws():
             counter = DynamoDBCounter()
+            units = UnitCounter(counter)
             stack = LocalStack(
                 env_overrides={"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
             ).deploy()
@@ -76,11 +179,22 @@ def on_stack(n: int) -> tuple[float, float, float]:
                 stack.client("s3"), stack.output("DropBucketName"), "scale", [rows_file]
             )
             counter.reset()
+            units.reset()
             started = cpu_seconds()
             report = executions.run(
                 stack.client("stepfunctions"), stack.outputs(), "import", {"source": source}, poll_seconds=0.5
             )
             cpu = cpu_seconds() - started
+            billed = (units.rru, units.wru, dict(units.s3))
+            # then the streams, as a publisher lagging behind the execution reads them: the import's
+            # articles are filtered out, and its related lists (KEYS_ONLY) wake the publisher
+            reads, writes = counter.reads, counter.writes
+            units.reset()
+            stream_cpu = cpu_seconds()
+            Dispatcher(stack).pump()
+            stream_cpu = cpu_seconds() - stream_cpu
+            stream = (counter.reads - reads, counter.writes - writes, units.rru, units.wru, dict(units.s3))
+            counter.reads, counter.writes = reads, writes
     finally:
         rows_file.unlink(missing_ok=True)
     failed = report["failed"] + report["related"]["failed"] + report["publish"]["failed"]
@@ -88,6 +202,16 @@ def on_stack(n: int) -> tuple[float, float, float]:
         raise SystemExit(f"the import did not store every article: {executions.summary(report)}")
     print(f"  stack: {executions.summary(report)}; related {report['related']['items']} index items")
     print(f"  DynamoDB calls: {dict(counter.calls.most_common())}")
+    rru, wru, s3 = billed
+    print(
+        f"  billed an article: {rru / n:.1f} read units, {wru / n:.1f} write units (sized by item); "
+        f"S3 {s3.get('PutObject', 0) / n:.1f} PUTs, {s3.get('GetObject', 0) / n:.1f} GETs ({s3})"
+    )
+    print(
+        f"  then the streams (a publisher lagging behind the execution): {stream[0] / n:.1f} items read, "
+        f"{stream[1] / n:.1f} written, {stream[2] / n:.1f} read units, {stream[3] / n:.1f} write units an "
+        f"article; S3 {stream[4]}; {1000 * stream_cpu / n:.1f} ms CPU an article"
+    )
     return counter.reads, counter.writes, cpu
 
 
@@ -137,6 +261,7 @@ def in_memory(n: int) -> tuple[float, float, float]:
         renderer.article_page(article, index.lists.get(article.slug, []), None)
     cpu = cpu_seconds() - started
     related_entries = sum(len(v) for v in index.lists.values())
+    print(f"  write units sized by item, an article: {sized_writes(articles, index, plan) / n:.1f}")
     reads = (
         n * INGEST_READS
         + 2 * n * SCANNED_PER_ARTICLE  # the reindex and publish plans' scans
@@ -152,6 +277,28 @@ def in_memory(n: int) -> tuple[float, float, float]:
         f"an article; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
     return reads, writes, cpu
+
+
+def sized_writes(articles: list[Any], index: Any, plan: Any) -> int:
+    """The write units of what the archive path writes (1 KB each, rounded up per item): the ingest's
+    transaction (the live item with the run's marker, its hash and source pointers: twice, as a
+    transaction bills) and its drop record, every related index item and site table item."""
+    from newsdrop.ingest.store import article_to_item, item_size
+    from newsdrop.related.store import canonical_items
+
+    def size(value: Any) -> int:  # item_size, and binary values (the packed vectors) by their bytes
+        if isinstance(value, dict):
+            return 3 + sum(len(str(k).encode()) + size(v) + 1 for k, v in value.items())
+        if isinstance(value, list | tuple | set):
+            return 3 + sum(size(v) + 1 for v in value)
+        raw = getattr(value, "value", value)
+        return len(raw) if isinstance(raw, bytes | bytearray) else item_size(value)
+
+    def units(item: dict[str, Any]) -> int:
+        return max(1, -(-(size(item) - 3) // 1024))  # the item itself is not a nested map
+
+    ingest = sum(2 * (units({**article_to_item(a), "archive_run": "x" * 60}) + 2) + 1 for a in articles)
+    return ingest + sum(map(units, canonical_items(index).values())) + sum(map(units, plan.items.values()))
 
 
 def main() -> None:

@@ -59,3 +59,21 @@ def test_without_worker_processes_the_vectors_are_computed_here(articles, monkey
         vectors = embedder.vectors(articles[:2])
         assert embedder.workers == 1
     assert vectors == windows.embeddings(articles[:2]) and len(vectors) == 2
+
+
+def test_the_replay_takes_the_articles_piece_by_piece_in_order_each_with_its_vectors(articles, monkeypatch):
+    monkeypatch.setattr(semantic, "_known", {})
+    model = semantic.model_vector
+    computed = []
+    with Embedder(workers=2) as embedder:
+        handle = embedder.submit(articles)
+        monkeypatch.setattr(semantic, "model_vector", lambda text: computed.append(text))  # here only
+        pieces = list(embedder.in_order(handle))
+        found = [windows.embeddings(piece) for piece in pieces]  # what the replay reads, piece by piece
+    assert computed == []  # each piece's vectors were remembered before the piece was given
+    assert len(pieces) > 1  # the replay starts before the last piece's vectors are there
+    assert [a for piece in pieces for a in piece] == articles  # in the replay's order, each once
+    monkeypatch.setattr(semantic, "model_vector", model)
+    model.cache_clear()
+    monkeypatch.setattr(semantic, "_known", {})
+    assert {k: v for f in found for k, v in f.items()} == windows.embeddings(articles)

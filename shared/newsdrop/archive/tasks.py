@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from newsdrop.archive.marker import ARCHIVE_MARKER, marked_lists
 from newsdrop.archive.vectors import Embedder
 from newsdrop.archive.work import WorkArea
 from newsdrop.ingest.ingestor import DroppedObject, Ingestor
@@ -35,7 +36,6 @@ from newsdrop.related.windows import WARMUP, WINDOW
 
 log = logging.getLogger(__name__)
 
-ARCHIVE_MARKER = "archive_run"  # attribute on an imported article's live item; the stream filters skip it
 IMPORT_BATCH = 50  # files per map item: one invocation ingests them in ~1-3 s
 ARTICLE_CHUNK = 500  # articles per replay chunk file
 TABLE_SHARDS = 16  # map items writing a table (the related index, the site table): a slice of keys each
@@ -210,6 +210,9 @@ def plan_reindex(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
         "step_chunks": int(event.get("step_chunks") or 0),  # 0: as many as the invocation's time allows
         "manifest": area.key("related-items.json"),  # written by the last replay step
         "mode": "replay",
+        # An import's reindex: a publish-all follows, which renders every page from these lists, so the
+        # lists it writes carry the run's marker and the publisher woken by their stream skips them.
+        "mark": run if options.get("publish_follows") else "",
     }
     if len(keys) <= window:  # one window: the exact sequential replay, in checkpointed steps
         return state
@@ -227,17 +230,17 @@ def replay(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     index: InMemoryRelatedIndex = area.get_blob("checkpoint.pkl") if position else InMemoryRelatedIndex()
     step_chunks = int(event.get("step_chunks") or 0)
     started = position
-    with Embedder() as embedder:  # the model on the other cores, a chunk ahead of the ordered replay
-        articles = area.get_blob(f"articles-{position:06d}.pkl") if position < chunks else []
-        pending = embedder.submit(articles)
+    with Embedder() as embedder:  # the model on the other cores, ahead of the ordered replay
+        submitted: dict[int, Any] = {}
         while position < chunks:
-            embedder.remember(pending)
-            current = articles
-            if position + 1 < chunks:
-                articles = area.get_blob(f"articles-{position + 1:06d}.pkl")
-                pending = embedder.submit(articles)
-            for article in current:
-                update_for_article(index, article)
+            # this chunk's vectors and the next one's queued: the workers never wait for the replay,
+            # which takes each piece of the chunk as soon as its vectors are known
+            for c in range(position, min(position + 2, chunks)):
+                if c not in submitted:
+                    submitted[c] = embedder.submit(area.get_blob(f"articles-{c:06d}.pkl"))
+            for piece in embedder.in_order(submitted.pop(position)):
+                for article in piece:
+                    update_for_article(index, article)
             position += 1
             if step_chunks and position - started >= step_chunks:
                 break
@@ -247,15 +250,22 @@ def replay(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     if not done:
         area.put_blob("checkpoint.pkl", index)
         return {**event, "position": position, "done": False}
-    _split_into_shards(area, event["run"], "related", canonical_items(index), int(event["shards"]))
+    items = canonical_items(index)
+    _split_into_shards(area, event["run"], "related", items, int(event["shards"]), event.get("mark", ""))
     return {**event, "position": position, "done": True, "newest": index.newest}
 
 
 def _split_into_shards(
-    area: WorkArea, run: str, table: str, items: dict[tuple[str, str], dict[str, Any]], shards: int
+    area: WorkArea,
+    run: str,
+    table: str,
+    items: dict[tuple[str, str], dict[str, Any]],
+    shards: int,
+    mark: str = "",
 ) -> str:
     """A table's wanted items in ``shards`` files (by a hash of the key), the set of their keys, and the
-    map's manifest of shard items; returns the manifest's key."""
+    map's manifest of shard items (``mark``: the lists are written marked, see write_table_shard);
+    returns the manifest's key."""
     split: list[dict[tuple[str, str], dict[str, Any]]] = [{} for _ in range(shards)]
     for key, item in items.items():
         split[shard_of(f"{key[0]}|{key[1]}", shards)][key] = item
@@ -272,7 +282,7 @@ def _split_into_shards(
                 "size": len(part),
                 "table": table,
             }
-            | {"shard": i, "shards": shards}
+            | {"shard": i, "shards": shards, "mark": mark}
             for i, part in enumerate(split)
         ],
     )
@@ -285,7 +295,10 @@ def write_table_shard(ctx: Context, event: dict[str, Any]) -> dict[str, Any]:
     area = ctx.area(event["run"])
     table = ctx.tables[event["table"]]
     part: dict[tuple[str, str], dict[str, Any]] = area.get_blob(f"{event['table']}-{event['shard']:04d}.pkl")
-    written = put_if_different(table, part)
+    if event.get("mark"):
+        part = marked_lists(part, event["mark"])
+    # the marker is not content: a list already stored with the same entries is not written again
+    written = put_if_different(table, part, ignored=ARCHIVE_MARKER)
     wanted: set[tuple[str, str]] = area.get_blob(f"{event['table']}-keys.pkl")
     deleted = sweep_segment(table, int(event["shard"]), int(event["shards"]), wanted)
     return _record(ctx, event, {"items": len(part), "written": written, "deleted": deleted})

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
@@ -80,29 +80,54 @@ class Embedder:
                 self.workers = 1
         return self._pool
 
-    def submit(self, articles: Sequence[Article]) -> tuple[list[Article], list[Future] | None]:
-        """Start computing the vectors of ``articles`` on the workers (nothing yet without workers): the
-        replay of one chunk runs while the next chunk's vectors are computed."""
+    def submit(self, articles: Sequence[Article]) -> tuple[list[Article], list[Future] | None, int]:
+        """Start computing the vectors of ``articles`` on the workers (nothing yet without workers), in
+        pieces (the third element: their size): the replay runs while the next vectors are computed."""
         from newsdrop.related import engine, semantic
 
         articles = list(articles) if engine.SEMANTIC_WEIGHT else []
         # a stand-in for the model (benches, tests) lives in this process only, and costs nothing
         pool = self._executor() if semantic.vector_source is None and len(articles) > 1 else None
         if pool is None:
-            return articles, None
-        # small pieces, so the workers finish together whatever the articles' lengths
+            return articles, None, len(articles)
+        # small pieces, so the workers finish together whatever the articles' lengths, and the replay
+        # starts on the first piece instead of waiting for the whole chunk
         size = max(1, -(-len(articles) // (self.workers * 4)))
         try:
-            return articles, [
-                pool.submit(_embeddings, articles[i : i + size]) for i in range(0, len(articles), size)
-            ]
+            return (
+                articles,
+                [pool.submit(_embeddings, articles[i : i + size]) for i in range(0, len(articles), size)],
+                size,
+            )
         except (OSError, NotImplementedError, RuntimeError):
             self._no_workers()
-            return articles, None
+            return articles, None, len(articles)
 
-    def collect(self, handle: tuple[list[Article], list[Future] | None]) -> dict[str, str]:
+    def in_order(self, handle: tuple[list[Article], list[Future] | None, int]) -> Iterator[list[Article]]:
+        """The articles of a ``submit``, a piece at a time in their order, each piece's vectors remembered
+        before it is given: the replay of the first piece overlaps the computing of the others."""
+        from newsdrop.related import windows
+
+        articles, futures, size = handle
+        if futures is None:
+            windows.remember(self.collect(handle))
+            yield articles
+            return
+        for number, future in enumerate(futures):
+            piece = articles[number * size : (number + 1) * size]
+            try:
+                windows.remember(future.result())
+            except (OSError, RuntimeError):  # a worker could not start or died (BrokenProcessPool)
+                self._no_workers()
+                rest = articles[number * size :]
+                windows.remember(_embeddings(rest))
+                yield rest
+                return
+            yield piece
+
+    def collect(self, handle: tuple[list[Article], list[Future] | None, int]) -> dict[str, str]:
         """The packed vector of each article of a ``submit`` by its document fingerprint."""
-        articles, futures = handle
+        articles, futures, _ = handle
         if futures is None:
             return _embeddings(articles) if articles else {}
         out: dict[str, str] = {}

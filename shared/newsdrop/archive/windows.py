@@ -25,6 +25,7 @@ from typing import Any
 
 from newsdrop.archive.vectors import Embedder
 from newsdrop.archive.work import WorkArea
+from newsdrop.ingest.store import article_from_item, article_key, slug_of_key
 from newsdrop.related import windows
 from newsdrop.related.store import canonical_items
 
@@ -69,12 +70,15 @@ def plan(area: WorkArea, state: dict[str, Any], slugs: list[str], size: int, war
 def chunk_terms(ctx: tasks.Context, event: dict[str, Any]) -> dict[str, Any]:
     area = ctx.area(event["run"])
     c = int(event["chunk"])
+    slugs = area.get_blob(f"slugs-{c:06d}.pkl")
+    # the chunk's live items in batches of 100 keys (the same read units as a GetItem each, 1% of the calls)
+    items = ctx.tables["articles"]._batch_get([article_key(slug) for slug in slugs])
+    by_slug = {slug_of_key(item): item for item in items}
     chunk = []
-    for slug in area.get_blob(f"slugs-{c:06d}.pkl"):
-        article = ctx.articles.get_article(slug)
-        if article is None:  # the positions of every later article would shift: no partial result
+    for slug in slugs:
+        if slug not in by_slug:  # the positions of every later article would shift: no partial result
             raise RuntimeError(f"{slug} was deleted during the reindex: start the reindex again")
-        chunk.append(article)
+        chunk.append(article_from_item(by_slug[slug]))
     area.put_blob(f"articles-{c:06d}.pkl", chunk)
     # the sentence embeddings too, once an article (a window would embed its warm-up again), by
     # fingerprint for the windows and in order for the centre; on every core the invocation has
@@ -183,7 +187,7 @@ def windows_merged(ctx: tasks.Context, event: dict[str, Any]) -> dict[str, Any]:
     area.put_blob("related-keys.pkl", set().union(*parts))
     items = [
         {"task": "write_table_shard", "run": event["run"], "item": f"related-{p:04d}", "size": len(keys)}
-        | {"table": "related", "shard": p, "shards": shards}
+        | {"table": "related", "shard": p, "shards": shards, "mark": event.get("mark", "")}
         for p, keys in enumerate(parts)
     ]
     return {

@@ -7,7 +7,8 @@ import os
 from collections.abc import Callable
 from functools import cache
 
-from newsdrop.archive.tasks import ARCHIVE_MARKER, Context
+from newsdrop.archive.marker import ARCHIVE_MARKER
+from newsdrop.archive.tasks import Context
 
 
 def build_context(env: dict[str, str]) -> Context:
@@ -49,7 +50,11 @@ def build_context(env: dict[str, str]) -> Context:
         articles=ArticleStore(env["ARTICLES_TABLE"], dynamodb),
         related=related,
         # the site table through the same batch helpers (any pk/sk table): see newsdrop.related.shards
-        tables={"related": related, "site": DynamoDBRelatedIndex(env["SITE_TABLE"], dynamodb)},
+        tables={
+            "related": related,
+            "site": DynamoDBRelatedIndex(env["SITE_TABLE"], dynamodb),
+            "articles": DynamoDBRelatedIndex(env["ARTICLES_TABLE"], dynamodb),  # batch reads of live items
+        },
         publish=ShardPublisher(runtime, DynamoDBSiteIndex(env["SITE_TABLE"], dynamodb), related),
     )
 

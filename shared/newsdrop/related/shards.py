@@ -9,12 +9,23 @@ from typing import Any
 from newsdrop.related.store import _STATE, DynamoDBRelatedIndex
 
 
-def put_if_different(index: DynamoDBRelatedIndex, items: Mapping[tuple[str, str], dict[str, Any]]) -> int:
-    """Write those of ``items`` the table does not already hold as they are; returns how many.
-    A BatchGetItem first: a read is half a write's price, and a re-run (a retried shard, a redriven
-    execution, a reindex of an unchanged corpus) then writes nothing."""
+def put_if_different(
+    index: DynamoDBRelatedIndex,
+    items: Mapping[tuple[str, str], dict[str, Any]],
+    *,
+    ignored: str | None = None,
+) -> int:
+    """Write those of ``items`` the table does not already hold as they are (but for the ``ignored``
+    attribute); returns how many. A BatchGetItem first: a read is half a write's price, and a re-run (a
+    retried shard, a redriven execution, a reindex of an unchanged corpus) then writes nothing."""
+
+    def content(item: Mapping[str, Any] | None) -> Any:
+        if item is None or ignored is None or ignored not in item:
+            return item
+        return {k: v for k, v in item.items() if k != ignored}
+
     stored = index._batch_get([{"pk": pk, "sk": sk} for pk, sk in items])
-    same = {(i["pk"], i["sk"]) for i in stored if items.get((i["pk"], i["sk"])) == i}
+    same = {(i["pk"], i["sk"]) for i in stored if content(items.get((i["pk"], i["sk"]))) == content(i)}
     changed = [item for key, item in items.items() if key not in same]
     index._batch_write(changed)
     return len(changed)

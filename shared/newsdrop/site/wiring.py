@@ -54,10 +54,15 @@ class PublisherRuntime:
     publisher: SitePublisher
     bucket: S3SiteBucket
     invalidator: CloudFrontInvalidator
+    lists: Any = None  # newsdrop.archive.marker.StreamLists: the changed lists read at once
 
     def publish(self, articles: list[str], related: list[str]) -> PublishReport:
-        changes = self.publisher.publish(articles, related)
-        return self.apply(changes)
+        return self.apply(self._changes(articles, related))
+
+    def _changes(self, articles: list[str], related: list[str]) -> SiteChanges:
+        if self.lists is not None:  # an archive import's lists: its publish-all renders their pages
+            related = self.lists.unmarked(related)
+        return self.publisher.publish(articles, related)
 
     def handle(self, records: list[dict[str, Any]]) -> tuple[PublishReport, list[str]]:
         """A stream batch: (what was published, sequence numbers to report as failed). The whole batch at
@@ -70,7 +75,7 @@ class PublisherRuntime:
         merged, failed = SiteChanges(), []
         for record in records:
             try:
-                merged.merge(self.publisher.publish(*changed_slugs([record])))
+                merged.merge(self._changes(*changed_slugs([record])))
             except Exception:  # noqa: BLE001
                 log.warning("record failed, reported for a retry", exc_info=True)
                 failed = [record["dynamodb"]["SequenceNumber"]]
@@ -100,18 +105,20 @@ def build_runtime(
 ) -> PublisherRuntime:
     import boto3
 
+    from newsdrop.archive.marker import StreamLists
     from newsdrop.ingest.store import ArticleStore
     from newsdrop.related.store import DynamoDBRelatedIndex
 
     session = session or boto3.session.Session()
     dynamodb = session.resource("dynamodb")
     related = DynamoDBRelatedIndex(related_table, dynamodb)
+    lists = StreamLists(related)
     settings = load_settings(
         SiteSettings(base_url=base_url, name=site_name), session.client("s3"), config_bucket
     )
     publisher = SitePublisher(
         ArticleStore(articles_table, dynamodb),
-        related.related_for,
+        lists.related_for,
         index if index is not None else DynamoDBSiteIndex(site_table, dynamodb),
         Renderer(settings),
     )
@@ -119,6 +126,7 @@ def build_runtime(
         publisher,
         S3SiteBucket(bucket, session.client("s3")),
         CloudFrontInvalidator(distribution_id, session.client("cloudfront")),
+        lists,
     )
 
 
