@@ -108,7 +108,9 @@ EXPAND_MIX = 0.25  # weight of the expanded cosine in the ranking score
 EXPAND_TERMS = 80  # terms kept in a document's stored expanded vector
 EXPAND_TRUST = 0.15  # the expanded cosine counts in full only from this plain cosine up (0: always)
 TAG_WEIGHT = 0.1  # bonus * cosine of the tag-key sets
-TITLE_BONUS = 0.15  # bonus * how far the titles' IDF-weighted cosine exceeds TITLE_MIN (a thread)
+# bonus * how far the titles' IDF-weighted cosine exceeds TITLE_MIN (a thread). 0.5, not 0.15: beside the
+# embedding's cosine (up to 1) a thread's 0.15 no longer ranked its own posts first (docs/related.md)
+TITLE_BONUS = 0.5
 TITLE_MIN = 0.3  # title cosines up to this earn nothing (two headlines sharing a word are not a thread)
 RECENCY_WEIGHT = 0.05  # bonus * exp(-|days apart| / RECENCY_DAYS): a tie-breaker, never a reason
 RECENCY_DAYS = 60.0
@@ -191,19 +193,23 @@ def title_terms(title: str) -> frozenset[str]:
     return terms
 
 
+def title_cosine(a: str, b: str, stats: TermStats) -> float:
+    """The IDF-weighted cosine of two titles' terms (0 when they share none)."""
+    ta, tb = title_terms(a), title_terms(b)
+    shared = ta & tb
+    if not shared:
+        return 0.0
+    w = {t: stats.idf(t) ** 2 for t in ta | tb}
+    den = math.sqrt(sum(w[t] for t in ta) * sum(w[t] for t in tb)) or 1.0
+    return sum(w[t] for t in shared) / den
+
+
 def _title_bonus(x: DocRecord, y: DocRecord, stats: TermStats) -> float:
     """Replies share their thread's title ("Re: Dayton Hamfest"); two headlines that merely share a
     word do not (the cosine must clear ``TITLE_MIN``). Ranks only: the text must pass the gate."""
     if not TITLE_BONUS:
         return 0.0
-    a, b = title_terms(x.title), title_terms(y.title)
-    shared = a & b
-    if not shared:
-        return 0.0
-    w = {t: stats.idf(t) ** 2 for t in a | b}
-    num = sum(w[t] for t in shared)
-    den = math.sqrt(sum(w[t] for t in a) * sum(w[t] for t in b)) or 1.0
-    cos = num / den
+    cos = title_cosine(x.title, y.title, stats)
     if cos <= TITLE_MIN:
         return 0.0
     return TITLE_BONUS * (cos - TITLE_MIN) / (1.0 - TITLE_MIN)
