@@ -39,13 +39,10 @@ class StreamLists:
         self._lists: dict[str, Any] = {}
 
     def unmarked(self, slugs: Iterable[str]) -> list[str]:
-        from newsdrop.related.store import _entries_from_item
-
         slugs = list(slugs)
-        items = self.related._batch_get([{"pk": f"DOC#{s}", "sk": "RELATED"} for s in slugs]) if slugs else []
-        by_slug = {item["pk"].removeprefix("DOC#"): item for item in items}
+        by_slug = self.related.list_items(slugs) if slugs else {}
         marked = {s for s, item in by_slug.items() if ARCHIVE_MARKER in item}
-        self._lists = {s: _entries_from_item(item) for s, item in by_slug.items() if s not in marked}
+        self._lists = {s: self.related.entries(item) for s, item in by_slug.items() if s not in marked}
         # a list gone (a removal) is rendered as before: its page shows none
         self._lists |= {s: [] for s in slugs if s not in by_slug}
         return [s for s in slugs if s not in marked]

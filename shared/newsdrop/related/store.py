@@ -242,9 +242,18 @@ class DynamoDBRelatedIndex:
         self._batch_write(puts, deletes)
 
     # -- lists -------------------------------------------------------------------------------------
-    def get_lists(self, slugs: Iterable[str]) -> dict[str, list[RelatedEntry]]:
+    def list_items(self, slugs: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The stored list items by slug, with their attributes (an archive run's marker among them)."""
         items = self._batch_get([_doc_key(s, "RELATED") for s in slugs])
-        return {item["pk"][4:]: _entries_from_item(item) for item in items}
+        return {item["pk"][4:]: item for item in items}
+
+    def get_lists(self, slugs: Iterable[str]) -> dict[str, list[RelatedEntry]]:
+        return {slug: _entries_from_item(item) for slug, item in self.list_items(slugs).items()}
+
+    @staticmethod
+    def entries(item: Mapping[str, Any]) -> list[RelatedEntry]:
+        """A stored list item's entries."""
+        return _entries_from_item(item)
 
     def put_lists(self, lists: Mapping[str, list[RelatedEntry]]) -> None:
         puts = [_list_item(s, entries) for s, entries in lists.items() if entries]
