@@ -82,6 +82,59 @@ def item_bytes(item: dict[str, Any]) -> int:
     return sum(len(k.encode()) + typed_size(v) for k, v in item.items())
 
 
+def _key_part(value: Any) -> str:
+    """A key attribute's string, from the wire form ({"S": ...}) or a Python value."""
+    return str(value.get("S", "")) if isinstance(value, dict) else str(value)
+
+
+def item_kind(table: str, item: dict[str, Any]) -> str:
+    """Which part of the archive path an item (or a key) belongs to, for the breakdown of write units:
+    the table's role (from its name) and the key's shape (newsdrop.ingest.store, newsdrop.related.store,
+    newsdrop.site.store)."""
+    pk, sk = _key_part(item.get("pk", "")), _key_part(item.get("sk", ""))
+    prefix = pk.split("#", 1)[0]
+    name = table.lower()
+    if "article" in name:
+        return {
+            "ARTICLE": "ingest: live item" if sk == "CURRENT" else "ingest: revision",
+            "HASH": "ingest: hash pointer",
+            "SOURCE": "ingest: source pointer",
+            "DROP": "ingest: drop record",
+        }.get(prefix, f"articles: {prefix}")
+    if "related" in name:
+        if prefix == "DOC":
+            return {"RELATED": "related: list", "DOC": "related: document", "HOLDERS": "related: holders"}.get(
+                sk, f"related: DOC/{sk}"
+            )
+        return {"TERM": "related: postings"}.get(prefix, f"related: {prefix} (other)")
+    if "site" in name:
+        return {
+            "ART": "site: article record",
+            "LIST": "site: listing entry" if sk.startswith("E#") else "site: listing other",
+            "SEARCH": "site: search document",
+        }.get(prefix, f"site: {prefix}")
+    return f"{table}: {prefix}"
+
+
+def s3_kind(key: str) -> str:
+    """An S3 object key's family, for the breakdown of PUTs: the site's layout (docs/site.md) and the
+    archive runs' work area."""
+    parts = key.split("/")
+    if parts[0] in ("archive-runs", "archive"):
+        return f"{parts[0]}/ (work files)" if parts[0] == "archive-runs" else "archive/ (the uploaded archive)"
+    if parts[0] == "search":
+        return "search/docs/ (a document an article)" if parts[1:2] == ["docs"] else "search/ (shards)"
+    if parts[0] == "api":
+        return "api/articles/ (a document an article)" if parts[1:2] == ["articles"] else "api/ (listings)"
+    if parts[0] in ("tags", "authors", "page", "static", "media", "bookmarks", "sitemaps"):
+        return f"{parts[0]}/"
+    if key.endswith(("sitemap.xml", ".xml")) or parts[0].startswith("sitemap"):
+        return "sitemaps and feeds"
+    if len(parts) == 2 and parts[1] in ("index.html", ""):
+        return "article pages"
+    return "other site files" if len(parts) <= 2 else f"{parts[0]}/"
+
+
 class UnitCounter:
     """What DynamoDB and S3 bill, counted from the wire (the requests' and responses' JSON, whatever
     client or resource sent them): write request units (1 KB each, rounded up per item, twice in a
@@ -93,6 +146,8 @@ class UnitCounter:
 
         self.wru = self.rru = 0
         self.s3: Counter[str] = Counter()
+        self.wru_by_kind: Counter[str] = Counter()
+        self.puts_by_kind: Counter[str] = Counter()
         self.items = items
         self.default = boto3._get_default_session()
         self.attach(self.default)
@@ -110,6 +165,7 @@ class UnitCounter:
         events.register("before-call.dynamodb", self._request)
         events.register("after-call.dynamodb", self._response)
         events.register("after-call.s3", self._s3)
+        events.register("provide-client-params.s3", self._s3_params)
         if session is not self.default:  # the items counter registered itself on the default one
             events.register("provide-client-params.dynamodb", self.items._remember_params)
             events.register("after-call.dynamodb", self.items._after_call)
@@ -117,6 +173,12 @@ class UnitCounter:
     def reset(self) -> None:
         self.wru = self.rru = 0
         self.s3.clear()
+        self.wru_by_kind.clear()
+        self.puts_by_kind.clear()
+
+    def _write(self, table: str, item: dict[str, Any], units: int) -> None:
+        self.wru += units
+        self.wru_by_kind[item_kind(table, item)] += units
 
     @staticmethod
     def _units(size: int, unit: int) -> int:
@@ -126,18 +188,24 @@ class UnitCounter:
         body = json.loads(params.get("body") or b"{}")
         op = model.name
         if op == "PutItem":
-            self.wru += self._units(item_bytes(body["Item"]), 1024)
+            self._write(body["TableName"], body["Item"], self._units(item_bytes(body["Item"]), 1024))
         elif op in ("UpdateItem", "DeleteItem"):
-            self.wru += 1  # the stored item's size decides; these are small counters and markers here
+            # the stored item's size decides; these are small counters and markers here
+            self._write(body["TableName"], body["Key"], 1)
         elif op == "BatchWriteItem":
-            for requests in body.get("RequestItems", {}).values():
+            for table, requests in body.get("RequestItems", {}).items():
                 for r in requests:
                     put = r.get("PutRequest")
-                    self.wru += self._units(item_bytes(put["Item"]), 1024) if put else 1
+                    if put:
+                        self._write(table, put["Item"], self._units(item_bytes(put["Item"]), 1024))
+                    else:
+                        self._write(table, r["DeleteRequest"]["Key"], 1)
         elif op == "TransactWriteItems":
             for t in body.get("TransactItems", []):
-                put = t.get("Put")
-                self.wru += 2 * (self._units(item_bytes(put["Item"]), 1024) if put else 1)
+                ((what, request),) = t.items()
+                item = request.get("Item") or request.get("Key", {})
+                units = self._units(item_bytes(item), 1024) if what == "Put" else 1
+                self._write(request["TableName"], item, 2 * units)
 
     def _response(self, model: Any, http_response: Any, **kwargs: Any) -> None:
         op = model.name
@@ -154,8 +222,22 @@ class UnitCounter:
         else:
             self.rru += self._units(sum(item_bytes(i) for i in body.get("Items", [])), 4096)
 
-    def _s3(self, model: Any, **kwargs: Any) -> None:
+    @staticmethod
+    def _s3_params(params: dict[str, Any], context: dict[str, Any], **kwargs: Any) -> None:
+        context["bench_key"] = params.get("Key", "")
+
+    def _s3(self, model: Any, context: dict[str, Any], **kwargs: Any) -> None:
         self.s3[model.name] += 1
+        if model.name in ("PutObject", "CopyObject", "CompleteMultipartUpload"):
+            self.puts_by_kind[s3_kind(context.get("bench_key", ""))] += 1
+
+
+def print_breakdown(title: str, counts: Counter[str], n: int, unit: str) -> None:
+    """One line a kind, largest first: what an article costs of it, and its share."""
+    total = sum(counts.values()) or 1
+    print(f"  {title}: {total / n:.1f} {unit} an article")
+    for kind, count in counts.most_common():
+        print(f"    {kind:<44} {count / n:7.2f}  {100 * count / total:5.1f}%")
 
 
 def on_stack(n: int) -> tuple[float, float, float]:
@@ -186,6 +268,7 @@ def on_stack(n: int) -> tuple[float, float, float]:
             )
             cpu = cpu_seconds() - started
             billed = (units.rru, units.wru, dict(units.s3))
+            by_kind = (Counter(units.wru_by_kind), Counter(units.puts_by_kind))
             # then the streams, as a publisher lagging behind the execution reads them: the import's
             # articles are filtered out, and its related lists (KEYS_ONLY) wake the publisher
             reads, writes = counter.reads, counter.writes
@@ -207,6 +290,8 @@ def on_stack(n: int) -> tuple[float, float, float]:
         f"  billed an article: {rru / n:.1f} read units, {wru / n:.1f} write units (sized by item); "
         f"S3 {s3.get('PutObject', 0) / n:.1f} PUTs, {s3.get('GetObject', 0) / n:.1f} GETs ({s3})"
     )
+    print_breakdown("write units by item kind (the execution)", by_kind[0], n, "write units")
+    print_breakdown("S3 PUTs by key (the execution)", by_kind[1], n, "PUTs")
     print(
         f"  then the streams (a publisher lagging behind the execution): {stream[0] / n:.1f} items read, "
         f"{stream[1] / n:.1f} written, {stream[2] / n:.1f} read units, {stream[3] / n:.1f} write units an "
@@ -261,7 +346,7 @@ def in_memory(n: int) -> tuple[float, float, float]:
         renderer.article_page(article, index.lists.get(article.slug, []), None)
     cpu = cpu_seconds() - started
     related_entries = sum(len(v) for v in index.lists.values())
-    print(f"  write units sized by item, an article: {sized_writes(articles, index, plan) / n:.1f}")
+    print_breakdown("write units sized by item", sized_writes(articles, index, plan), n, "write units")
     reads = (
         n * INGEST_READS
         + 2 * n * SCANNED_PER_ARTICLE  # the reindex and publish plans' scans
@@ -279,10 +364,10 @@ def in_memory(n: int) -> tuple[float, float, float]:
     return reads, writes, cpu
 
 
-def sized_writes(articles: list[Any], index: Any, plan: Any) -> int:
-    """The write units of what the archive path writes (1 KB each, rounded up per item): the ingest's
-    transaction (the live item with the run's marker, its hash and source pointers: twice, as a
-    transaction bills) and its drop record, every related index item and site table item."""
+def sized_writes(articles: list[Any], index: Any, plan: Any) -> Counter[str]:
+    """The write units of what the archive path writes (1 KB each, rounded up per item), by item kind
+    (``item_kind``): the ingest's live item with the run's marker and its hash and source pointers (twice
+    each, as a transaction bills them) and its drop record, every related index item and site table item."""
     from newsdrop.ingest.store import article_to_item, item_size
     from newsdrop.related.store import canonical_items
 
@@ -297,8 +382,17 @@ def sized_writes(articles: list[Any], index: Any, plan: Any) -> int:
     def units(item: dict[str, Any]) -> int:
         return max(1, -(-(size(item) - 3) // 1024))  # the item itself is not a nested map
 
-    ingest = sum(2 * (units({**article_to_item(a), "archive_run": "x" * 60}) + 2) + 1 for a in articles)
-    return ingest + sum(map(units, canonical_items(index).values())) + sum(map(units, plan.items.values()))
+    counts: Counter[str] = Counter()
+    for a in articles:
+        counts["ingest: live item"] += 2 * units({**article_to_item(a), "archive_run": "x" * 60})
+        counts["ingest: hash pointer"] += 2
+        counts["ingest: source pointer"] += 2
+        counts["ingest: drop record"] += 1
+    for item in canonical_items(index).values():
+        counts[item_kind("related", item)] += units(item)
+    for item in plan.items.values():
+        counts[item_kind("site", item)] += units(item)
+    return counts
 
 
 def main() -> None:
