@@ -13,6 +13,7 @@ from newsdrop.archive.tasks import Context
 
 def build_context(env: dict[str, str]) -> Context:
     from newsdrop import aws
+    from newsdrop.archive.articles import ArchiveArticleStore
     from newsdrop.archive.publishing import ShardPublisher
     from newsdrop.ingest.drop_bucket import DropBucket
     from newsdrop.ingest.ingestor import Ingestor
@@ -33,7 +34,7 @@ def build_context(env: dict[str, str]) -> Context:
 
     def ingestor(run: str) -> Ingestor:
         return Ingestor(
-            ArticleStore(env["ARTICLES_TABLE"], dynamodb, marker={ARCHIVE_MARKER: run}),
+            ArchiveArticleStore(env["ARTICLES_TABLE"], dynamodb, marker={ARCHIVE_MARKER: run}),
             DropBucket(s3),
             incoming_prefix=env.get("ARCHIVE_PREFIX", "archive/"),
             quarantine_prefix=env.get("QUARANTINE_PREFIX", "quarantine/"),

@@ -206,6 +206,10 @@ class Ingestor:
         if same_content and explicit in (None, same_content):
             current = self.articles.get_article(same_content)
             if current and current.content_hash == digest:
+                if source is None and current.source_key == obj.key:
+                    # this file's own article, from a save interrupted before its last write (the
+                    # archive's, newsdrop.archive.articles): the retry completes it
+                    self.articles.restore_source(obj.key, same_content, obj.sequencer)
                 return DropOutcome(source=obj.key, status="unchanged", slug=same_content)
 
         slug = explicit or (source["slug"] if source else None)

@@ -61,6 +61,19 @@ def article_size(article: Article) -> int:
     return item_size(article_to_item(article)) - 3  # the item itself is not a nested map
 
 
+def hash_item(article: Article) -> dict[str, Any]:
+    """The pointer from the article's content hash to its slug (``find_by_hash``)."""
+    return {"pk": f"HASH#{article.content_hash}", "sk": "HASH", "kind": "hash", "slug": article.slug}
+
+
+def source_item(source_key: str, slug: str, sequencer: str | None) -> dict[str, Any]:
+    """The pointer from an object key to the article it holds, and the last event's sequencer."""
+    source = {"pk": f"SOURCE#{source_key}", "sk": "SOURCE", "kind": "source", "slug": slug}
+    if sequencer:
+        source["sequencer"] = sequencer
+    return source
+
+
 class ItemTooLarge(ValueError):
     """An item DynamoDB would refuse: callers check article_size first and quarantine instead."""
 
@@ -143,13 +156,8 @@ class ArticleStore:
             )
             old = article_to_item(previous)
             items.append(put({**old, "sk": f"REV#{previous.revision:06d}", "kind": "revision"}))
-        items.append(
-            put({"pk": f"HASH#{article.content_hash}", "sk": "HASH", "kind": "hash", "slug": article.slug})
-        )
-        source = {"pk": f"SOURCE#{source_key}", "sk": "SOURCE", "kind": "source", "slug": article.slug}
-        if sequencer:
-            source["sequencer"] = sequencer
-        items.append(put(source))
+        items.append(put(hash_item(article)))
+        items.append(put(source_item(source_key, article.slug, sequencer)))
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as err:
@@ -161,6 +169,11 @@ class ArticleStore:
                 if not reasons or any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
                     raise StaleWrite(article.slug) from err
             raise
+
+    def restore_source(self, source_key: str, slug: str, sequencer: str | None) -> None:
+        """Write a source pointer a save left out (newsdrop.archive.articles writes it last, without a
+        transaction): the article is stored, but its key did not name it yet."""
+        self.table.put_item(Item=source_item(source_key, slug, sequencer))
 
     def withdraw(self, article: Article) -> None:
         """Delete the live item (the stream's REMOVE takes it out of every related list), keeping it as
