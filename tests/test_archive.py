@@ -272,6 +272,7 @@ def test_an_archive_larger_than_a_window_is_replayed_in_windows_with_exact_stati
     (tests/test_related_windows.py checks the statistics and topic fits). Only the lists may differ
     (docs/archive.md measures how much)."""
     from newsdrop.ingest.store import ArticleStore
+    from newsdrop.related.packed import unpack
     from newsdrop.related.store import canonical_items
     from newsdrop.related.windows import windowed_reindex
 
@@ -288,8 +289,12 @@ def test_an_archive_larger_than_a_window_is_replayed_in_windows_with_exact_stati
         return {k: v for k, v in items.items() if k[0].startswith(("TERM#", "STATS"))}
 
     assert exact_part(windowed) == exact_part(exact)
+
+    def tf(item: dict) -> dict:  # a document's term frequencies, stored packed (newsdrop.related.packed)
+        return unpack(item)[0]
+
     docs = [k for k in exact if k[1] == "DOC"]
-    assert len(docs) == ARCHIVE_SIZE and all(windowed[k]["tf"] == exact[k]["tf"] for k in docs)
+    assert len(docs) == ARCHIVE_SIZE and all(tf(windowed[k]) == tf(exact[k]) for k in docs)
 
     execute(stack, "reindex", {"step_chunks": 0})  # the exact lists back, for the tests after this one
     assert related_items(stack) == exact

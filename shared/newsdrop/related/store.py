@@ -5,9 +5,9 @@ Key schema: ``pk`` (S, HASH) + ``sk`` (S, RANGE), on-demand, no GSI.
 | pk              | sk          | what                                                                    |
 |-----------------|-------------|-------------------------------------------------------------------------|
 | DOC#<slug>      | RELATED     | the page-ready list: ``entries`` [{slug, title, excerpt, score}]        |
-| DOC#<slug>      | DOC         | what scoring needs: title, excerpt, published, tags, tf, ex (JSON)...   |
+| DOC#<slug>      | DOC         | what scoring needs: title, excerpt, tags...; tf, ex... packed in ``z``  |
 | DOC#<slug>      | HOLDERS     | ``holders``: string set of slugs whose lists contain this slug          |
-| TERM#<term>     | POSTINGS    | ``p``: JSON [[slug, weight(, signature)], ...], the heaviest ``POSTINGS_CAP`` (1)|
+| TERM#<term>     | POSTINGS    | ``p``: zlib(JSON) [[slug, weight(, signature)], ...], the heaviest ``POSTINGS_CAP`` (1)|
 | STATS           | HEAD        | snapshot ``version``, ``shards``, ``pending`` delta count               |
 | STATS           | SNAP#<i>    | shard i of the DF snapshot and topic model: ``data`` zlib(JSON)         |
 | STATS#DELTA     | <slug>#<fp> | one article's distinct terms (+1) or, with ``#del``, their removal (-1) |
@@ -42,6 +42,7 @@ from botocore.exceptions import ClientError
 
 from newsdrop.keys import bounded
 from newsdrop.models import RelatedEntry
+from newsdrop.related import packed
 from newsdrop.related.engine import Delta, DocRecord, InMemoryRelatedIndex, StatsHead, TermStats
 
 SNAPSHOT_SHARD_BYTES = 300_000  # compressed bytes per snapshot item (DynamoDB's item limit is 400 KB)
@@ -77,12 +78,8 @@ def _doc_to_item(doc: DocRecord) -> dict[str, Any]:
         "excerpt": doc.excerpt,
         "published": doc.published,
         "tags": list(doc.tags),
-        "tf": json.dumps(doc.tf, separators=(",", ":"), sort_keys=True),
-        "terms": " ".join(doc.terms),
         "fingerprint": doc.fingerprint,
-        "posted": " ".join(doc.posted),
-        "ex": json.dumps(doc.ex, separators=(",", ":"), sort_keys=True),
-        **({"emb": doc.emb} if doc.emb else {}),  # packed sentence embedding (related.semantic)
+        **packed.pack(doc.tf, doc.terms, doc.posted, doc.ex, doc.emb),  # what only scoring reads
     }
 
 
@@ -96,7 +93,7 @@ def _term_key(term: str) -> dict[str, str]:
 
 
 def _postings_item(term: str, plist: Sequence[tuple[str, float]]) -> dict[str, Any]:
-    return {**_term_key(term), "p": json.dumps([list(p) for p in plist])}
+    return {**_term_key(term), "p": packed.pack_postings(plist)}
 
 
 def _delta_item(delta: Delta) -> dict[str, Any]:
@@ -143,18 +140,19 @@ def canonical_items(index: InMemoryRelatedIndex) -> dict[tuple[str, str], dict[s
 
 
 def _doc_from_item(item: Mapping[str, Any]) -> DocRecord:
+    tf, terms, posted, ex, emb = packed.unpack(item)
     return DocRecord(
         slug=item["slug"],
         title=item["title"],
         excerpt=item["excerpt"],
         published=item["published"],
         tags=list(item.get("tags", [])),
-        tf=json.loads(item["tf"]),
-        terms=item["terms"].split() if item.get("terms") else [],
+        tf=tf,
+        terms=terms,
         fingerprint=item["fingerprint"],
-        posted=item["posted"].split() if item.get("posted") else [],
-        ex=json.loads(item["ex"]) if item.get("ex") else {},
-        emb=item.get("emb", ""),
+        posted=posted,
+        ex=ex,
+        emb=emb,
     )
 
 
@@ -232,9 +230,7 @@ class DynamoDBRelatedIndex:
     def get_postings(self, terms: Iterable[str]) -> dict[str, list[tuple[str, float]]]:
         by_key = {_term_key(t)["pk"]: t for t in terms}
         items = self._batch_get([_term_key(t) for t in by_key.values()])
-        return {
-            by_key[item["pk"]]: [(p[0], float(p[1]), *p[2:]) for p in json.loads(item["p"])] for item in items
-        }
+        return {by_key[item["pk"]]: packed.unpack_postings(item["p"]) for item in items}
 
     def put_postings(self, postings: Mapping[str, list[tuple[str, float]]]) -> None:
         puts = [_postings_item(t, plist) for t, plist in postings.items() if plist]
