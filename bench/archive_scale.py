@@ -25,13 +25,16 @@ The last line is ``per article: <items> items, <ms> ms``."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import multiprocessing
 import os
 import re
 import resource
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -305,7 +308,37 @@ def on_stack(n: int) -> tuple[float, float, float]:
     return counter.reads, counter.writes, cpu
 
 
-def in_memory(n: int) -> tuple[float, float, float]:
+_SHARED: tuple[Any, ...] = ()  # what forked workers inherit: closures and the tagger do not pickle
+
+
+def _article(i: int) -> Any:
+    to_article, tagger, rows = _SHARED
+    return to_article(rows[i], tagger)
+
+
+def _window(window: Any) -> Any:
+    replay_window, source = _SHARED
+    return replay_window(source, window)
+
+
+@contextlib.contextmanager
+def _pool(workers: int, build: Callable[[], tuple[Any, ...]]) -> Iterator[Any]:
+    """A pool of forked workers sharing build()'s objects, or None (work in this process) for one worker.
+    Workers are joined on exit, so their CPU counts in RUSAGE_CHILDREN."""
+    global _SHARED
+    _SHARED = build()
+    if workers <= 1:
+        yield None
+        return
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        yield pool
+    finally:
+        pool.close()
+        pool.join()
+
+
+def in_memory(n: int, workers: int = 1) -> tuple[float, float, float]:
     """(items read, items written, CPU seconds) of the archive path's work for n articles, without
     DynamoDB (see the module's docstring for what is counted and how)."""
     from related_quality import auto_tagger, to_article
@@ -323,20 +356,27 @@ def in_memory(n: int) -> tuple[float, float, float]:
     tagger = auto_tagger()
     start = datetime(2005, 1, 1, tzinfo=UTC)
     started = cpu_seconds()
+    rows = synthetic_rows(n)
+    with _pool(workers, build=lambda: (to_article, tagger, rows)) as pool:
+        built = pool.map(_article, range(n), chunksize=200) if pool else [_article(i) for i in range(n)]
     articles = [  # as the stack's import stores them: the row's category is its editor tag
         replace(
-            to_article(row, tagger),
-            published=start + timedelta(hours=i),
-            editor_tags=normalize_tags([row["category"]]),
+            article, published=start + timedelta(hours=i), editor_tags=normalize_tags([rows[i]["category"]])
         )
-        for i, row in enumerate(synthetic_rows(n))
+        for i, article in enumerate(built)
     ]
-    # what the reindex state machine computes: one exact replay up to a window, windows beyond
+    # what the reindex state machine computes: one exact replay up to a window, windows beyond; the
+    # windows are independent (each starts from exact statistics), so the state machine's Distributed Map
+    # runs them at once, and --workers does here
     source = windows.in_memory_source(articles)
-    results = []
-    for window in windows.plan_windows(n):
-        results.append(windows.replay_window(source, window))
-        print(f"  window {window} ({cpu_seconds() - started:.0f} s CPU)", file=sys.stderr, flush=True)
+    plan = windows.plan_windows(n)
+    with _pool(workers, build=lambda: (windows.replay_window, source)) as pool:
+        results = []
+        for window, result in zip(
+            plan, pool.imap(_window, plan) if pool else map(_window, plan), strict=True
+        ):
+            results.append(result)
+            print(f"  window {window} ({cpu_seconds() - started:.0f} s CPU)", file=sys.stderr, flush=True)
     index = windows.merge(results)
     related_items = len(canonical_items(index))
 
@@ -406,12 +446,15 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2500)
     parser.add_argument("--in-memory", action="store_true", help="without DynamoDB (large sizes)")
     parser.add_argument("--smoke", action="store_true", help="the smallest size, on the local stack")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="in memory: processes building articles and replaying windows"
+    )
     args = parser.parse_args()
     n = 30 if args.smoke else args.articles
     mode = "in memory" if args.in_memory else "local stack (moto)"
     print(f"archive import of {n:,} synthetic articles, {mode}", flush=True)
     wall = time.perf_counter()
-    reads, writes, cpu = in_memory(n) if args.in_memory else on_stack(n)
+    reads, writes, cpu = in_memory(n, args.workers) if args.in_memory else on_stack(n)
     print(
         f"  DynamoDB items: {reads:,.0f} read + {writes:,.0f} written = {(reads + writes) / n:.1f} an article "
         f"({reads / n:.1f} read, {writes / n:.1f} written); CPU {cpu:.1f} s, wall {time.perf_counter() - wall:.1f} s"
