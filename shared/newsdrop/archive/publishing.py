@@ -26,9 +26,9 @@ from newsdrop.site.entries import (
     listings_for,
     with_site_labels,
 )
-from newsdrop.site.layout import ALL, PAGE_SIZE, article_api_key, article_key, cut, url_path
-from newsdrop.site.publish import SiteChanges, SitePublisher
-from newsdrop.site.render import HTML, JSON
+from newsdrop.site.layout import ALL, PAGE_SIZE, article_api_key, article_key, cut
+from newsdrop.site.publish import SearchChange, SiteChanges, SitePublisher
+from newsdrop.site.render import HTML
 from newsdrop.site.store import site_items
 from newsdrop.site.wiring import PublisherRuntime, static_files
 
@@ -143,7 +143,7 @@ class ShardPublisher:
         return SitePublisher(p.articles, related, index, p.renderer, now=p.now, page_size=p.page_size)
 
     def pages(self, batch: PageBatch) -> int:
-        """The pages (and API and search documents) of a batch the plan wrote: two batched reads, the
+        """The pages (and API documents) of a batch the plan wrote: two batched reads, the
         related lists and which of their entries are public, for the whole batch."""
         out = SiteChanges()
         lists = self.related.get_lists([a.slug for a, _ in batch])
@@ -153,8 +153,6 @@ class ShardPublisher:
         )
         for article, record in batch:
             publisher._write_article(article, record, out)
-            document = search.document(record.entry, url_path(article_key(article.slug)))
-            out.put(search.doc_key(article.slug), publisher.renderer.search_json(document), JSON)
         return self.runtime.bucket.apply(out)
 
     def listings(self, state: dict[str, dict[str, Entry]]) -> int:
@@ -177,7 +175,8 @@ class ShardPublisher:
         out = SiteChanges()
         publisher = self._renderer_with(self.publisher.related, state)
         publisher._write_sitemaps(set(state.months()), out)
-        publisher._write_search(set(search_shards), out)
+        days = {search.day_of(e) for e in state.between(ALL, "", "\uffff")}  # the result documents, by day
+        publisher._write_search(SearchChange(shards=set(search_shards), days=days), out)
         publisher._write_tags_index(out)
         for key, page in self.publisher.renderer.standing_pages().items():
             out.put(key, page, HTML)

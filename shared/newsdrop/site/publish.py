@@ -75,6 +75,15 @@ class MonthChange:
     removed: int = 0
 
 
+@dataclass
+class SearchChange:
+    """What one invocation did to the search index: the shards holding a changed article's words, and the
+    days whose result documents changed (an article's are in its day's file: newsdrop.site.search)."""
+
+    shards: set[str] = field(default_factory=set)
+    days: set[str] = field(default_factory=set)
+
+
 class ArticleReader(Protocol):
     def get_article(self, slug: str) -> Article | None: ...
 
@@ -153,7 +162,7 @@ class SitePublisher:
         out = SiteChanges()
         listings: dict[str, ListingChange] = {}
         months: dict[str, MonthChange] = {}
-        searched: set[str] = set()
+        searched = SearchChange()
         rendered: set[str] = set()
         for slug in dict.fromkeys(changed_articles):
             self._article_changed(slug, out, listings, months, searched)
@@ -186,7 +195,7 @@ class SitePublisher:
         out: SiteChanges,
         listings: dict[str, ListingChange],
         months: dict[str, MonthChange],
-        searched: set[str],
+        searched: SearchChange,
     ) -> None:
         article = self._article(slug)
         record = self.index.get_record(slug)
@@ -272,30 +281,36 @@ class SitePublisher:
         change.after = after
         change.keys.add(entry.sort_key)
 
-    def _index(self, entry: Entry, searched: set[str], out: SiteChanges) -> None:
+    def _index(self, entry: Entry, searched: SearchChange, out: SiteChanges) -> None:
         for shard, words in search.shards(entry).items():
             self.index.search_put(shard, entry.slug, search.posting(entry, words))
-            searched.add(shard)
-        document = search.document(entry, url_path(article_key(entry.slug)))
-        out.put(search.doc_key(entry.slug), self.renderer.search_json(document), JSON)
+            searched.shards.add(shard)
+        searched.days.add(search.day_of(entry))
 
     def _unindex(
-        self, entry: Entry, searched: set[str], out: SiteChanges, keep: dict[str, list[str]] | None = None
+        self, entry: Entry, searched: SearchChange, out: SiteChanges, keep: dict[str, list[str]] | None = None
     ) -> None:
         for shard in search.shards(entry):
             if shard not in (keep or {}):
                 self.index.search_remove(shard, entry.slug)
-            searched.add(shard)
-        if keep is None:  # withdrawn: its result document goes too
-            out.delete(search.doc_key(entry.slug))
+            searched.shards.add(shard)
+        searched.days.add(search.day_of(entry))  # withdrawn or moved: its day's documents change
 
-    def _write_search(self, searched: set[str], out: SiteChanges) -> None:
-        for shard in sorted(searched):
+    def _write_search(self, searched: SearchChange, out: SiteChanges) -> None:
+        for shard in sorted(searched.shards):
             docs = self.index.search_docs(shard)
             if docs:
                 out.put(search.shard_key(shard), self.renderer.search_json({"docs": docs}), JSON)
             else:
                 out.delete(search.shard_key(shard))
+        for day in sorted(searched.days):
+            # the day's public articles are the home listing's entries of that day (sort key: published)
+            entries = self.index.between(ALL, day, day + "\uffff")
+            documents = {e.slug: search.document(e, url_path(article_key(e.slug))) for e in entries}
+            if documents:
+                out.put(search.doc_key(day), self.renderer.search_json({"docs": documents}), JSON)
+            else:
+                out.delete(search.doc_key(day))
 
     def _write_tags_index(self, out: SiteChanges) -> None:
         labels = self.index.all_labels()
@@ -473,7 +488,7 @@ class SitePublisher:
         for listing in sorted(listing_names):
             self.write_listing(listing, out)
         self._write_sitemaps({e.month for e in self.index.between(ALL, "", "\uffff")}, out)
-        searched: set[str] = set()
+        searched = SearchChange()
         for article in public:
             self._index(self.index.get_record(article.slug).entry, searched, out)
         self._write_search(searched, out)

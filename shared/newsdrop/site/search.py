@@ -6,7 +6,9 @@ the index of an article changes exactly when its entry does, and a new article r
 of its own terms (a few dozen objects, the same at any site size). Each shard holds, for every article
 with a term in it, only its slug, date and terms of that prefix (a shard of a common prefix lists many
 articles: each costs it a few dozen bytes); what a result shows (title, address, excerpt) is the
-article's own small document, ``/search/docs/<slug>.json``, fetched for the results shown.
+article's small document, fetched for the results shown from its day's file, ``/search/docs/<day>.json``
+(the documents of the articles published that day, by slug; the posting's date names the day): one object
+a day, not one an article, so a million-article archive writes thousands of them, not a million.
 """
 
 from __future__ import annotations
@@ -87,13 +89,18 @@ def shard_key(shard: str) -> str:
     return f"search/{shard}.json"
 
 
-def doc_key(slug: str) -> str:
-    return f"search/docs/{slug}.json"
+def day_of(entry: Entry) -> str:
+    """The day (YYYY-MM-DD, UTC) whose documents file holds the article's: its posting's date."""
+    return entry.published[:10]
+
+
+def doc_key(day: str) -> str:
+    return f"search/docs/{day}.json"
 
 
 def posting(entry: Entry, words: list[str]) -> dict[str, Any]:
     """What one shard says about one article (short keys: shards are fetched while typing)."""
-    return {"s": entry.slug, "d": entry.published[:10], "w": words}
+    return {"s": entry.slug, "d": day_of(entry), "w": words}
 
 
 def document(entry: Entry, url: str) -> dict[str, Any]:

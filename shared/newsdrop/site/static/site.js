@@ -4,8 +4,8 @@
  *                                                              beside it are plain links)
  *   form[data-search][hidden] ... [data-search-results]         /search/: results as the reader types, from the
  *                                                              index shards the publisher writes under
- *                                                              /search/<prefix>.json, and each result's
- *                                                              /search/docs/<slug>.json (newsdrop/site/search.py)
+ *                                                              /search/<prefix>.json, and the documents of
+ *                                                              each result's day, /search/docs/<day>.json (search.py)
  */
 (function () {
   "use strict";
@@ -82,19 +82,24 @@
     statusLine.textContent = text;
   }
 
-  var documents = {}; // slug -> Promise of what its result shows
-  function documentOf(slug) {
-    if (!documents[slug]) {
-      documents[slug] = fetch("/search/docs/" + encodeURIComponent(slug) + ".json")
+  var days = {}; // day -> Promise of its articles' result documents, by slug
+  function documentOf(slug, day) {
+    if (!days[day]) {
+      days[day] = fetch("/search/docs/" + encodeURIComponent(day) + ".json")
         .then(function (r) {
-          return r.ok ? r.json() : null;
+          return r.ok ? r.json() : { docs: {} };
+        })
+        .then(function (data) {
+          return data && data.docs && typeof data.docs === "object" ? data.docs : {};
         })
         .catch(function () {
-          delete documents[slug];
-          return null;
+          delete days[day]; // a network error: try again on the next keystroke
+          return {};
         });
     }
-    return documents[slug];
+    return days[day].then(function (docs) {
+      return Object.prototype.hasOwnProperty.call(docs, slug) ? docs[slug] : null;
+    });
   }
 
   function show(docs) {
@@ -158,7 +163,10 @@
         found.sort(function (a, b) {
           return scores[b] - scores[a] || (dates[a] < dates[b] ? 1 : dates[a] > dates[b] ? -1 : 0);
         });
-        return Promise.all(found.slice(0, 30).map(documentOf)).then(function (docs) {
+        var shown = found.slice(0, 30).map(function (slug) {
+          return documentOf(slug, dates[slug]);
+        });
+        return Promise.all(shown).then(function (docs) {
           return { total: found.length, docs: docs };
         });
       })
