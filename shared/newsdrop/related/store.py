@@ -83,6 +83,7 @@ def _doc_to_item(doc: DocRecord) -> dict[str, Any]:
         "posted": " ".join(doc.posted),
         "ex": json.dumps(doc.ex, separators=(",", ":"), sort_keys=True),
         **({"emb": doc.emb} if doc.emb else {}),  # packed sentence embedding (related.semantic)
+        **({"exemb": doc.exemb} if doc.exemb else {}),  # and its expanded vector
     }
 
 
@@ -155,6 +156,7 @@ def _doc_from_item(item: Mapping[str, Any]) -> DocRecord:
         posted=item["posted"].split() if item.get("posted") else [],
         ex=json.loads(item["ex"]) if item.get("ex") else {},
         emb=item.get("emb", ""),
+        exemb=item.get("exemb", ""),
     )
 
 
