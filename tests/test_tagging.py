@@ -220,6 +220,31 @@ FORUM_NOISE = {
         "Motif",
         ("Frobisher", "DefaultButton", "Subject", "Organization", "example"),
     ),
+    "whom the post replies to": (
+        "Re: Kestrel engines",
+        "Ottilie Brandt reveals her feelings:\n"
+        "> The Kestrel engine is a lemon.\n"
+        "Ottilie Brandt is wrong about the Kestrel engine. Ask anyone but Ottilie Brandt: the Kestrel engine "
+        "runs for years, whatever Ottilie Brandt says about the Kestrel.\n",
+        "Kestrel",
+        ("Brandt",),
+    ),
+    "a crossposted article's author, who signs it": (
+        "Zentrix modem for sale",
+        "[ Author was Linus Farrow ]\n"
+        "Selling my Zentrix modem. Linus Farrow bought the Zentrix new, and Linus Farrow never used the "
+        "Zentrix much.\n--\nLinus Farrow\nFarrow Computing\n",
+        "Zentrix",
+        ("Farrow",),
+    ),
+    "units and old pronouns": (
+        "Zentrix board",
+        "My Zentrix board runs at 33 Mhz, and at 33 Mhz the Zentrix stays cool. It has a 120 Meg Hard "
+        "drive, and the 120 Meg Hard drive is quiet. The Zentrix maker wrote a prayer on the box: Thy "
+        "board is fast, and Thy board is cool, and Thy fan is quiet.",
+        "Zentrix",
+        ("Mhz", "Meg", "Thy"),
+    ),
 }
 
 
