@@ -15,8 +15,8 @@ counted exactly (``canonical_items``, ``site_items``), and the reads it makes ar
 the per-access constants of the tasks (each written item is first read by a BatchGetItem and later seen
 by the sweep's scan; the plans scan the articles table, 4 items an article; a page reads its related
 list and its related entries' records): the model is printed next to the stack's measured figures at the same size
-by ``--articles 200`` without ``--in-memory``. CPU in memory is the replay, the plans and the rendering
-of every article page (listings, sitemaps and feeds on top are the same order: see docs/archive.md),
+by ``--articles 200`` without ``--in-memory``. CPU in memory is the articles' parsing and tagging, the replay, the
+plans and the rendering of every article page (listings, sitemaps and feeds on top are the same order: see docs/archive.md),
 without the sentence embedding's inference (a stand-in from bench/related_scale.py: the model is 184 ms
 an article, bench/embedding_cost.py, computed once an article on the archive path).
 
@@ -25,12 +25,15 @@ The last line is ``per article: <items> items, <ms> ms``."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import multiprocessing
 import os
 import resource
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -215,7 +218,37 @@ def on_stack(n: int) -> tuple[float, float, float]:
     return counter.reads, counter.writes, cpu
 
 
-def in_memory(n: int) -> tuple[float, float, float]:
+_SHARED: tuple[Any, ...] = ()  # what forked workers inherit: closures and the tagger do not pickle
+
+
+def _article(i: int) -> Any:
+    to_article, tagger, rows = _SHARED
+    return to_article(rows[i], tagger)
+
+
+def _window(window: Any) -> Any:
+    replay_window, source = _SHARED
+    return replay_window(source, window)
+
+
+@contextlib.contextmanager
+def _pool(workers: int, build: Callable[[], tuple[Any, ...]]) -> Iterator[Any]:
+    """A pool of forked workers sharing build()'s objects, or None (work in this process) for one worker.
+    Workers are joined on exit, so their CPU counts in RUSAGE_CHILDREN."""
+    global _SHARED
+    _SHARED = build()
+    if workers <= 1:
+        yield None
+        return
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        yield pool
+    finally:
+        pool.close()
+        pool.join()
+
+
+def in_memory(n: int, workers: int = 1) -> tuple[float, float, float]:
     """(items read, items written, CPU seconds) of the archive path's work for n articles, without
     DynamoDB (see the module's docstring for what is counted and how)."""
     from related_quality import auto_tagger, to_article
@@ -232,21 +265,28 @@ def in_memory(n: int) -> tuple[float, float, float]:
     semantic.vector_source = StandIn()
     tagger = auto_tagger()
     start = datetime(2005, 1, 1, tzinfo=UTC)
+    rows = synthetic_rows(n)  # the editors' text: made before the clock starts, not the archive path's work
     started = cpu_seconds()
+    with _pool(workers, build=lambda: (to_article, tagger, rows)) as pool:
+        built = pool.map(_article, range(n), chunksize=200) if pool else [_article(i) for i in range(n)]
     articles = [  # as the stack's import stores them: the row's category is its editor tag
         replace(
-            to_article(row, tagger),
-            published=start + timedelta(hours=i),
-            editor_tags=normalize_tags([row["category"]]),
+            article, published=start + timedelta(hours=i), editor_tags=normalize_tags([rows[i]["category"]])
         )
-        for i, row in enumerate(synthetic_rows(n))
+        for i, article in enumerate(built)
     ]
-    # what the reindex state machine computes: one exact replay up to a window, windows beyond
+    # what the reindex state machine computes: one exact replay up to a window, windows beyond; the
+    # windows are independent (each starts from exact statistics), so the state machine's Distributed Map
+    # runs them at once, and --workers does here
     source = windows.in_memory_source(articles)
-    results = []
-    for window in windows.plan_windows(n):
-        results.append(windows.replay_window(source, window))
-        print(f"  window {window} ({cpu_seconds() - started:.0f} s CPU)", file=sys.stderr, flush=True)
+    plan = windows.plan_windows(n)
+    with _pool(workers, build=lambda: (windows.replay_window, source)) as pool:
+        results = []
+        for window, result in zip(
+            plan, pool.imap(_window, plan) if pool else map(_window, plan), strict=True
+        ):
+            results.append(result)
+            print(f"  window {window} ({cpu_seconds() - started:.0f} s CPU)", file=sys.stderr, flush=True)
     index = windows.merge(results)
     related_items = len(canonical_items(index))
 
@@ -306,12 +346,15 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2500)
     parser.add_argument("--in-memory", action="store_true", help="without DynamoDB (large sizes)")
     parser.add_argument("--smoke", action="store_true", help="the smallest size, on the local stack")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="in memory: processes building articles and replaying windows"
+    )
     args = parser.parse_args()
     n = 30 if args.smoke else args.articles
     mode = "in memory" if args.in_memory else "local stack (moto)"
     print(f"archive import of {n:,} synthetic articles, {mode}", flush=True)
     wall = time.perf_counter()
-    reads, writes, cpu = in_memory(n) if args.in_memory else on_stack(n)
+    reads, writes, cpu = in_memory(n, args.workers) if args.in_memory else on_stack(n)
     print(
         f"  DynamoDB items: {reads:,.0f} read + {writes:,.0f} written = {(reads + writes) / n:.1f} an article "
         f"({reads / n:.1f} read, {writes / n:.1f} written); CPU {cpu:.1f} s, wall {time.perf_counter() - wall:.1f} s"

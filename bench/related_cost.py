@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import itertools
 import random
 import sys
 import time
@@ -53,17 +54,21 @@ def synthetic_rows(n: int, seed: int = 7) -> list[dict]:
 
     background = [word() for _ in range(3000)]
     topics = [[word() for _ in range(400)] for _ in range(60)]
-    bg_w = [1 / (i + 1) for i in range(len(background))]
-    tp_w = [1 / (i + 1) ** 0.8 for i in range(400)]
+    # cumulative weights once: choices() with plain weights re-adds all 3,000 of them for every word drawn
+    # (the same draws either way)
+    bg_w = list(itertools.accumulate(1 / (i + 1) for i in range(len(background))))
+    tp_w = list(itertools.accumulate(1 / (i + 1) ** 0.8 for i in range(400)))
     rows = []
     for i in range(n):
         t = rng.randrange(len(topics))
         length = rng.randint(150, 600)
         words = [
-            rng.choices(topics[t], tp_w)[0] if rng.random() < 0.3 else rng.choices(background, bg_w)[0]
+            rng.choices(topics[t], cum_weights=tp_w)[0]
+            if rng.random() < 0.3
+            else rng.choices(background, cum_weights=bg_w)[0]
             for _ in range(length)
         ]
-        title = " ".join(rng.choices(topics[t], tp_w, k=6))
+        title = " ".join(rng.choices(topics[t], cum_weights=tp_w, k=6))
         rows.append(
             {"id": f"synthetic/{i:06d}", "category": f"t{t}", "title": title, "body": " ".join(words)}
         )
