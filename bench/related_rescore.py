@@ -8,7 +8,7 @@
 ``dump`` runs the engine in memory exactly as ``bench/related_quality.py --in-memory`` does (same articles,
 order, vectors from ``$NEWSDROP_EMBED_CACHE``), and records every candidate pair it scores (at an article's
 arrival and at a topic refit's refresh) with the parts of its score: plain and expanded cosines, tag, title
-and topic cosines, the embedding's centred cosine, the recency bonus and whether it passed the gate.
+and topic cosines, the embedding's centred cosine and its expanded vectors' cosine, the recency bonus and whether it passed the gate.
 
 ``replay`` recomputes the scores from those parts with other weights (``--set TITLE_BONUS=0.5``; the
 weights and thresholds of ``pair_score`` and its bonuses, and ``OFFER_MAX``) and replays the lists: each
@@ -41,10 +41,23 @@ from common import BBC  # noqa: E402
 
 from newsdrop.related import engine  # noqa: E402
 
-PARTS = ("x", "y", "event", "plain", "expanded", "tag", "title", "topic", "meaning", "recency", "gated")
+PARTS = (
+    "x",
+    "y",
+    "event",
+    "plain",
+    "expanded",
+    "tag",
+    "title",
+    "topic",
+    "meaning",
+    "spread",
+    "recency",
+    "gated",
+)
 # the constants a replay can change, and their values in the engine
 WEIGHTS = ("EXPAND_MIX", "EXPAND_TRUST", "TAG_WEIGHT", "TITLE_BONUS", "TITLE_MIN", "TOPIC_WEIGHT")
-WEIGHTS += ("SEMANTIC_WEIGHT", "OFFER_MAX")
+WEIGHTS += ("SEMANTIC_WEIGHT", "MEANING_EXPAND", "OFFER_MAX")
 
 
 # --- recording -------------------------------------------------------------------------------------------
@@ -81,12 +94,17 @@ class Recorder:
         meaning = semantic.cosines(x.emb, {s: d.emb for s, d in docs.items()}, stats) if x.emb else {}
         gate = engine.SEMANTIC_MIN if semantic.centred(stats) else engine.SEMANTIC_MIN_RAW
         gated = [s for s in docs if base[s] + tags[s] >= engine.MIN_SCORE or meaning.get(s, 0.0) >= gate]
-        for slug in gated:
-            titles[slug] += engine._topic_bonus(x, docs[slug], stats)
-            titles[slug] += engine.SEMANTIC_WEIGHT * meaning.get(slug, 0.0)
         if not x.ex:
             near = heapq.nsmallest(engine.EXPAND_NEIGHBOURS, gated, key=lambda s: (-base[s], s))
             x.ex = engine._expanded(vx, [vecs[s] for s in near]) if near else {}
+        if engine.MEANING_EXPAND and x.emb and not x.exemb:
+            near = heapq.nsmallest(engine.EXPAND_NEIGHBOURS, gated, key=lambda s: (-meaning.get(s, 0.0), s))
+            x.exemb = semantic.expanded(x.emb, [docs[s].emb for s in near if docs[s].emb], stats)
+        spread = semantic.expanded_cosines(x.exemb, {s: d.exemb for s, d in docs.items()}) if x.exemb else {}
+        for slug in gated:
+            titles[slug] += engine._topic_bonus(x, docs[slug], stats)
+            titles[slug] += engine.SEMANTIC_WEIGHT * meaning.get(slug, 0.0)
+            titles[slug] += engine.MEANING_EXPAND * spread.get(slug, 0.0)
         ex_x = x.ex or vx
         tx = stats.topic_vector(x)
         first, passed, out = len(self.parts["x"]), set(gated), {}
@@ -104,6 +122,7 @@ class Recorder:
                 engine.title_cosine(x.title, y.title, stats),
                 sum(map(mul, tx, ty)) if tx and ty else 0.0,
                 meaning.get(slug, 0.0),
+                spread.get(slug, 0.0),
                 engine._recency_bonus(x, y),
                 float(slug in passed),
             )
@@ -173,6 +192,7 @@ class Recording:
             + title
             + c["TOPIC_WEIGHT"] * p["topic"]
             + c["SEMANTIC_WEIGHT"] * p["meaning"]
+            + c["MEANING_EXPAND"] * p["spread"]
             + p["recency"]
         )
         return np.round(score, engine.SCORE_DIGITS)

@@ -124,3 +124,17 @@ def test_the_bucket_pool_is_ranked_by_closeness_not_by_buckets_shared(model):
     bits = semantic.SIGNATURE_BITS
     sig = {name: int(semantic.signature(p), 16) for name, p in [("w", weather), ("s", sunny), ("d", stadium)]}
     assert (sig["w"] ^ sig["s"]).bit_count() < (sig["w"] ^ sig["d"]).bit_count() <= bits
+
+
+def test_two_articles_whose_neighbours_mean_the_same_are_closer_expanded():
+    """The stored expanded vector (``semantic.expanded``) pulls an article toward its neighbours' meaning:
+    two articles far apart on their own, with neighbours alike, score closer expanded than plain; with no
+    neighbours it is the article's own vector."""
+    rng = np.random.default_rng(7)
+    a, b, shared = (semantic.pack(v) for v in rng.standard_normal((3, 384)))
+    near = [semantic.pack(semantic.unpack(shared) + 0.1 * rng.standard_normal(384)) for _ in range(3)]
+    plain = semantic.cosines(a, {"b": b})["b"]
+    ea, eb = semantic.expanded(a, near, None), semantic.expanded(b, near, None)
+    assert semantic.expanded_cosines(ea, {"b": eb})["b"] > plain + 0.3
+    alone = semantic.expanded(a, [], None)
+    assert semantic.expanded_cosines(alone, {"a": a})["a"] == pytest.approx(1.0, abs=1e-3)

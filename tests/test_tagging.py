@@ -74,7 +74,7 @@ def test_auto_tags_exclude_editor_tags_by_key_and_respect_limit():
 def test_demonyms_and_aliases_map_to_countries():
     text = (
         "Brazilian striker Caio Mendes joined from Porto. The Brazilian forward scored 21 goals. "
-        "Mendes said the UK was a good place to play and the UK league was strong."
+        "Mendes said the UK was a good place to play, the UK league was strong and he would stay in the UK."
     )
     labels = [t.label for t in auto_tags("Club signs Brazilian striker", text)]
     assert "Brazil" in labels and "United Kingdom" in labels and "Caio Mendes" in labels
@@ -220,6 +220,31 @@ FORUM_NOISE = {
         "Motif",
         ("Frobisher", "DefaultButton", "Subject", "Organization", "example"),
     ),
+    "whom the post replies to": (
+        "Re: Kestrel engines",
+        "Ottilie Brandt reveals her feelings:\n"
+        "> The Kestrel engine is a lemon.\n"
+        "Ottilie Brandt is wrong about the Kestrel engine. Ask anyone but Ottilie Brandt: the Kestrel engine "
+        "runs for years, whatever Ottilie Brandt says about the Kestrel.\n",
+        "Kestrel",
+        ("Brandt",),
+    ),
+    "a crossposted article's author, who signs it": (
+        "Zentrix modem for sale",
+        "[ Author was Linus Farrow ]\n"
+        "Selling my Zentrix modem. Linus Farrow bought the Zentrix new, and Linus Farrow never used the "
+        "Zentrix much.\n--\nLinus Farrow\nFarrow Computing\n",
+        "Zentrix",
+        ("Farrow",),
+    ),
+    "units and old pronouns": (
+        "Zentrix board",
+        "My Zentrix board runs at 33 Mhz, and at 33 Mhz the Zentrix stays cool. It has a 120 Meg Hard "
+        "drive, and the 120 Meg Hard drive is quiet. The Zentrix maker wrote a prayer on the box: Thy "
+        "board is fast, and Thy board is cool, and Thy fan is quiet.",
+        "Zentrix",
+        ("Mhz", "Meg", "Thy"),
+    ),
 }
 
 
@@ -290,7 +315,7 @@ LABEL_CASES = [
         "a piece of a title is not a tag",
         "Quimbleys top box office",
         "The comedy Meet The Quimbleys topped the box office again. Meet The Quimbleys took $20m, and "
-        "director Ansel Pryce said Meet The Quimbleys would get a sequel. Pryce thanked the fans.",
+        "director Ansel Pryce said Meet The Quimbleys would get a sequel. Pryce thanked the fans, and Pryce's cast too.",
         {"Ansel Pryce"},
         {"Meet"},
     ),
@@ -388,7 +413,7 @@ LABEL_CASES = [
         "would race in Madrid again. She sang on Top of the Pops, and Top of the Pops will show it. "
         "The Roman Catholic Church blessed the race, and a priest of the Roman Catholic Church said the "
         "Catholic Church was proud. London-based Vantoro Sports, which pays Holmes, said London-based "
-        "Vantoro Sports was pleased.",
+        "Vantoro Sports was pleased. Vantoro Sports will pay her again.",
         {"Kelly Holmes", "Madrid", "Catholic Church", "Vantoro Sports"},
         {"K Holmes", "Daily Clarion", "Top", "Pops", "Roman Catholic Church", "London-based Vantoro Sports"},
     ),
@@ -442,3 +467,20 @@ def test_contact_lines_and_postal_addresses_are_not_the_subject():
         labels = {t.label for t in auto_tags("Velmont seminar: call for papers", body)}
         assert "Velmont" in labels
         assert "Orla Quimby" not in labels and "Maryland" not in labels
+
+
+def test_a_name_said_twice_in_passing_is_not_a_tag():
+    # Made-up names: the Orvell Trust is the subject; Dario Lentz comes up twice in an aside, after the lead.
+    opening = (
+        "The Orvell Trust opened its new river museum on Saturday. The Orvell Trust spent four years on the "
+        "building, and the Orvell Trust says the river needs more visitors to stay clean and open. "
+    )
+    aside = "Later a guide recalled that Dario Lentz once rowed here, and that Dario Lentz fell in."
+    labels = {t.label for t in auto_tags("A museum by the river", opening * 2 + aside)}
+    assert "Orvell Trust" in labels
+    assert "Dario Lentz" not in labels
+
+    # A third mention, the lead or the title vouches for the name.
+    thrice = opening * 2 + aside + " Dario Lentz still holds the record."
+    assert "Dario Lentz" in {t.label for t in auto_tags("A museum by the river", thrice)}
+    assert "Dario Lentz" in {t.label for t in auto_tags("Dario Lentz rowed here", opening * 2 + aside)}

@@ -464,7 +464,7 @@ BREAK = set(
     Anyone Anybody Everyone Everybody Someone Somebody Nobody Anything Everything Something Nothing None
     Yeah Hi Hello Dear Ok OK Okay Sorry Note PS Re Fw Fwd Subject From Sender Organization Summary Lines
     Regards Cheers Hmm Oh Wow Why Whatever Perhaps Maybe Actually Basically Anyway Sure True False
-    With Know Gonna Wanna Said Says Get Got Make Take Give
+    With Know Gonna Wanna Said Says Get Got Make Take Give Thy Thou Thee Thine Ye
     """.split()  # noqa: SIM905
 )
 # Titles before a name: dropped, and they split "Prime Minister Tony Blair" -> "Tony Blair".
@@ -535,7 +535,7 @@ NOT_NAME_PARTS = NUMBER_WORDS | set(
         """I It He She They We You His Her Their Our Your My Monday Tuesday Wednesday Thursday Friday
         Saturday Sunday January February March April May June July August September October November
         December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec GMT BST EST CET Reuters AFP Police
-        Mon Tue Tues Wed Thu Thur Thurs Fri Sat"""
+        Mon Tue Tues Wed Thu Thur Thurs Fri Sat Thy Thou Thee Thine Ye"""
     )
 )
 # Party and position words that qualify a name without being part of it.

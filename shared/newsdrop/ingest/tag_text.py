@@ -22,9 +22,11 @@ _HEADER = re.compile(
 _QUOTED = re.compile(r"^(?:[>:|}]|[A-Za-z]{1,10}[>\]]\s)")
 # The line that introduces a quote.
 _ATTRIBUTION = re.compile(
-    r"(?:\b(?:writes|wrote|posted|typed)\s*:\s*$|^in article\b|^in message\b|^on .{4,80} wrote\b)",
+    r"(?:\b(?:writes|wrote|posted|typed|responds|responded|replies|replied)\s*:\s*$|^in article\b|^in message\b|^on .{4,80} wrote\b)",
     re.IGNORECASE,
 )
+# "[ Author was Jo Smith ]": the author of an article crossposted from another group.
+_CROSSPOSTED = re.compile(r"^\[\s*author was\b", re.IGNORECASE)
 # A signature starts at a line of dashes, underscores, equals or stars near the end of the post.
 _SEPARATOR = re.compile(r"^[-_=*~+#. ]{2,}$")
 _SIGNATURE_LINES = 12
@@ -110,24 +112,67 @@ def _without_postal_addresses(lines: list[str]) -> list[str]:
     return out
 
 
+def _introduces_quote(lines: list[str], i: int) -> bool:
+    """A short line ending in ":" just before a quoted line ("Paul Smith reveals his feelings:", "Monday
+    April 26 1993 17:24, Brad Smith wrote to All:"): it names whom the post replies to."""
+    stripped = lines[i].strip()
+    if not stripped.endswith(":") or len(stripped) > _CONTACT_LINE:
+        return False
+    following = next((x.strip() for x in lines[i + 1 : i + 4] if x.strip()), "")
+    return bool(following) and _QUOTED.match(following) is not None
+
+
+_NAME_WORD = re.compile(r"\b[A-Z][\w'\-]+")
+
+
+class PostText:
+    """What the tagger reads of a post: its own prose, and the voices around it.
+
+    The voices are the capitalized words of the lines that say who wrote what (attributions, a crossposted
+    article's author): the people the post replies to. The signers are those of the signature: the poster,
+    with the mottos and places a signature carries. A name made only of voices ("Paul Smith" after "Paul
+    Smith writes:"), or a name of several words made only of signers, is not what the post is about."""
+
+    __slots__ = ("prose", "voices", "signers")
+
+    def __init__(
+        self, prose: str, voices: frozenset[str] = frozenset(), signers: frozenset[str] = frozenset()
+    ):
+        self.prose = prose
+        self.voices = voices
+        self.signers = signers
+
+
 def prose(text: str) -> str:
     """The text without headers, quotes, attributions, signature, addresses and code lines.
 
     Removed lines become blank lines, so sentences on either side are not joined into one."""
+    return post_text(text).prose
+
+
+def post_text(text: str) -> PostText:
+    """The post's own prose (see ``prose``) and the words that name its voices."""
     if not any(ch in text for ch in "@>:|;{}-_=") or "\n" not in text:
-        return text  # nothing here looks like mail or code: most newsroom articles
+        return PostText(text)  # nothing here looks like mail or code: most newsroom articles
     lines = text.split("\n")
-    lines = lines[: _signature_start(lines)]
+    signature = _signature_start(lines)
+    signers = frozenset(w for line in lines[signature:] for w in _NAME_WORD.findall(_ADDRESS.sub(" ", line)))
+    voices: list[str] = []
+    lines = lines[:signature]
     lines = _without_postal_addresses(lines)
     kept: list[str] = []
     in_headers = True
-    for line in lines:
+    for i, line in enumerate(lines):
         stripped = line.strip()
         if in_headers and _HEADER.match(stripped):
             kept.append("")
             continue
         in_headers = in_headers and not stripped
-        if _QUOTED.match(stripped) or _ATTRIBUTION.search(stripped) or _is_noise(stripped):
+        if _ATTRIBUTION.search(stripped) or _CROSSPOSTED.match(stripped) or _introduces_quote(lines, i):
+            voices.append(_ADDRESS.sub(" ", stripped))
+            kept.append("")
+            continue
+        if _QUOTED.match(stripped) or _is_noise(stripped):
             kept.append("")
             continue
         if any(ch in stripped for ch in ";{}=#") and _CODE.search(stripped):
@@ -148,4 +193,6 @@ def prose(text: str) -> str:
             kept.append("")
             continue
         kept.append(line)
-    return "\n".join(kept)
+    return PostText(
+        "\n".join(kept), frozenset(w for line in voices for w in _NAME_WORD.findall(line)), signers
+    )

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Set
 
 from newsdrop.ingest.tag_candidates import scored_entities
 from newsdrop.ingest.tag_lexicon import DEMONYMS, GAZETTEER, PLACES
-from newsdrop.ingest.tag_text import prose
+from newsdrop.ingest.tag_text import post_text
 from newsdrop.ingest.tag_topics import scored_topics
 from newsdrop.models import Tag, tag_key
 
@@ -85,8 +85,9 @@ def auto_tags(title: str, text: str, exclude: Set[str] = frozenset(), limit: int
     if limit <= 0:
         return []
     excluded = _editor_keys(exclude)
-    text = prose(text)
-    entities = scored_entities(title, text)
+    post = post_text(text)
+    text = post.prose
+    entities = scored_entities(title, text, post.voices, post.signers)
     countries = sum(1 for _, _, label in entities[:8] if label in PLACES)
     topics = scored_topics(title, text, countries)
     result: dict[str, Tag] = {}

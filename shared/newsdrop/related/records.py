@@ -115,6 +115,7 @@ class DocRecord:
     posted: list[str] = field(default_factory=list)  # the terms whose postings list it
     ex: dict[str, float] = field(default_factory=dict)  # expanded unit vector (see _expanded)
     emb: str = ""  # packed sentence embedding (semantic.pack), "" without the semantic signal
+    exemb: str = ""  # packed expanded embedding (semantic.expanded), set with ``ex`` when it is indexed
 
 
 def _round(x: float, digits: int = SCORE_DIGITS) -> float:

@@ -241,15 +241,38 @@ def cosines(packed: str, others: Mapping[str, str], stats=None) -> dict[str, flo
     every score. Both sides are centred on the same snapshot's mean, so it is symmetric."""
     if not packed:
         return {}
+    x = _centred(packed, stats)
+    return {slug: round(float(_centred(p, stats) @ x), 6) for slug, p in others.items() if p}
+
+
+def _centred(packed: str, stats) -> np.ndarray:
+    v = unpack(packed)
     centre = _centre(stats)
+    if centre is None:
+        return v
+    v = v - centre
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm else v
 
-    def centred(p: str) -> np.ndarray:
-        v = unpack(p)
-        if centre is None:
-            return v
-        v = v - centre
-        norm = float(np.linalg.norm(v))
-        return v / norm if norm else v
 
-    x = centred(packed)
-    return {slug: round(float(centred(p) @ x), 6) for slug, p in others.items() if p}
+# --- pseudo-relevance feedback in the embedding's space ---------------------------------------------------
+# The words' query expansion (``engine._expanded``) has a counterpart here: an article's centred vector plus
+# the mean of its nearest neighbours' (by the centred cosine, among the candidates that passed the gate),
+# stored with the document (``DocRecord.exemb``) when it is indexed. Two articles whose neighbourhoods mean
+# the same thing score closer even when their own first 256 tokens drift (quoted text, a long signature).
+def expanded(packed: str, neighbours: Sequence[str], stats) -> str:
+    """The packed expanded vector: normalise(centred x + mean of the neighbours' centred vectors); without
+    neighbours, the centred vector itself. Centred on the snapshot of the article's indexing, and kept."""
+    v = _centred(packed, stats).astype(np.float64)
+    if neighbours:
+        v = v + np.mean([_centred(p, stats) for p in neighbours], axis=0)
+    return pack(v)
+
+
+def expanded_cosines(packed: str, others: Mapping[str, str]) -> dict[str, float]:
+    """The cosine of two stored expanded vectors (each already centred: no centre here), rounded; a
+    document indexed before they existed has none and counts 0 until a reindex."""
+    if not packed:
+        return {}
+    x = unpack(packed)
+    return {slug: round(float(unpack(p) @ x), 6) for slug, p in others.items() if p}

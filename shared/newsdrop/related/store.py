@@ -80,6 +80,7 @@ def _doc_to_item(doc: DocRecord) -> dict[str, Any]:
         "tags": list(doc.tags),
         "fingerprint": doc.fingerprint,
         **packed.pack(doc.tf, doc.terms, doc.posted, doc.ex, doc.emb),  # what only scoring reads
+        **({"exemb": doc.exemb} if doc.exemb else {}),  # the embedding's expanded vector
     }
 
 
@@ -153,6 +154,7 @@ def _doc_from_item(item: Mapping[str, Any]) -> DocRecord:
         posted=posted,
         ex=ex,
         emb=emb,
+        exemb=item.get("exemb", ""),
     )
 
 
