@@ -45,6 +45,7 @@ def before_packing(doc: related.DocRecord) -> dict:
         "posted": " ".join(doc.posted),
         "ex": json.dumps(doc.ex, separators=(",", ":"), sort_keys=True),
         **({"emb": doc.emb} if doc.emb else {}),
+        **({"exemb": doc.exemb} if doc.exemb else {}),
     }
 
 
