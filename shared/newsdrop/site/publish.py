@@ -239,7 +239,7 @@ class SitePublisher:
             self._month_changed(months, entry)
             if live is not None:
                 self._unindex(live.entry, searched, out, keep=search.shards(entry))
-            self._index(entry, searched, out)
+            self._index(entry, searched)
         new_record = SiteRecord(entry=entry, listings=wanted, revision=article.revision)
         self.index.put_record(new_record)
         self._write_article(article, new_record, out)
@@ -281,7 +281,7 @@ class SitePublisher:
         change.after = after
         change.keys.add(entry.sort_key)
 
-    def _index(self, entry: Entry, searched: SearchChange, out: SiteChanges) -> None:
+    def _index(self, entry: Entry, searched: SearchChange) -> None:
         for shard, words in search.shards(entry).items():
             self.index.search_put(shard, entry.slug, search.posting(entry, words))
             searched.shards.add(shard)
@@ -490,7 +490,7 @@ class SitePublisher:
         self._write_sitemaps({e.month for e in self.index.between(ALL, "", "\uffff")}, out)
         searched = SearchChange()
         for article in public:
-            self._index(self.index.get_record(article.slug).entry, searched, out)
+            self._index(self.index.get_record(article.slug).entry, searched)
         self._write_search(searched, out)
         self._write_tags_index(out)
         for key, page in self.renderer.standing_pages().items():
