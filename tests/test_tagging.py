@@ -46,9 +46,10 @@ VENEZUELA = (
     "held on 18 May. Opposition coordinator Marta Villalobos said the timetable made a fair primary "
     "impossible. Government officials in Caracas rejected the criticism. Electoral council president "
     "Rafael Ordóñez told state television the date respected the constitution. Villalobos urged "
-    "observers to press Caracas for more time. Colombia, which hosts millions of Venezuelan migrants, "
+    "observers to press Caracas for more time, and Villalobos will meet them in Caracas on Friday. Colombia, which hosts millions of Venezuelan migrants, "
     "called for transparent conditions. Mr Ordóñez said the vote would be free. The opposition said "
-    "the government wanted to keep candidates off the ballot in the election campaign."
+    "the government wanted to keep candidates off the ballot in the election campaign. Ordóñez "
+    "denied it."
 )
 
 
@@ -129,7 +130,7 @@ def test_contractions_pronouns_and_codes_are_never_tags():
 def test_abbreviations_keep_their_dots():
     text = (
         "Shares rose in the U.S. on Tuesday while the U.K. market fell. Traders in the U.S. said the "
-        "U.K. figures were weak. Analysts in the U.S. expect more."
+        "U.K. figures were weak. Analysts in the U.S. expect more, and fewer in the U.K. do."
     )
     labels = {t.label for t in auto_tags("Markets split", text)}
     assert "United States" in labels and "United Kingdom" in labels
@@ -202,7 +203,7 @@ FORUM_NOISE = {
         ("Marlowe", "Orbital Widgets"),
     ),
     "quoted reply and attribution": (
-        "Re: car sales",
+        "Re: Toyota sales",
         "In article <abc@host.example.edu>, Zelda Quimby writes:\n"
         "> Zelda Quimby thinks the Borvania Treaty is dead. Zelda Quimby said so twice.\n"
         "> The Borvania Treaty was signed by Zelda Quimby.\n"
@@ -347,7 +348,8 @@ LABEL_CASES = [
     (
         "a year does not make the next name a piece of another",
         "Cup final",
-        "The Harlan Cup 1993 Winnipeg final was sold out. In 1993 Winnipeg won the Harlan Cup again.",
+        "The Harlan Cup 1993 Winnipeg final was sold out. In 1993 Winnipeg won the Harlan Cup again, "
+        "and Winnipeg will host it next year.",
         {"Winnipeg"},
         set(),
     ),
@@ -393,7 +395,8 @@ LABEL_CASES = [
     (
         "a place named as the subject stays",
         "House prices rise",
-        "UK house prices rose again in March. Prices in the UK are now 10% higher than a year ago.",
+        "UK house prices rose again in March. Prices in the UK are now 10% higher than a year ago, the "
+        "fastest rise in the UK since 2002.",
         {"United Kingdom"},
         set(),
     ),
@@ -421,7 +424,7 @@ LABEL_CASES = [
         "someone of something keeps both names",
         "Hamm wins world award",
         "Mia Hamm of the United States won the award. Hamm beat Birgit Prinz. Hamm retired after the final, "
-        "and the United States team thanked Hamm.",
+        "and the United States team thanked Hamm. The United States will miss her.",
         {"Mia Hamm", "United States"},
         set(),
     ),

@@ -143,6 +143,21 @@ class PostText:
         self.signers = signers
 
 
+# A line of mail or Usenet: they wrap at 72 to 80 columns. A newsroom paragraph runs longer.
+_WRAP_WIDTH = 100
+_BLANK_LINE = re.compile(r"\n\s*\n")
+
+
+def hard_wrapped(text: str) -> bool:
+    """A letter rather than an article: three paragraphs or more, nine in ten no longer than a wrapped line.
+
+    A plain-text drop makes each line of a wrapped post its own paragraph; a Markdown article wrapped in its
+    source keeps its paragraphs whole (its soft breaks are single newlines). Of the visible corpora, 2 of
+    2,127 BBC articles and 10,516 of 11,236 newsgroup posts."""
+    paragraphs = [" ".join(p.split()) for p in _BLANK_LINE.split(text) if p.strip()]
+    return len(paragraphs) >= 3 and sum(len(p) <= _WRAP_WIDTH for p in paragraphs) >= 0.9 * len(paragraphs)
+
+
 def prose(text: str) -> str:
     """The text without headers, quotes, attributions, signature, addresses and code lines.
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Set
 
 from newsdrop.ingest.tag_candidates import scored_entities
 from newsdrop.ingest.tag_lexicon import DEMONYMS, GAZETTEER, PLACES
-from newsdrop.ingest.tag_text import post_text
+from newsdrop.ingest.tag_text import hard_wrapped, post_text
 from newsdrop.ingest.tag_topics import scored_topics
 from newsdrop.models import Tag, tag_key
 
@@ -85,11 +85,12 @@ def auto_tags(title: str, text: str, exclude: Set[str] = frozenset(), limit: int
     if limit <= 0:
         return []
     excluded = _editor_keys(exclude)
+    letter = hard_wrapped(text)
     post = post_text(text)
     text = post.prose
-    entities = scored_entities(title, text, post.voices, post.signers)
+    entities = scored_entities(title, text, post.voices, post.signers, letter)
     countries = sum(1 for _, _, label in entities[:8] if label in PLACES)
-    topics = scored_topics(title, text, countries)
+    topics = scored_topics(title, text, countries, letter)
     result: dict[str, Tag] = {}
     topic_tags = [Tag(key=tag_key(t), label=t) for _, t in topics]
     topic_tags = [t for t in topic_tags if t.key not in excluded]
