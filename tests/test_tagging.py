@@ -436,7 +436,78 @@ LABEL_CASES = [
         {"Libya"},
         {"Lybia", "Su"},
     ),
+    (
+        "a name said twice, once in the lead, and never in the title, is a name in passing",
+        "Kelmar opens a plant",
+        "A plant will be opened by Kelmar Industries, its chief said in Ostrava. Pumps made by Kelmar "
+        "Industries sell well, and the plant will double output. Output rose last year, when a plant near "
+        "Ostrava closed. In spring Kelmar Industries hires.",
+        {"Kelmar Industries"},
+        {"Ostrava"},
+    ),
+    (
+        "a name of three words the title does not use is a piece of something longer until it does",
+        "Water bills to rise",
+        "The Pellam Valley Water Board raised its charges. The Pellam Valley Water Board said pipes were old, "
+        "and the Pellam Valley Water Board will invest. Dorvane Council objected, and Dorvane Council "
+        "will appeal, said Dorvane Council.",
+        {"Dorvane Council"},
+        {"Pellam Valley Water Board"},
+    ),
+    (
+        "the title vouches for a name of three words",
+        "Pellam Valley Water Board raises charges",
+        "The Pellam Valley Water Board raised its charges. The board said pipes were old.",
+        {"Pellam Valley Water Board"},
+        set(),
+    ),
+    (
+        "a two-word demonym is its country, not the second word's",
+        "Springboks win awards",
+        "South Africa's Dirk Venter was named player of the year. South African rugby has risen, and South "
+        "African fans cheered as South Africa won team of the year.",
+        {"South Africa"},
+        {"Africa"},
+    ),
+    (
+        "a place is not a tag beside a name that starts with it or its demonym",
+        "Bates completes takeover",
+        "Ken Bates has completed his takeover of Leeds United. Bates said Leeds would rise again, and Leeds "
+        "fans cheered. Leeds United were relegated last year, and Ken Bates will lead Leeds United. Ministers "
+        "said the European Union rules on clubs would not apply. The European Union and Europe's leagues "
+        "spoke, and Europe will watch. The European Union said so.",
+        {"Ken Bates", "Leeds United", "European Union"},
+        {"Leeds", "Europe"},
+    ),
+    (
+        "an occupation before a name is a description",
+        "Evans sells his station",
+        "Broadcaster Leo Evans has begun selling his station. Novelist Ada Brill bought it, and Evans said "
+        "Ada Brill paid well. Ada Brill will run it.",
+        {"Leo Evans", "Ada Brill"},
+        {"Broadcaster Leo Evans", "Novelist Ada Brill"},
+    ),
 ]
+
+# A letter: a hard-wrapped post, each line its own paragraph once dropped as plain text.
+LETTER = (
+    "I bought the Zentrix 2400 last week and it drops the line.\n\n"
+    "The Quorlan Systems card did the same in my old machine, and Quorlan Systems\n\n"
+    "support said Quorlan Systems cards hate long cables. My cousin in Canada has one\n\n"
+    "too. Quorlan Systems never answered him either, so he called Canada's consumer line.\n\n"
+    "Israel came up at work, since Israel makes the chips: Israel ships them, Israel tests them.\n\n"
+    "Anyone know a fix?"
+)
+
+
+def test_a_letter_is_tagged_by_its_subject_line_and_names_it_keeps_coming_back_to():
+    labels = {t.label for t in auto_tags("Zentrix modem drops the line", LETTER)}
+    assert "Zentrix" in labels  # the subject line names it
+    assert "Israel" in labels  # the gazetteer knows it and the post keeps coming back to it
+    assert not labels & {"Quorlan Systems", "Canada"}, labels  # said in passing, or unknown to the gazetteer
+    # The same words as one article's paragraphs: Quorlan Systems, said four times, is a subject.
+    article = {t.label for t in auto_tags("Zentrix modem drops the line", " ".join(LETTER.split()))}
+    assert "Quorlan Systems" in article
 
 
 @pytest.mark.parametrize(

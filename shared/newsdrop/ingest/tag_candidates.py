@@ -322,7 +322,9 @@ def scored_entities(
     for words, initial, offset, fragment in _runs(text):
         if fragment or _of_the_piece(text, offset, words):
             continue
-        for word in words:
+        for i, word in enumerate(words):
+            if i and f"{words[i - 1]} {word}" in DEMONYMS:
+                continue  # "South African": South Africa below, not Africa
             if word in DEMONYMS:
                 if len(words) == 1 and _language(text, offset, word):
                     break  # "the Greek word", "in Hebrew.": a language, not the country or its people
@@ -339,6 +341,8 @@ def scored_entities(
                 words = words[1:]  # "Sydney-listed Virgin Blue", "US-based Motorola"
             # Descriptors around a name: "Tory Neil Hamilton", "Vice-President Dick Cheney", "London Tory"
             while len(words) > 1 and _is_descriptor(words[0]):
+                words = words[1:]
+            if len(words) >= 3 and words[0] in DEMONYMS:  # "Veteran Spaniard Conchita Martinez"
                 words = words[1:]
             while len(words) > 1 and _is_descriptor(words[-1]):
                 words = words[:-1]
@@ -468,6 +472,20 @@ def scored_entities(
             and not _shouted(cand.label)
         ):
             scored.append((score, cand.first, cand.label))
+    return _without_bare_places(scored)
+
+
+def _without_bare_places(scored: list[tuple[float, int, str]]) -> list[tuple[float, int, str]]:
+    """A place is not a tag beside a tagged name that starts with it or its demonym: "Leeds" beside "Leeds
+    United" is the club, "Europe" beside "European Union" the union."""
+    labels = [label for _, _, label in scored]
+    prefixes = {label: (label + " ", *(d + " " for d in _DEMONYMS_OF.get(label, ()))) for label in labels}
+    bare = {
+        label
+        for label in labels
+        if label in PLACES and any(other != label and other.startswith(prefixes[label]) for other in labels)
+    }
+    scored = [item for item in scored if item[2] not in bare]
     scored.sort(key=lambda item: (-item[0], item[1]))
     return scored
 
@@ -478,6 +496,10 @@ def _long_name(label: str) -> bool:
     subject. On the hand verdicts of each corpus they were right 62% and 63% of the time."""
     return sum(1 for word in label.replace("-", " ").split() if word not in _CONNECTORS) >= 3
 
+
+_DEMONYMS_OF: dict[str, list[str]] = {}
+for _people, _place in DEMONYMS.items():
+    _DEMONYMS_OF.setdefault(_place, []).append(_people)
 
 _ALIASES_BY_LABEL: dict[str, list[str]] = {}
 for _alias, _label in [*GAZETTEER.items(), *DEMONYMS.items()]:
