@@ -5,11 +5,11 @@ must pass (``tag_candidates.MIN_SCORE``) chosen on one corpus and checked on the
 
 Reads verdict files written for ``bench/tag_audit.py`` (kept outside the repository) and the corpora in
 ../shared/data, in place. Every judged article is tagged again with the current code, but with the bar
-lowered to 2.0 (the earlier bar), and each judged tag it still emits gets its score: one point a mention,
-half a point more when the lead names it, two when the title does (topics have none). It prints, per
-corpus, the share of judged tags that are right in each score band, then for each bar the share right and
-the share of judged tags kept. Only pairs that some audit drew have verdicts: check a new bar on a fresh
-draw too. ``--smoke`` (CI): five BBC articles, every tag counted right.
+lowered to 2.0 (the bar before the third round), and each judged tag it still emits gets its score: one
+point a mention, half a point more when the lead names it, two when the title does (topics have none). It
+prints, per corpus, the share of judged tags that are right in each score band, then for each bar the
+share right and the share of judged tags kept. Only pairs that some audit drew have verdicts: check a new
+bar on a fresh draw too. ``--smoke`` (CI): five BBC articles, every tag counted right.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from tag_embedding import read_verdicts, rows_by_id  # noqa: E402
 
 from newsdrop.ingest import tag_candidates  # noqa: E402
 from newsdrop.ingest.body import text_html  # noqa: E402
-from newsdrop.ingest.tag_text import post_text  # noqa: E402
+from newsdrop.ingest.tag_text import hard_wrapped, post_text  # noqa: E402
 from newsdrop.ingest.tagging import auto_tags  # noqa: E402
 from newsdrop.ingest.text import html_text  # noqa: E402
 
@@ -46,7 +46,7 @@ def scored(rows: dict[str, dict], judged: dict[tuple[str, str], bool]) -> list[t
             scores = {
                 label: score
                 for score, _, label in tag_candidates.scored_entities(
-                    row["title"], post.prose, post.voices, post.signers
+                    row["title"], post.prose, post.voices, post.signers, hard_wrapped(text)
                 )
             }
             for tag in auto_tags(row["title"], text):

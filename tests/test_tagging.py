@@ -480,6 +480,14 @@ LABEL_CASES = [
         {"Leeds", "Europe"},
     ),
     (
+        "a demonym inside a name is part of it, and a title naming the surname vouches for a long name",
+        "Andersen tales reissued",
+        "The stories of Hans Christian Andersen are loved. A publisher reissues Hans Christian Andersen, and "
+        "the tales of Hans Christian Andersen sell well.",
+        {"Hans Christian Andersen"},
+        {"Christianity"},
+    ),
+    (
         "an occupation before a name is a description",
         "Evans sells his station",
         "Broadcaster Leo Evans has begun selling his station. Novelist Ada Brill bought it, and Evans said "

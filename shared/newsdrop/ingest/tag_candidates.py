@@ -325,6 +325,8 @@ def scored_entities(
         for i, word in enumerate(words):
             if i and f"{words[i - 1]} {word}" in DEMONYMS:
                 continue  # "South African": South Africa below, not Africa
+            if 0 < i < len(words) - 1:
+                continue  # inside a name: "Hans Christian Andersen", "Royal Dutch Shell"
             if word in DEMONYMS:
                 if len(words) == 1 and _language(text, offset, word):
                     break  # "the Greek word", "in Hebrew.": a language, not the country or its people
@@ -462,7 +464,12 @@ def scored_entities(
             continue  # the poster, or whom the post replies to ("Paul Smith writes:")
         if cand.label not in known and any(_UNIT.match(w) for w in cand.label.split()):
             continue
-        if not cand.in_title and cand.label not in known and _long_name(cand.label):
+        if (
+            not cand.in_title
+            and cand.label not in known
+            and _long_name(cand.label)
+            and not mentions(title_l, cand.label.rsplit(" ", 1)[-1].lower())  # "Andersen tales"
+        ):
             continue
         if letter and not cand.in_title and (cand.label not in known or score < LETTER_KNOWN_SCORE):
             continue
@@ -493,7 +500,7 @@ def _without_bare_places(scored: list[tuple[float, int, str]]) -> list[tuple[flo
 def _long_name(label: str) -> bool:
     """Three words or more besides "of", "the"...: unless the title uses it or the gazetteer knows it, such a
     name is as often a piece of something longer (a heading, a film's title, "Ohio Revised Code") as a
-    subject. On the hand verdicts of each corpus they were right 62% and 63% of the time."""
+    subject. On the earlier hand verdicts they were right 71% of the time on BBC and 56% on 20NG."""
     return sum(1 for word in label.replace("-", " ").split() if word not in _CONNECTORS) >= 3
 
 

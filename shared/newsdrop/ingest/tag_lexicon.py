@@ -477,7 +477,8 @@ TITLES = set(
     Defender Goalkeeper Batsman Bowler Skipper Actor Actress Singer Presenter Attorney Inspector
     Detective Superintendent Constable Sheikh Emir Boss Chief's Minister's President's MSP MEP MP AM
     Fr Msgr Broadcaster Novelist Author Writer Journalist Columnist Comedian Guitarist Drummer Pianist
-    Composer Conductor Producer Designer Photographer Poet Playwright Historian Economist Analyst
+    Composer Conductor Producer Designer Photographer Poet Playwright Historian Economist Analyst Sprinter
+    Athlete
     """.split()  # noqa: SIM905
 )
 # Capitalized words that are not a subject on their own (but may be part of a name: "Home Office").
