@@ -480,12 +480,13 @@ LABEL_CASES = [
         {"Leeds", "Europe"},
     ),
     (
-        "a demonym inside a name is part of it, and a title naming the surname vouches for a long name",
-        "Andersen tales reissued",
-        "The stories of Hans Christian Andersen are loved. A publisher reissues Hans Christian Andersen, and "
-        "the tales of Hans Christian Andersen sell well.",
-        {"Hans Christian Andersen"},
-        {"Christianity"},
+        "a title naming a long name's last word vouches for it, an everyday last word does not",
+        "Andersen tales reissued at the school",
+        "The stories of Hans Karl Andersen are loved. A publisher reissues Hans Karl Andersen, and the tales "
+        "of Hans Karl Andersen sell well at Norwell High School, where Norwell High School pupils and "
+        "Norwell High School staff read them.",
+        {"Hans Karl Andersen"},
+        {"Norwell High School"},
     ),
     (
         "an occupation before a name is a description",

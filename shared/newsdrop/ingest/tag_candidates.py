@@ -325,8 +325,6 @@ def scored_entities(
         for i, word in enumerate(words):
             if i and f"{words[i - 1]} {word}" in DEMONYMS:
                 continue  # "South African": South Africa below, not Africa
-            if 0 < i < len(words) - 1:
-                continue  # inside a name: "Hans Christian Andersen", "Royal Dutch Shell"
             if word in DEMONYMS:
                 if len(words) == 1 and _language(text, offset, word):
                     break  # "the Greek word", "in Hebrew.": a language, not the country or its people
@@ -468,7 +466,7 @@ def scored_entities(
             not cand.in_title
             and cand.label not in known
             and _long_name(cand.label)
-            and not mentions(title_l, cand.label.rsplit(" ", 1)[-1].lower())  # "Andersen tales"
+            and not _surname_in_title(title_l, cand.label)
         ):
             continue
         if letter and not cand.in_title and (cand.label not in known or score < LETTER_KNOWN_SCORE):
@@ -495,6 +493,13 @@ def _without_bare_places(scored: list[tuple[float, int, str]]) -> list[tuple[flo
     scored = [item for item in scored if item[2] not in bare]
     scored.sort(key=lambda item: (-item[0], item[1]))
     return scored
+
+
+def _surname_in_title(title_l: str, label: str) -> bool:
+    """The title names a long name by its last word, when that word is no everyday word: "Andersen tales"
+    for Hans Christian Andersen (but "School" in a title does not name "Norfolk High School")."""
+    last = label.rsplit(" ", 1)[-1]
+    return not ordinary(last) and mentions(title_l, last.lower())
 
 
 def _long_name(label: str) -> bool:
