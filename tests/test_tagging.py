@@ -46,8 +46,9 @@ VENEZUELA = (
     "held on 18 May. Opposition coordinator Marta Villalobos said the timetable made a fair primary "
     "impossible. Government officials in Caracas rejected the criticism. Electoral council president "
     "Rafael Ordóñez told state television the date respected the constitution. Villalobos urged "
-    "observers to press Caracas for more time, and Villalobos will meet them in Caracas on Friday. Colombia, which hosts millions of Venezuelan migrants, "
-    "called for transparent conditions. Mr Ordóñez said the vote would be free. The opposition said "
+    "observers to press Caracas for more time, and Villalobos will meet them in Caracas on Friday. "
+    "Colombia, which hosts millions of Venezuelan migrants, called for transparent conditions. Mr Ordóñez "
+    "said the vote would be free. The opposition said "
     "the government wanted to keep candidates off the ballot in the election campaign. Ordóñez "
     "denied it."
 )
@@ -448,8 +449,8 @@ LABEL_CASES = [
     (
         "a name of three words the title does not use is a piece of something longer until it does",
         "Water bills to rise",
-        "The Pellam Valley Water Board raised its charges. The Pellam Valley Water Board said pipes were old, "
-        "and the Pellam Valley Water Board will invest. Dorvane Council objected, and Dorvane Council "
+        "The Pellam Valley Water Board raised its charges. The Pellam Valley Water Board said pipes were "
+        "old, and the Pellam Valley Water Board will invest. Dorvane Council objected, and Dorvane Council "
         "will appeal, said Dorvane Council.",
         {"Dorvane Council"},
         {"Pellam Valley Water Board"},
@@ -473,8 +474,8 @@ LABEL_CASES = [
         "a place is not a tag beside a name that starts with it or its demonym",
         "Bates completes takeover",
         "Ken Bates has completed his takeover of Leeds United. Bates said Leeds would rise again, and Leeds "
-        "fans cheered. Leeds United were relegated last year, and Ken Bates will lead Leeds United. Ministers "
-        "said the European Union rules on clubs would not apply. The European Union and Europe's leagues "
+        "fans cheered. Leeds United were relegated last year, and Ken Bates will lead Leeds United. "
+        "Ministers said the European Union rules on clubs would not apply. The European Union and Europe's leagues "
         "spoke, and Europe will watch. The European Union said so.",
         {"Ken Bates", "Leeds United", "European Union"},
         {"Leeds", "Europe"},

@@ -477,7 +477,9 @@ def scored_entities(
             and not _shouted(cand.label)
         ):
             scored.append((score, cand.first, cand.label))
-    return _without_bare_places(scored)
+    scored = _without_bare_places(scored)
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return scored
 
 
 def _without_bare_places(scored: list[tuple[float, int, str]]) -> list[tuple[float, int, str]]:
@@ -490,9 +492,7 @@ def _without_bare_places(scored: list[tuple[float, int, str]]) -> list[tuple[flo
         for label in labels
         if label in PLACES and any(other != label and other.startswith(prefixes[label]) for other in labels)
     }
-    scored = [item for item in scored if item[2] not in bare]
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    return scored
+    return [item for item in scored if item[2] not in bare]
 
 
 def _surname_in_title(title_l: str, label: str) -> bool:
