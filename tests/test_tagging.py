@@ -42,11 +42,12 @@ def test_limits():
 
 
 VENEZUELA = (
-    "Venezuela's National Electoral Council announced on Monday that the presidential election will be "
-    "held on 18 May. Opposition coordinator Marta Villalobos said the timetable made a fair primary "
-    "impossible. Government officials in Caracas rejected the criticism. Electoral council president "
-    "Rafael Ordóñez told state television the date respected the constitution. Villalobos urged "
+    "Venezuela's National Electoral Council, led by Rafael Ordóñez, announced on Monday that the presidential "
+    "election will be held on 18 May in Caracas. Opposition coordinator Marta Villalobos said the timetable "
+    "made a fair primary impossible. Government officials in Caracas rejected the criticism. Electoral "
+    "council president Ordóñez told state television the date respected the constitution. Villalobos urged "
     "observers to press Caracas for more time, and Villalobos will meet them in Caracas on Friday. "
+    "Villalobos said she would not stand down. "
     "Colombia, which hosts millions of Venezuelan migrants, called for transparent conditions. Mr Ordóñez "
     "said the vote would be free. The opposition said "
     "the government wanted to keep candidates off the ballot in the election campaign. Ordóñez "

@@ -15,7 +15,7 @@ COUNTRY_BOOST = 2.0
 # A second topic must have about two thirds of the first's hits: below that it was a misfire (Business on a
 # manager's contract, Health on a computer virus) as often as not on the news corpus.
 SECOND_TOPIC_SHARE = 0.65
-# A letter (see ``tag_candidates.LETTER_KNOWN_SCORE``) argues, digresses and quotes: its topic needs half as
+# A letter (see ``tag_text.hard_wrapped``) argues, digresses and quotes: its topic needs half as
 # many hits again.
 LETTER_HITS = 1.5
 
