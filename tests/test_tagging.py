@@ -58,8 +58,7 @@ VENEZUELA = (
 def test_auto_tags_find_people_places_and_topics():
     tags = auto_tags("Venezuela sets election date as opposition cries foul", VENEZUELA)
     labels = [t.label for t in tags]
-    assert labels[0] == "Venezuela"
-    assert {"Marta Villalobos", "Caracas", "Politics"} <= set(labels)
+    assert {"Venezuela", "Marta Villalobos", "Caracas", "Politics"} <= set(labels)
     assert "Rafael Ordóñez" in labels  # "Mr Ordóñez" joins the full name
     for junk in ("The", "Mr", "Monday", "May", "Government", "Opposition", "Venezuelan", "Electoral"):
         assert junk not in labels
@@ -76,8 +75,9 @@ def test_auto_tags_exclude_editor_tags_by_key_and_respect_limit():
 
 def test_demonyms_and_aliases_map_to_countries():
     text = (
-        "Brazilian striker Caio Mendes joined from Porto. The Brazilian forward scored 21 goals. "
-        "Mendes said the UK was a good place to play, the UK league was strong and he would stay in the UK."
+        "Brazilian striker Caio Mendes joined a UK club from Porto. The Brazilian forward scored 21 goals. "
+        "Mendes said the UK was a good place to play, the UK league was strong and he would stay in the UK. "
+        "Mendes starts on Saturday, and Mendes is fit."
     )
     labels = [t.label for t in auto_tags("Club signs Brazilian striker", text)]
     assert "Brazil" in labels and "United Kingdom" in labels and "Caio Mendes" in labels
@@ -113,7 +113,7 @@ def test_bbc_articles_get_sensible_tags():
 
 # --- automatic tags are subjects ------------------------------------------------------------------------
 FORUM_POST = (
-    "I'm looking for a monitor for my Mac. I've tried two and I'd like a third opinion. You'll say the "
+    "I'm looking for an Apple monitor for my Mac. I've tried two and I'd like a third opinion. You'll say the "
     "Apple one is best, but I don't trust it. We can't agree. My S3 card and the EISA bus are fine, "
     "the seller rated it Grade B. Anyone who knows the Apple monitors, please write. I'm grateful. "
     "They say Apple will ship a new one. It's cheap. None of them are in stock. Me neither."
@@ -132,7 +132,8 @@ def test_contractions_pronouns_and_codes_are_never_tags():
 def test_abbreviations_keep_their_dots():
     text = (
         "Shares rose in the U.S. on Tuesday while the U.K. market fell. Traders in the U.S. said the "
-        "U.K. figures were weak. Analysts in the U.S. expect more, and fewer in the U.K. do."
+        "U.K. figures were weak. Analysts in the U.S. expect more, and fewer in the U.K. do. The U.S. and the "
+        "U.K. report again next week."
     )
     labels = {t.label for t in auto_tags("Markets split", text)}
     assert "United States" in labels and "United Kingdom" in labels
@@ -140,7 +141,7 @@ def test_abbreviations_keep_their_dots():
 
 
 def test_unknown_dotted_abbreviation_keeps_final_dot():
-    text = "The N.F.U. warned farmers. Later the N.F.U. said prices would fall, and the N.F.U. met again."
+    text = "The N.F.U. warned farmers. Later the N.F.U. said prices would fall, and the N.F.U. met again. The N.F.U. meets monthly."
     labels = {t.label for t in auto_tags("Farm prices", text)}
     assert "N.F.U." in labels
 
@@ -299,7 +300,7 @@ LABEL_CASES = [
         "an everyday word the text keeps capitalizing is a name",
         "Striker leaves Orchard",
         "The striker left Orchard for Kestrel last summer. Kestrel paid a record fee, and Orchard fans "
-        "were angry. Kestrel now lead the table, four points clear of Orchard.",
+        "were angry. Kestrel now lead the table, four points clear of Orchard, and Kestrel fans cheer.",
         {"Orchard", "Kestrel"},
         set(),
     ),
@@ -318,7 +319,7 @@ LABEL_CASES = [
         "a piece of a title is not a tag",
         "Quimbleys top box office",
         "The comedy Meet The Quimbleys topped the box office again. Meet The Quimbleys took $20m, and "
-        "director Ansel Pryce said Meet The Quimbleys would get a sequel. Pryce thanked the fans, and Pryce's cast too.",
+        "director Ansel Pryce said Meet The Quimbleys would get a sequel. Pryce thanked the fans, and Pryce's cast too. Pryce will direct it.",
         {"Ansel Pryce"},
         {"Meet"},
     ),
@@ -351,7 +352,7 @@ LABEL_CASES = [
         "a year does not make the next name a piece of another",
         "Cup final",
         "The Harlan Cup 1993 Winnipeg final was sold out. In 1993 Winnipeg won the Harlan Cup again, "
-        "and Winnipeg will host it next year.",
+        "and Winnipeg will host it next year. Winnipeg is ready.",
         {"Winnipeg"},
         set(),
     ),
@@ -366,7 +367,8 @@ LABEL_CASES = [
     (
         "two swapped letters join the country, an everyday word never does",
         "Isreal and Jerusalem",
-        "Isreal has a right to Jerusalem, I think. Isreal was attacked, and the Liberal view of Isreal is odd.",
+        "Isreal has a right to Jerusalem, I think. Isreal was attacked, and the Liberal view of Isreal is odd. "
+        "Isreal will survive.",
         {"Israel"},
         {"Isreal", "Liberia"},
     ),
@@ -398,7 +400,7 @@ LABEL_CASES = [
         "a place named as the subject stays",
         "House prices rise",
         "UK house prices rose again in March. Prices in the UK are now 10% higher than a year ago, the "
-        "fastest rise in the UK since 2002.",
+        "fastest rise in the UK since 2002. Buyers in the UK may now wait.",
         {"United Kingdom"},
         set(),
     ),
@@ -416,43 +418,51 @@ LABEL_CASES = [
         "Britain's Kelly Holmes won the race in Madrid on Sunday. Holmes said she was ready, and K Holmes "
         "topped the list again, the organisers told the Daily Clarion. Holmes told the Daily Clarion she "
         "would race in Madrid again. She sang on Top of the Pops, and Top of the Pops will show it. "
-        "The Roman Catholic Church blessed the race, and a priest of the Roman Catholic Church said the "
-        "Catholic Church was proud. London-based Vantoro Sports, which pays Holmes, said London-based "
-        "Vantoro Sports was pleased. Vantoro Sports will pay her again.",
-        {"Kelly Holmes", "Madrid", "Catholic Church", "Vantoro Sports"},
-        {"K Holmes", "Daily Clarion", "Top", "Pops", "Roman Catholic Church", "London-based Vantoro Sports"},
+        "Madrid cheered her.",
+        {"Kelly Holmes", "Madrid"},
+        {"K Holmes", "Daily Clarion", "Top", "Pops"},
+    ),
+    (
+        "a name that ends a longer one is one entity with it, and a lowercase compound describes it",
+        "A blessing for the race",
+        "The Roman Catholic Church blessed the race, and London-based Vantoro Sports paid for it. A priest of "
+        "the Roman Catholic Church said the Catholic Church was proud, and London-based Vantoro Sports said "
+        "Vantoro Sports was pleased. Vantoro Sports will pay again, the Catholic Church said.",
+        {"Catholic Church", "Vantoro Sports"},
+        {"Roman Catholic Church", "London-based Vantoro Sports"},
     ),
     (
         "someone of something keeps both names",
         "Hamm wins world award",
         "Mia Hamm of the United States won the award. Hamm beat Birgit Prinz. Hamm retired after the final, "
-        "and the United States team thanked Hamm. The United States will miss her.",
+        "and the United States team thanked Hamm. The United States will miss her, and the United States "
+        "coach said so.",
         {"Mia Hamm", "United States"},
         set(),
     ),
     (
         "a transposed country joins it, and a word of two letters is not a tag",
         "Arms and Lybia",
-        "The US sold arms to Lybia. Lybia was then accused, and Lybia denied it. The Su and the Su fighters "
+        "The US sold arms to Lybia. Lybia was then accused, and Lybia denied it. Lybia asked for talks. The Su and the Su fighters "
         "were shown, and the Su designers spoke.",
         {"Libya"},
         {"Lybia", "Su"},
     ),
     (
-        "a name said twice, once in the lead, and never in the title, is a name in passing",
+        "a name said twice, even in the opening, and never in the title, is a name in passing",
         "Kelmar opens a plant",
         "A plant will be opened by Kelmar Industries, its chief said in Ostrava. Pumps made by Kelmar "
         "Industries sell well, and the plant will double output. Output rose last year, when a plant near "
-        "Ostrava closed. In spring Kelmar Industries hires.",
+        "Ostrava closed. In spring Kelmar Industries hires, and Kelmar Industries trains.",
         {"Kelmar Industries"},
         {"Ostrava"},
     ),
     (
         "a name of three words the title does not use is a piece of something longer until it does",
         "Water bills to rise",
-        "The Pellam Valley Water Board raised its charges. The Pellam Valley Water Board said pipes were "
-        "old, and the Pellam Valley Water Board will invest. Dorvane Council objected, and Dorvane Council "
-        "will appeal, said Dorvane Council.",
+        "Dorvane Council objected when the Pellam Valley Water Board raised its charges. The Pellam Valley "
+        "Water Board said pipes were old, and the Pellam Valley Water Board will invest. Dorvane Council "
+        "will appeal, said Dorvane Council, and Dorvane Council will win.",
         {"Dorvane Council"},
         {"Pellam Valley Water Board"},
     ),
@@ -467,17 +477,17 @@ LABEL_CASES = [
         "a two-word demonym is its country, not the second word's",
         "Springboks win awards",
         "South Africa's Dirk Venter was named player of the year. South African rugby has risen, and South "
-        "African fans cheered as South Africa won team of the year.",
+        "African fans cheered as South Africa won team of the year. South Africa will host the awards.",
         {"South Africa"},
         {"Africa"},
     ),
     (
         "a place is not a tag beside a name that starts with it or its demonym",
         "Bates completes takeover",
-        "Ken Bates has completed his takeover of Leeds United. Bates said Leeds would rise again, and Leeds "
-        "fans cheered. Leeds United were relegated last year, and Ken Bates will lead Leeds United. "
-        "Ministers said the European Union rules on clubs would not apply. The European Union and Europe's leagues "
-        "spoke, and Europe will watch. The European Union said so.",
+        "Ken Bates has completed his takeover of Leeds United, and the European Union says its rules on clubs "
+        "will not apply. Bates said Leeds would rise again, and Leeds fans cheered. Leeds United were "
+        "relegated last year, and Ken Bates will lead Leeds United. Leeds United fans hope. The European Union and Europe's leagues "
+        "spoke, and Europe will watch. The European Union said so, and the European Union will check.",
         {"Ken Bates", "Leeds United", "European Union"},
         {"Leeds", "Europe"},
     ),
@@ -486,7 +496,7 @@ LABEL_CASES = [
         "Andersen tales reissued at the school",
         "The stories of Hans Karl Andersen are loved. A publisher reissues Hans Karl Andersen, and the tales "
         "of Hans Karl Andersen sell well at Norwell High School, where Norwell High School pupils and "
-        "Norwell High School staff read them.",
+        "Norwell High School staff read them. Hans Karl Andersen is on the syllabus.",
         {"Hans Karl Andersen"},
         {"Norwell High School"},
     ),
@@ -494,7 +504,7 @@ LABEL_CASES = [
         "an occupation before a name is a description",
         "Evans sells his station",
         "Broadcaster Leo Evans has begun selling his station. Novelist Ada Brill bought it, and Evans said "
-        "Ada Brill paid well. Ada Brill will run it.",
+        "Ada Brill paid well. Ada Brill will run it, and Ada Brill hires.",
         {"Leo Evans", "Ada Brill"},
         {"Broadcaster Leo Evans", "Novelist Ada Brill"},
     ),
@@ -507,15 +517,20 @@ LETTER = (
     "support said Quorlan Systems cards hate long cables. My cousin in Canada has one\n\n"
     "too. Quorlan Systems never answered him either, so he called Canada's consumer line.\n\n"
     "Israel came up at work, since Israel makes the chips: Israel ships them, Israel tests them.\n\n"
-    "Anyone know a fix?"
+    "The Zentrix manual says nothing, and the Zentrix helpline is closed. Anyone know a fix?"
 )
 
 
-def test_a_letter_is_tagged_by_its_subject_line_and_names_it_keeps_coming_back_to():
+def test_a_letter_is_tagged_by_the_names_of_its_subject_line():
     labels = {t.label for t in auto_tags("Zentrix modem drops the line", LETTER)}
-    assert "Zentrix" in labels  # the subject line names it
-    assert "Israel" in labels  # the gazetteer knows it and the post keeps coming back to it
-    assert not labels & {"Quorlan Systems", "Canada"}, labels  # said in passing, or unknown to the gazetteer
+    assert "Zentrix" in labels  # the subject line names it, and the body comes back to it
+    # the body's own names, however often it repeats them, known to the gazetteer or not
+    assert not labels & {"Quorlan Systems", "Canada", "Israel"}, labels
+    # a subject line's name the gazetteer knows needs no more; an unknown one must come back in the body
+    labels = {t.label for t in auto_tags("Zentrix modem from Israel vs Quorlan Systems card", LETTER)}
+    assert {"Zentrix", "Israel", "Quorlan Systems"} <= labels
+    once = LETTER.replace("The Zentrix manual says nothing, and the Zentrix helpline is closed. ", "")
+    assert "Zentrix" not in {t.label for t in auto_tags("Zentrix modem drops the line", once)}
     # The same words as one article's paragraphs: Quorlan Systems, said four times, is a subject.
     article = {t.label for t in auto_tags("Zentrix modem drops the line", " ".join(LETTER.split()))}
     assert "Quorlan Systems" in article
@@ -554,8 +569,8 @@ def test_contact_lines_and_postal_addresses_are_not_the_subject():
         assert "Orla Quimby" not in labels and "Maryland" not in labels
 
 
-def test_a_name_said_twice_in_passing_is_not_a_tag():
-    # Made-up names: the Orvell Trust is the subject; Dario Lentz comes up twice in an aside, after the lead.
+def test_a_name_first_said_after_the_opening_is_not_a_tag():
+    # Made-up names: the Orvell Trust is the subject; Dario Lentz comes up in an aside, after the opening.
     opening = (
         "The Orvell Trust opened its new river museum on Saturday. The Orvell Trust spent four years on the "
         "building, and the Orvell Trust says the river needs more visitors to stay clean and open. "
@@ -565,7 +580,115 @@ def test_a_name_said_twice_in_passing_is_not_a_tag():
     assert "Orvell Trust" in labels
     assert "Dario Lentz" not in labels
 
-    # A third mention, the lead or the title vouches for the name.
-    thrice = opening * 2 + aside + " Dario Lentz still holds the record."
-    assert "Dario Lentz" in {t.label for t in auto_tags("A museum by the river", thrice)}
+    # However often the text comes back to him after its first two sentences.
+    often = opening * 2 + aside + " Dario Lentz still holds the record, and Dario Lentz visits."
+    assert "Dario Lentz" not in {t.label for t in auto_tags("A museum by the river", often)}
+    # Named in the opening, and as often, he is a subject; the title vouches for him anywhere.
+    again = " Dario Lentz will row again."
+    early = "Dario Lentz, who once rowed here, came back on Saturday. " + opening + aside + again
+    assert "Dario Lentz" in {t.label for t in auto_tags("A museum by the river", early)}
     assert "Dario Lentz" in {t.label for t in auto_tags("Dario Lentz rowed here", opening * 2 + aside)}
+    # "Mr." or "St." does not end a sentence of the opening.
+    second = (
+        "Mr. Orvell of St. Kilda founded the trust. Dario Lentz rowed here on Saturday. "
+        + opening
+        + aside
+        + again
+    )
+    assert "Dario Lentz" in {t.label for t in auto_tags("A museum by the river", second)}
+    third = second.replace("Mr. Orvell of St. Kilda founded", "Orvell founded it. He found")
+    assert "Dario Lentz" not in {t.label for t in auto_tags("A museum by the river", third)}
+
+
+# --- fifth round: topics by phrase, faiths by their people, newspapers, and names cut by particles ----------
+def test_a_topic_phrase_counts_only_as_a_whole():
+    # "world", "office", "box", "interest" and "net" alone are no topic's words; "World Cup", "box office",
+    # "interest rates" and "net zero" are.
+    aside = (
+        "The charity's European office sent a box of letters to its central office. Staff there take an interest "
+        "in Europe and show the letters to the office star, a volunteer. In Europe the central office is busy, "
+        "and the European office is calm. "
+    )
+    labels = {t.label for t in auto_tags("A charity's year", aside * 2)}
+    assert not labels & {"Entertainment", "Economy"}, labels
+    cup = "The World Cup final drew fans to the stadium, and the World Cup squad met the coach after the match. "
+    assert "Sport" in {t.label for t in auto_tags("Final day", cup * 2)}
+
+
+def test_a_keyword_beginning_matches_only_words_of_its_topic():
+    # "euro*" would be "Europe", "exam*" "example", "author*" "authorities", "match*" "matching".
+    text = (
+        "Europeans and European authorities, for example in Europe, are matching rules. For example, the "
+        "authority said the examples were matched, and the authorities authorised it, matching Europe's examples. "
+    )
+    labels = {t.label for t in auto_tags("A year of rules", text * 2)}
+    assert not labels & {"Economy", "Education", "Culture", "Sport"}, labels
+
+
+def test_a_faith_is_a_tag_when_named_not_when_it_only_describes():
+    players = (
+        "Which Jewish players made the majors? Orrin Vell was a Jewish catcher, and the Jewish shortstop Abe "
+        "Kessler played for Dorset. Jewish fans remember both. "
+    )
+    assert "Judaism" not in {t.label for t in auto_tags("Jewish baseball players", players)}
+    faith = (
+        "Judaism teaches that the Sabbath is holy. Jews keep it from Friday evening, and Judaism's laws "
+        "say how. Many Jews light candles, and Judaism counts the day from sunset. "
+    )
+    assert "Judaism" in {t.label for t in auto_tags("Keeping the Sabbath", faith)}
+
+
+def test_a_newspaper_is_the_source_unless_the_title_names_it():
+    text = (
+        "Tobacco makers in Varlonia must stop building factories, the Varlonia Daily reported on Monday, "
+        "quoting the regulator. The Varlonia Daily said the ban would last five years. The ban, the Varlonia "
+        "Daily said, hits foreign firms, and the Varlonia Daily expects protests. "
+    )
+    assert "Varlonia Daily" not in {t.label for t in auto_tags("Varlonia bans new factories", text)}
+    assert "Varlonia Daily" in {t.label for t in auto_tags("Varlonia Daily sold to investors", text)}
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "present", "absent"),
+    [
+        (  # "for" goes on with an organization's name; the whole name is too long to stand without the title
+            "Think tank report",
+            "The Center for Policy Research published a report on Monday. The Center for Policy Research said "
+            "taxes must rise, and the Center for Policy Research will publish more. ",
+            set(),
+            {"Center", "Policy Research"},
+        ),
+        (  # a name particle joins: "dal", "di", "della"
+            "Dal Maso returns",
+            "David dal Maso returns to the Varnel side on Saturday. Dal Maso missed three games, but David dal "
+            "Maso is fit, and dal Maso will start. ",
+            {"David dal Maso"},
+            {"Maso"},
+        ),
+        (  # an everyday adjective before a demonym at the start of a sentence describes
+            "Legendary Dutch coach Verhoek dies",
+            "Legendary Dutch coach Piet Verhoek has died aged 77. Verhoek won three titles, and Verhoek led the "
+            "Dutch side twice. Verhoek's teams were feared. ",
+            {"Piet Verhoek"},
+            {"Legendary Dutch"},
+        ),
+        (  # a surname's first half in the title is the hyphenated surname
+            "Kelroy launches a party",
+            "Former host Robert Kelroy-Sand has launched a new party. Mr Kelroy-Sand said it would win seats, and "
+            "Kelroy-Sand will lead it. Kelroy-Sand spoke in Leeds. Kelroy thanked his staff. ",
+            {"Robert Kelroy-Sand"},
+            {"Kelroy"},
+        ),
+        (  # a score after a name is not part of it
+            "Varro beats rival Dunst",
+            "Ivo Varro beat his rival Greg Dunst 4-6 7-6 6-4 in Doha on Tuesday. Dunst led early, and Dunst had "
+            "a match point. Dunst said he was tired. ",
+            {"Greg Dunst"},
+            {"Dunst"},
+        ),
+    ],
+)
+def test_names_keep_their_whole_form(title: str, text: str, present: set, absent: set):
+    labels = {t.label for t in auto_tags(title, text)}
+    assert present <= labels, labels
+    assert not labels & absent, labels

@@ -335,39 +335,43 @@ Sikh;Sikhs=Sikhism
 Mormon;Mormons=Mormonism
 """
 
-# Topic -> keywords (lowercase; a trailing * matches any ending).
+# Topic -> keywords (lowercase; a trailing * matches any ending, so only where every ending is the topic's:
+# not "euro*", which is also "Europe", nor "exam*", "example"; words joined by "_" count only together:
+# "world_cup" is Sport, "world" alone nothing).
 _TOPICS = {
     "Politics": "election* vote* voter* voting parliament* minister* government* party parties campaign* "
     "opposition president* presidential senator* mp mps lawmaker* legislat* coalition polls "
-    "referendum policy policies democracy democratic cabinet congress prime tory tories labour "
-    "conservative* liberal* republican* democrat* regime sanctions",
-    "Business": "compan* firm firms shares shareholder* profit* revenue* sales investor* deal deals merger* "
-    "acquisition* takeover* chief executive* ceo chairman retailer* brand* stock* market* contract* "
+    "referendum policy policies democracy democratic cabinet congress tory tories labour "
+    "conservative conservatives liberal* republican* democrat* regime sanctions",
+    "Business": "company companies firm firms shares shareholder* profit* revenue* sales investor* deal deals merger* "
+    "acquisition* takeover* executive* ceo chairman retailer* brand brands branding stock stocks market* contract contracts contractor contractors "
     "bank banks banking startup* business* corporate industry industries",
-    "Economy": "econom* inflation interest rate* gdp growth recession unemployment jobless central bank "
-    "budget deficit debt currency currencies dollar* euro* pound* wage* prices tariff* trade exports "
+    "Economy": "econom* inflation interest_rate* rate* gdp growth recession unemployment jobless central_bank "
+    "budget deficit debt currency currencies dollar* euro euros eurozone pound pounds wage wages prices tariff* trade exports "
     "imports monetary fiscal borrowing tax taxes",
-    "Sport": "match* goal* striker* coach* league* cup season* championship* tournament* cricket football* "
-    "tennis rugby olympic* player* team* club* transfer* wicket* innings batsman batter bowler* "
-    "midfielder* defender* stadium* fans final finals squad* captain* medal* athlete* race racing "
-    "world cup fixture* scored score*",
-    "Technology": "technolog* software internet computer* chip* chipmaker* semiconductor* ai artificial "
-    "intelligence online digital app apps smartphone* broadband data cyber* hacker* algorithm* robot* "
-    "gadget* device* silicon microsoft google apple processor* cloud startup* tech",
+    "Sport": "match matches matchday goal* striker* coach* league* cup season seasons championship* tournament* cricket football* "
+    "tennis rugby olympic* player* team teams teammate teammates club* transfer transfers wicket* innings batsman batter bowler* "
+    "midfielder* defender* stadium* fans final finals squad squads captain* medal* athlete* race racing "
+    "world_cup fixture* scored score*",
+    "Technology": "technolog* software internet computer* chip chips chipset chipsets chipmaker* semiconductor* ai artificial_intelligence "
+    "online digital app apps smartphone* broadband data cyber* hacker* algorithm* robot* "
+    "gadget* device* silicon microsoft google apple processor* cloud startup* tech "
+    "mobile_phone* phones handset* console* xbox playstation gamer* gaming pc pcs laptop* web website* "
+    "wireless ipod* download* computer_virus* email* spam* server* browser* hardware electronics",
     "Science": "scien* research* researcher* study studies space nasa species physics biolog* experiment* "
     "laboratory lab discovery astronom* planet* telescope* genetic* fossil*",
-    "Health": "health* hospital* patient* doctor* nhs disease* virus* vaccine* medical medicine* cancer "
-    "drug* treatment* nurse* pandemic epidemic infection* surgery mental illness",
-    "Entertainment": "film* movie* music* album* band* singer* actor* actress* star stars tv television "
-    "series show shows box office streaming oscar* award* festival* hollywood celebrity concert* "
-    "episode* netflix comedy drama chart* pop rapper* director",
-    "Climate": "climate emission* carbon warming renewable* solar wind farm* fossil fuel* flood* drought* "
-    "environment* pollution wildfire* heatwave* net zero biodiversity deforestation",
+    "Health": "health* hospital hospitals hospitalised hospitalized patient patients doctor doctors nhs disease* virus* vaccine* medical medicine* cancer "
+    "drug* treatment* nurse nurses pandemic epidemic infection* surgery mental illness",
+    "Entertainment": "film* movie* music* album* band bands singer* actor* actress* star stars tv television "
+    "series show shows box_office streaming oscar* award* festival* hollywood celebrity concert concerts "
+    "episode* netflix comedy drama chart charts pop rapper* director",
+    "Climate": "climate emission* carbon warming renewable* solar wind_farm* fossil_fuel* flood* drought* "
+    "environment* pollution wildfire* heatwave* net_zero biodiversity deforestation",
     "World": "foreign international embassy diplomat* refugee* united nations border* troops ceasefire "
-    "summit* treaty war conflict* military humanitarian asylum migrant* rebels insurgen*",
-    "Culture": "art arts artist* museum* book books novel* author* literature theatre theater exhibition* "
+    "summit* treaty war conflict* military humanitarian asylum migrant* rebels insurgen* united_nations",
+    "Culture": "art arts artist* museum* book books novel novels novelist novelists author authors authored literature theatre theater exhibition* "
     "heritage gallery galleries poet* poetry painting* sculpture* opera ballet",
-    "Education": "school* universit* student* teacher* education* exam* pupil* curriculum college* "
+    "Education": "school* universit* student* teacher* education* exam exams examination examinations pupil* curriculum college* "
     "classroom* tuition graduate* academic*",
 }
 
@@ -401,6 +405,8 @@ def _build_gazetteer() -> tuple[dict[str, str], dict[str, str], set[str]]:
 
 
 GAZETTEER, DEMONYMS, PLACES = _build_gazetteer()
+# Faiths, named by themselves or their people ("Judaism", "Jews"); "Jewish players" describes players.
+FAITHS = frozenset(line.split("=")[1] for line in _SUBJECT_ADJECTIVES.strip().splitlines()[4:])
 COUNTRIES = [line.split("|")[0] for line in _COUNTRIES.strip().splitlines()]
 
 
@@ -413,7 +419,10 @@ def _topic_keywords() -> tuple[dict[str, int], dict[str, int], tuple[int, ...]]:
     starts: dict[str, int] = {}
     for index, words in enumerate(_TOPICS.values()):
         for word in words.split():
-            if word.endswith("*"):
+            if "_" in word:
+                first, second = word.split("_")
+                _PHRASES.setdefault(first, []).append((second.rstrip("*"), second.endswith("*"), index))
+            elif word.endswith("*"):
                 starts.setdefault(word[:-1], index)
             else:
                 whole.setdefault(word, index)
@@ -421,6 +430,8 @@ def _topic_keywords() -> tuple[dict[str, int], dict[str, int], tuple[int, ...]]:
 
 
 TOPICS = tuple(_TOPICS)
+# first word -> (second word or its beginning, whether a beginning, topic): "wind" -> ("farm", True, Climate)
+_PHRASES: dict[str, list[tuple[str, bool, int]]] = {}
 _TOPIC_OF_WORD, _TOPIC_OF_START, _START_LENGTHS = _topic_keywords()
 _TOPIC_WORD = re.compile(r"\w+")
 
@@ -429,8 +440,21 @@ def topic_hits(text: str) -> Iterator[tuple[str, str]]:
     """(topic, word) for each word of ``text`` (lower case) that is a topic's keyword or begins as one does
     ("elections": Politics). A word two topics name counts for the first one in ``TOPICS``."""
     nothing = len(TOPICS)
+    previous = ""
     for m in _TOPIC_WORD.finditer(text):
         word = m.group()
+        phrase = next(
+            (
+                i
+                for second, beginning, i in _PHRASES.get(previous, ())
+                if word == second or (beginning and word.startswith(second))
+            ),
+            None,
+        )
+        previous = word
+        if phrase is not None:  # "interest rates" is one hit, not two
+            yield TOPICS[phrase], word
+            continue
         first = _TOPIC_OF_WORD.get(word, nothing)
         for length in _START_LENGTHS:
             if length > len(word):
