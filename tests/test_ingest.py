@@ -23,7 +23,8 @@ opposition leaders in Venezuela demanded access to tally sheets from every polli
 
 The National Electoral Council of Venezuela has promised a full audit. Observers from Brazil and
 Colombia said turnout in Venezuela was the highest in a decade, and that queues in Maracaibo and
-Valencia stretched for several blocks before the polls opened across Venezuela.
+Valencia stretched for several blocks before the polls opened across Venezuela. Venezuela's president
+called for calm.
 """
 
 

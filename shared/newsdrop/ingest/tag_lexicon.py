@@ -367,7 +367,7 @@ _TOPICS = {
     "episode* netflix comedy drama chart charts pop rapper* director",
     "Climate": "climate emission* carbon warming renewable* solar wind_farm* fossil_fuel* flood* drought* "
     "environment* pollution wildfire* heatwave* net_zero biodiversity deforestation",
-    "World": "foreign international embassy diplomat* refugee* united nations border* troops ceasefire "
+    "World": "foreign international embassy diplomat* refugee* border* troops ceasefire "
     "summit* treaty war conflict* military humanitarian asylum migrant* rebels insurgen* united_nations",
     "Culture": "art arts artist* museum* book books novel novels novelist novelists author authors authored literature theatre theater exhibition* "
     "heritage gallery galleries poet* poetry painting* sculpture* opera ballet",
@@ -438,23 +438,30 @@ _TOPIC_WORD = re.compile(r"\w+")
 
 def topic_hits(text: str) -> Iterator[tuple[str, str]]:
     """(topic, word) for each word of ``text`` (lower case) that is a topic's keyword or begins as one does
-    ("elections": Politics). A word two topics name counts for the first one in ``TOPICS``."""
+    ("elections": Politics), and (topic, "w1 w2") for each keyword of two words, separated by white space
+    ("interest rates": Economy, one hit; the first word does not count alone). A word two topics name counts
+    for the first one in ``TOPICS``."""
     nothing = len(TOPICS)
-    previous = ""
-    for m in _TOPIC_WORD.finditer(text):
+    words = list(_TOPIC_WORD.finditer(text))
+    i = 0
+    while i < len(words):
+        m = words[i]
         word = m.group()
-        phrase = next(
-            (
-                i
-                for second, beginning, i in _PHRASES.get(previous, ())
-                if word == second or (beginning and word.startswith(second))
-            ),
-            None,
-        )
-        previous = word
-        if phrase is not None:  # "interest rates" is one hit, not two
-            yield TOPICS[phrase], word
-            continue
+        i += 1
+        if word in _PHRASES and i < len(words) and text[m.end() : words[i].start()].isspace():
+            after = words[i].group()
+            phrase = next(
+                (
+                    t
+                    for second, begins, t in _PHRASES[word]
+                    if after == second or (begins and after.startswith(second))
+                ),
+                None,
+            )
+            if phrase is not None:
+                yield TOPICS[phrase], text[m.start() : words[i].end()]
+                i += 1
+                continue
         first = _TOPIC_OF_WORD.get(word, nothing)
         for length in _START_LENGTHS:
             if length > len(word):
