@@ -25,6 +25,7 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +69,42 @@ def rows_by_id(corpus: str, ids: set[str] | None, limit: int | None = None) -> d
                 if limit and len(out) >= limit:
                     break
     return out
+
+
+def judged_articles(paths: list[Path]) -> Iterator[tuple[str, dict[str, dict], dict[tuple[str, str], bool]]]:
+    """(corpus, its judged articles by id, (article id, tag) -> wrong) for each corpus the verdict files judge."""
+    verdicts = read_verdicts(paths)
+    for corpus in CORPORA:
+        judged = {(aid, tag): wrong for (c, aid, tag), wrong in verdicts.items() if c == corpus}
+        if judged:
+            yield corpus, rows_by_id(corpus, {aid for aid, _ in judged}), judged
+
+
+def verdicts_main(argv: list[str] | None, doc: str, judge: Callable[[str, dict, dict], None]) -> int:
+    """The command line of the benches that tag judged articles again: verdict files, or ``--smoke`` (CI: five
+    BBC articles, each of their automatic tags counted right). ``judge(corpus, rows, judged)`` prints."""
+    from newsdrop.ingest.body import text_html
+    from newsdrop.ingest.tagging import auto_tags
+    from newsdrop.ingest.text import html_text
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("verdicts", nargs="*", type=Path)
+    parser.add_argument("--smoke", action="store_true", help="CI: five BBC articles, every tag counted right")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        rows = rows_by_id("bbc", None, limit=5)
+        judged = {
+            (aid, t.label): False
+            for aid, row in rows.items()
+            for t in auto_tags(row["title"], html_text(text_html(row["body"])))
+        }
+        judge("bbc (smoke)", rows, judged)
+        return 0
+    if not args.verdicts:
+        parser.error("give verdict files, or --smoke")
+    for corpus, rows, judged in judged_articles(args.verdicts):
+        judge(corpus, rows, judged)
+    return 0
 
 
 def measure(corpus: str, pairs: list[tuple[str, str]], rows: dict[str, dict]) -> list[dict]:
@@ -196,16 +233,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.verdicts:
         parser.error("give verdict files, or --smoke")
-    verdicts = read_verdicts(args.verdicts)
     by_corpus: dict[str, list[dict]] = {}
-    for corpus in CORPORA:
-        keys = [(aid, tag) for (c, aid, tag) in verdicts if c == corpus]
-        if not keys:
-            continue
-        rows = rows_by_id(corpus, {aid for aid, _ in keys})
-        measured = measure(corpus, keys, rows)
+    for corpus, rows, judged in judged_articles(args.verdicts):
+        measured = measure(corpus, list(judged), rows)
         for r in measured:
-            r["wrong"] = verdicts[(corpus, r["id"], r["tag"])]
+            r["wrong"] = judged[(r["id"], r["tag"])]
         by_corpus[corpus] = measured
     report(by_corpus)
     return 0

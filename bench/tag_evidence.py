@@ -14,7 +14,6 @@ bar on a fresh draw too. ``--smoke`` (CI): five BBC articles, every tag counted 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -22,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from tag_embedding import read_verdicts, rows_by_id  # noqa: E402
+from tag_embedding import verdicts_main  # noqa: E402
 
 from newsdrop.ingest import tag_candidates  # noqa: E402
 from newsdrop.ingest.body import text_html  # noqa: E402
@@ -77,27 +76,9 @@ def report(corpus: str, tags: list[tuple[float | None, bool]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("verdicts", nargs="*", type=Path)
-    parser.add_argument("--smoke", action="store_true", help="CI: five BBC articles, every tag counted right")
-    args = parser.parse_args(argv)
-    if args.smoke:
-        rows = rows_by_id("bbc", None, limit=5)
-        judged = {
-            (aid, t.label): False
-            for aid, row in rows.items()
-            for t in auto_tags(row["title"], html_text(text_html(row["body"])))
-        }
-        report("bbc (smoke)", scored(rows, judged) or [(None, True)])
-        return 0
-    if not args.verdicts:
-        parser.error("give verdict files, or --smoke")
-    verdicts = read_verdicts(args.verdicts)
-    for corpus in ("bbc", "20news"):
-        judged = {(aid, tag): wrong for (c, aid, tag), wrong in verdicts.items() if c == corpus}
-        if judged:
-            report(corpus, scored(rows_by_id(corpus, {aid for aid, _ in judged}), judged))
-    return 0
+    return verdicts_main(
+        argv, __doc__, lambda corpus, rows, judged: report(corpus, scored(rows, judged) or [(None, True)])
+    )
 
 
 if __name__ == "__main__":

@@ -8,12 +8,11 @@ Reads verdict files written for ``bench/tag_audit.py`` (kept outside the reposit
 lifted (and a letter's read as an article's), so each judged name gets its score and the sentence it is first
 said in. For the names the title does not use, it prints per corpus the share right by that sentence and by
 score band, then, for each rule "first said within N sentences and scoring S", the share right and the share
-of those judged names kept. ``--smoke`` (CI): five BBC articles, every name counted right.
+of those judged names kept. ``--smoke`` (CI): five BBC articles, every tag counted right.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -21,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from tag_embedding import read_verdicts, rows_by_id  # noqa: E402
+from tag_embedding import verdicts_main  # noqa: E402
 
 from newsdrop.ingest import tag_candidates  # noqa: E402
 from newsdrop.ingest.body import text_html  # noqa: E402
@@ -81,29 +80,9 @@ def report(corpus: str, names: list[tuple[int, float, bool]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("verdicts", nargs="*", type=Path)
-    parser.add_argument(
-        "--smoke", action="store_true", help="CI: five BBC articles, every name counted right"
+    return verdicts_main(
+        argv, __doc__, lambda corpus, rows, judged: report(corpus, judged_names(rows, judged))
     )
-    args = parser.parse_args(argv)
-    if args.smoke:
-        rows = rows_by_id("bbc", None, limit=5)
-        judged = {}
-        for aid, row in rows.items():
-            post = post_text(html_text(text_html(row["body"])))
-            for _, _, label in tag_candidates.scored_entities(row["title"], post.prose):
-                judged[(aid, label)] = False
-        report("bbc (smoke)", judged_names(rows, judged))
-        return 0
-    if not args.verdicts:
-        parser.error("give verdict files, or --smoke")
-    verdicts = read_verdicts(args.verdicts)
-    for corpus in ("bbc", "20news"):
-        judged = {(aid, tag): wrong for (c, aid, tag), wrong in verdicts.items() if c == corpus}
-        if judged:
-            report(corpus, judged_names(rows_by_id(corpus, {aid for aid, _ in judged}), judged))
-    return 0
 
 
 if __name__ == "__main__":
