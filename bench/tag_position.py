@@ -14,6 +14,7 @@ of those judged names kept. ``--smoke`` (CI): five BBC articles, every tag count
 from __future__ import annotations
 
 import sys
+from bisect import bisect_right
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,15 +32,6 @@ SENTENCES = [1, 2, 3, 4]
 SCORES = [3.0, 4.0, 5.0]
 
 
-def _sentence(text: str, offset: int) -> int:
-    """Index of the sentence of ``text`` that holds ``offset`` (0: the first), as the tagger splits them."""
-    for n in range(1, 40):
-        tag_candidates.OPENING_SENTENCES = n
-        if offset < tag_candidates._opening_end(text):
-            return n - 1
-    return 40
-
-
 def judged_names(rows: dict[str, dict], judged: dict[tuple[str, str], bool]) -> list[tuple[int, float, bool]]:
     """(sentence first said in, score, right) for each judged name the title does not use."""
     out = []
@@ -51,11 +43,12 @@ def judged_names(rows: dict[str, dict], judged: dict[tuple[str, str], bool]) -> 
             tag_candidates.OPENING_SENTENCES, tag_candidates.UNTITLED_SCORE = 10**6, tag_candidates.MIN_SCORE
             entities = tag_candidates.scored_entities(row["title"], post.prose, post.voices, post.signers)
             title_l = row["title"].lower()
+            ends = list(tag_candidates.sentence_ends(post.prose))  # as the tagger splits the sentences
             for score, first, label in entities:
                 wrong = judged.get((aid, label))
                 if wrong is None or tag_candidates._titled(title_l, label):
                     continue
-                out.append((_sentence(post.prose, first), score, not wrong))
+                out.append((bisect_right(ends, first), score, not wrong))  # 0: the first sentence
     finally:
         tag_candidates.OPENING_SENTENCES, tag_candidates.UNTITLED_SCORE = saved
     return out

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Iterator, Set
 from functools import lru_cache
+from itertools import islice
 
 from newsdrop.ingest.tag_lexicon import (
     BREAK,
@@ -151,14 +152,15 @@ _ACRONYM = re.compile(r"^[A-Z0-9&\-]{2,}s?$")
 
 
 class _Candidate:
-    __slots__ = ("label", "count", "initial_only", "first", "in_title", "mid", "named")
+    __slots__ = ("label", "count", "initial_only", "first", "in_title", "titled", "mid", "named")
 
     def __init__(self, label: str, first: int):
         self.label = label
         self.count = 0.0
         self.initial_only = True
         self.first = first
-        self.in_title = False
+        self.in_title = False  # the title names it, or a piece of it joined to it ("Blair" in "Tony Blair")
+        self.titled = False  # the title names this very name
         self.mid = 0  # mentions in mid-sentence, where a capital is a choice
         self.named = False  # some mention names it as a noun, not as a modifier ("US rap duo")
 
@@ -443,7 +445,7 @@ def scored_entities(
     title_l = title.lower()
     known = set(GAZETTEER.values())
     for cand in candidates.values():
-        cand.in_title = _titled(title_l, cand.label)
+        cand.in_title = cand.titled = _titled(title_l, cand.label)
 
     # Surnames and first names join the full name: "Mr Blair" -> "Tony Blair".
     multi = sorted((c for c in candidates.values() if " " in c.label), key=lambda c: -c.count)
@@ -526,7 +528,7 @@ def scored_entities(
             # the strict verdicts of the forum corpus such tags were wrong more often than right
             continue
         if (not cand.in_title and _only_a_source(text, cand.label)) or (
-            _NEWSPAPER.match(cand.label) and not _titled(title_l, cand.label)
+            _NEWSPAPER.match(cand.label) and not cand.titled
         ):
             continue  # only ever the story's source ("told the BBC"), or a newspaper
         if not cand.in_title and (voices or signers) and _voiced(cand.label, voices, signers):
@@ -543,8 +545,10 @@ def scored_entities(
         if not cand.in_title and (score < UNTITLED_SCORE or cand.first >= opening_end):
             continue
         # (a letter's subject line must name this very name: a piece of it joined to a longer one does not do)
-        titled = letter and (_titled(title_l, cand.label) or _surname_in_title(title_l, cand.label))
-        if letter and not (titled and (cand.label in known or score >= LETTER_SCORE)):
+        if letter and not (
+            (cand.titled or _surname_in_title(title_l, cand.label))
+            and (cand.label in known or score >= LETTER_SCORE)
+        ):
             continue
         if (
             score >= MIN_SCORE
@@ -578,17 +582,18 @@ _ABBREVIATIONS = {
 }
 
 
-def _opening_end(text: str) -> int:
-    """Where the text's first ``OPENING_SENTENCES`` sentences end (the whole text if it is shorter)."""
-    seen = 0
+def sentence_ends(text: str) -> Iterator[int]:
+    """Where each sentence of ``text`` ends, just after its ".", "!" or "?", in order (not the last one's)."""
     for match in _SENTENCE_BREAK.finditer(text):
         word = match.group(1)
         if word in _ABBREVIATIONS or (len(word) == 1 and word.isupper()) or "." in word:
             continue  # "Mr. Clinton", "J. Smith", "U.S. officials"
-        seen += 1
-        if seen == OPENING_SENTENCES:
-            return match.start(1) + len(word) + 1
-    return len(text)
+        yield match.start(1) + len(word) + 1
+
+
+def _opening_end(text: str) -> int:
+    """Where the text's first ``OPENING_SENTENCES`` sentences end (the whole text if it is shorter)."""
+    return next(islice(sentence_ends(text), OPENING_SENTENCES - 1, None), len(text))
 
 
 def _part_of(word: str, name: str) -> bool:

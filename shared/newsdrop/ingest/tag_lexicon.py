@@ -320,11 +320,14 @@ Mac;Macintosh=Macintosh
 Windows;Microsoft Windows=Windows
 """
 # Adjectives and peoples that name a region or a faith: the tag is the subject, not the adjective.
-_SUBJECT_ADJECTIVES = """
+_REGION_ADJECTIVES = """
 European;Europeans=Europe
 Asian;Asians=Asia
 African;Africans=Africa
 Arab;Arabs;Arabic=Arab world
+"""
+# A faith is named by itself or its people ("Judaism", "Jews"); "Jewish players" describes players.
+_FAITH_ADJECTIVES = """
 Jewish;Jews;Jew=Judaism
 Christian;Christians=Christianity
 Muslim;Muslims;Moslem;Moslems;Islamic=Islam
@@ -340,39 +343,42 @@ Mormon;Mormons=Mormonism
 # "world_cup" is Sport, "world" alone nothing).
 _TOPICS = {
     "Politics": "election* vote* voter* voting parliament* minister* government* party parties campaign* "
-    "opposition president* presidential senator* mp mps lawmaker* legislat* coalition polls "
-    "referendum policy policies democracy democratic cabinet congress tory tories labour "
-    "conservative conservatives liberal* republican* democrat* regime sanctions",
-    "Business": "company companies firm firms shares shareholder* profit* revenue* sales investor* deal deals merger* "
-    "acquisition* takeover* executive* ceo chairman retailer* brand brands branding stock stocks market* contract contracts contractor contractors "
-    "bank banks banking startup* business* corporate industry industries",
-    "Economy": "econom* inflation interest_rate* rate* gdp growth recession unemployment jobless central_bank "
-    "budget deficit debt currency currencies dollar* euro euros eurozone pound pounds wage wages prices tariff* trade exports "
-    "imports monetary fiscal borrowing tax taxes",
-    "Sport": "match matches matchday goal* striker* coach* league* cup season seasons championship* tournament* cricket football* "
-    "tennis rugby olympic* player* team teams teammate teammates club* transfer transfers wicket* innings batsman batter bowler* "
-    "midfielder* defender* stadium* fans final finals squad squads captain* medal* athlete* race racing "
-    "world_cup fixture* scored score*",
-    "Technology": "technolog* software internet computer* chip chips chipset chipsets chipmaker* semiconductor* ai artificial_intelligence "
-    "online digital app apps smartphone* broadband data cyber* hacker* algorithm* robot* "
-    "gadget* device* silicon microsoft google apple processor* cloud startup* tech "
-    "mobile_phone* phones handset* console* xbox playstation gamer* gaming pc pcs laptop* web website* "
+    "opposition president* presidential senator* mp mps lawmaker* legislat* coalition polls referendum "
+    "policy policies democracy democratic cabinet congress tory tories labour conservative conservatives "
+    "liberal* republican* democrat* regime sanctions",
+    "Business": "company companies firm firms shares shareholder* profit* revenue* sales investor* deal "
+    "deals merger* acquisition* takeover* executive* ceo chairman retailer* brand brands branding stock "
+    "stocks market* contract contracts contractor contractors bank banks banking startup* business* "
+    "corporate industry industries",
+    "Economy": "econom* inflation interest_rate* rate* gdp growth recession unemployment jobless "
+    "central_bank budget deficit debt currency currencies dollar* euro euros eurozone pound pounds wage "
+    "wages prices tariff* trade exports imports monetary fiscal borrowing tax taxes",
+    "Sport": "match matches matchday goal* striker* coach* league* cup season seasons championship* "
+    "tournament* cricket football* tennis rugby olympic* player* team teams teammate teammates club* "
+    "transfer transfers wicket* innings batsman batter bowler* midfielder* defender* stadium* fans final "
+    "finals squad squads captain* medal* athlete* race racing world_cup fixture* scored score*",
+    "Technology": "technolog* software internet computer* chip chips chipset chipsets chipmaker* "
+    "semiconductor* ai artificial_intelligence online digital app apps smartphone* broadband data cyber* "
+    "hacker* algorithm* robot* gadget* device* silicon microsoft google apple processor* cloud startup* "
+    "tech mobile_phone* phones handset* console* xbox playstation gamer* gaming pc pcs laptop* web website* "
     "wireless ipod* download* computer_virus* email* spam* server* browser* hardware electronics",
     "Science": "scien* research* researcher* study studies space nasa species physics biolog* experiment* "
     "laboratory lab discovery astronom* planet* telescope* genetic* fossil*",
-    "Health": "health* hospital hospitals hospitalised hospitalized patient patients doctor doctors nhs disease* virus* vaccine* medical medicine* cancer "
-    "drug* treatment* nurse nurses pandemic epidemic infection* surgery mental illness",
-    "Entertainment": "film* movie* music* album* band bands singer* actor* actress* star stars tv television "
-    "series show shows box_office streaming oscar* award* festival* hollywood celebrity concert concerts "
-    "episode* netflix comedy drama chart charts pop rapper* director",
+    "Health": "health* hospital hospitals hospitalised hospitalized patient patients doctor doctors nhs "
+    "disease* virus* vaccine* medical medicine* cancer drug* treatment* nurse nurses pandemic epidemic "
+    "infection* surgery mental illness",
+    "Entertainment": "film* movie* music* album* band bands singer* actor* actress* star stars tv "
+    "television series show shows box_office streaming oscar* award* festival* hollywood celebrity concert "
+    "concerts episode* netflix comedy drama chart charts pop rapper* director",
     "Climate": "climate emission* carbon warming renewable* solar wind_farm* fossil_fuel* flood* drought* "
     "environment* pollution wildfire* heatwave* net_zero biodiversity deforestation",
-    "World": "foreign international embassy diplomat* refugee* border* troops ceasefire "
-    "summit* treaty war conflict* military humanitarian asylum migrant* rebels insurgen* united_nations",
-    "Culture": "art arts artist* museum* book books novel novels novelist novelists author authors authored literature theatre theater exhibition* "
-    "heritage gallery galleries poet* poetry painting* sculpture* opera ballet",
-    "Education": "school* universit* student* teacher* education* exam exams examination examinations pupil* curriculum college* "
-    "classroom* tuition graduate* academic*",
+    "World": "foreign international embassy diplomat* refugee* border* troops ceasefire summit* treaty war "
+    "conflict* military humanitarian asylum migrant* rebels insurgen* united_nations",
+    "Culture": "art arts artist* museum* book books novel novels novelist novelists author authors authored "
+    "literature theatre theater exhibition* heritage gallery galleries poet* poetry painting* sculpture* "
+    "opera ballet",
+    "Education": "school* universit* student* teacher* education* exam exams examination examinations "
+    "pupil* curriculum college* classroom* tuition graduate* academic*",
 }
 
 
@@ -396,7 +402,7 @@ def _build_gazetteer() -> tuple[dict[str, str], dict[str, str], set[str]]:
         aliases, label = line.split("=")
         for alias in aliases.split(";"):
             names[alias] = label
-    for line in _SUBJECT_ADJECTIVES.strip().splitlines():
+    for line in [*_REGION_ADJECTIVES.strip().splitlines(), *_FAITH_ADJECTIVES.strip().splitlines()]:
         aliases, label = line.split("=")
         names.setdefault(label, label)
         for alias in aliases.split(";"):
@@ -405,34 +411,36 @@ def _build_gazetteer() -> tuple[dict[str, str], dict[str, str], set[str]]:
 
 
 GAZETTEER, DEMONYMS, PLACES = _build_gazetteer()
-# Faiths, named by themselves or their people ("Judaism", "Jews"); "Jewish players" describes players.
-FAITHS = frozenset(line.split("=")[1] for line in _SUBJECT_ADJECTIVES.strip().splitlines()[4:])
+FAITHS = frozenset(line.split("=")[1] for line in _FAITH_ADJECTIVES.strip().splitlines())
 COUNTRIES = [line.split("|")[0] for line in _COUNTRIES.strip().splitlines()]
 
 
-def _topic_keywords() -> tuple[dict[str, int], dict[str, int], tuple[int, ...]]:
+def _topic_keywords() -> tuple[
+    dict[str, int], dict[str, int], tuple[int, ...], dict[str, list[tuple[str, bool, int]]]
+]:
     """(whole keyword -> its first topic, beginning ("elect*") -> its first topic, the beginnings' lengths),
     topics numbered in the order of ``TOPICS``. Looked up word by word, not as one regular expression of all
     the keywords: Python compiled that one in 36 million instructions, a twentieth of the ingest function's
     cold start (docs/benchmarks.md, cold start)."""
     whole: dict[str, int] = {}
     starts: dict[str, int] = {}
+    phrases: dict[str, list[tuple[str, bool, int]]] = {}
     for index, words in enumerate(_TOPICS.values()):
         for word in words.split():
             if "_" in word:
                 first, second = word.split("_")
-                _PHRASES.setdefault(first, []).append((second.rstrip("*"), second.endswith("*"), index))
+                phrases.setdefault(first, []).append((second.rstrip("*"), second.endswith("*"), index))
             elif word.endswith("*"):
                 starts.setdefault(word[:-1], index)
             else:
                 whole.setdefault(word, index)
-    return whole, starts, tuple(sorted({len(start) for start in starts}))
+    return whole, starts, tuple(sorted({len(start) for start in starts})), phrases
 
 
 TOPICS = tuple(_TOPICS)
-# first word -> (second word or its beginning, whether a beginning, topic): "wind" -> ("farm", True, Climate)
-_PHRASES: dict[str, list[tuple[str, bool, int]]] = {}
-_TOPIC_OF_WORD, _TOPIC_OF_START, _START_LENGTHS = _topic_keywords()
+# _PHRASES: first word -> (second word or its beginning, whether a beginning, topic): "wind" -> ("farm", True,
+# Climate)
+_TOPIC_OF_WORD, _TOPIC_OF_START, _START_LENGTHS, _PHRASES = _topic_keywords()
 _TOPIC_WORD = re.compile(r"\w+")
 
 
