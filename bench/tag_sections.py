@@ -19,27 +19,21 @@ misc.forsale Business); the other groups (religion, autos, motorcycles...) are c
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from newsdrop.ingest.body import text_html  # noqa: E402
+from tag_audit import CORPORA, tagged  # noqa: E402
+from tagging import SECTION_TOPICS  # noqa: E402
+
 from newsdrop.ingest.tag_lexicon import TOPICS  # noqa: E402
-from newsdrop.ingest.tagging import auto_tags  # noqa: E402
-from newsdrop.ingest.text import html_text  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
-BBC_SECTIONS = {
-    "business": {"Business", "Economy"},
-    "sport": {"Sport"},
-    "tech": {"Technology"},
-    "politics": {"Politics"},
-    "entertainment": {"Entertainment", "Culture"},
-}
+# bench/tagging.py's sections; the entertainment section's theatre, books and art stories are Culture's too
+BBC_SECTIONS = {**SECTION_TOPICS, "entertainment": SECTION_TOPICS["entertainment"] | {"Culture"}}
 
 
 def newsgroup_topics(group: str) -> set[str] | None:
@@ -61,27 +55,22 @@ def newsgroup_topics(group: str) -> set[str] | None:
 def measure(path: Path, limit: int | None) -> None:
     totals: Counter = Counter()
     outside: dict[str, Counter] = defaultdict(Counter)
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f):
-            if limit and n >= limit:
-                break
-            row = json.loads(line)
-            if path.stem.startswith("bbc"):
-                section, expected = row["category"], BBC_SECTIONS.get(row["category"])
-            else:
-                group = row["id"].split("/")[1]  # train/<newsgroup>/<number>
-                section, expected = group.split(".")[0], newsgroup_topics(group)
-            text = html_text(text_html(row["body"]))
-            topics = [t.label for t in auto_tags(row["title"], text) if t.label in TOPICS]
-            if expected is None:
-                totals["unmapped articles"] += 1
-                totals["unmapped topic tags"] += len(topics)
-                continue
-            totals["articles"] += 1
-            totals["topic tags"] += len(topics)
-            totals["fit"] += sum(t in expected for t in topics)
-            totals["found"] += bool(set(topics) & expected)
-            outside[section].update(t for t in topics if t not in expected)
+    for row, _, labels in tagged(path, limit):
+        if path.stem.startswith("bbc"):
+            section, expected = row["category"], BBC_SECTIONS.get(row["category"])
+        else:
+            group = row["id"].split("/")[1]  # train/<newsgroup>/<number>
+            section, expected = group.split(".")[0], newsgroup_topics(group)
+        topics = [label for label in labels if label in TOPICS]
+        if expected is None:
+            totals["unmapped articles"] += 1
+            totals["unmapped topic tags"] += len(topics)
+            continue
+        totals["articles"] += 1
+        totals["topic tags"] += len(topics)
+        totals["fit"] += sum(t in expected for t in topics)
+        totals["found"] += bool(set(topics) & expected)
+        outside[section].update(t for t in topics if t not in expected)
     print(
         f"{path.stem}: {totals['articles']} articles, {totals['topic tags']} topic tags; "
         f"fit {totals['fit'] / max(totals['topic tags'], 1):.1%}, found {totals['found'] / max(totals['articles'], 1):.1%}"
@@ -98,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="200 articles of each corpus (CI)")
     args = parser.parse_args(argv)
     limit = 200 if args.smoke else args.limit
-    for name in ("bbc-news", "20news-train"):
-        measure(DATA / f"{name}.jsonl", limit)
+    for path in CORPORA.values():
+        measure(path, limit)
     return 0
 
 
